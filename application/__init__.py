@@ -1,0 +1,1 @@
+"""The ledger's eventsourcing Application: commands, queries on aggregates, reference data."""

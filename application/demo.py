@@ -1,0 +1,317 @@
+"""Realistic demo histories for the demo county, generated through the Application.
+
+Every case's life is planned first, then all steps of all cases are replayed in the order they
+were recorded, with the application's clock set to each step's recording instant, so that late
+entries, overdue work and as-of queries look as they would in a county that used the ledger.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from application.ledger import Ledger, utc_now
+from application.reference_files import load_demo_reference
+from domain.errors import InvalidValue
+from domain.reference import Actor
+from domain.values import id_check_digit
+
+CATEGORY_WEIGHTS = {
+    "neighbour": 18, "family": 14, "elder_support": 4, "child_support": 2, "property_management": 7,
+    "private_lending": 12, "labour": 7, "migrant_wages": 6, "land_contract": 8, "traffic_accident": 7,
+    "medical": 2, "financial": 3, "commercial": 2, "real_estate": 1, "insurance": 1, "consumer": 2,
+    "ip": 0.3, "administrative": 1, "other": 3,
+}
+SOURCE_WEIGHTS = {
+    "grid_patrol": 35, "walk_in": 25, "hotline": 12, "petition": 5, "court_diversion": 8,
+    "online": 7, "police_referral": 5, "department_referral": 3,
+}
+INDUSTRY = {
+    "labour": "industry_labour", "migrant_wages": "industry_labour", "traffic_accident": "industry_traffic",
+    "medical": "industry_medical", "financial": "industry_financial", "property_management": "industry_property",
+    "commercial": "industry_commercial", "real_estate": "industry_commercial", "insurance": "industry_financial",
+    "consumer": "industry_commercial",
+}
+SURNAMES = "王张李刘陈杨马赵黄周吴徐孙朱胡郭何高林罗郑梁谢宋唐韩冯邓曹彭曾"
+GIVEN = ["建国", "秀英", "玉兰", "志强", "海燕", "春梅", "永红", "国庆", "晓东", "丽娟", "文斌", "桂芳",
+         "德明", "小军", "红霞", "伟", "静", "磊", "敏", "勇", "军", "芳", "娟", "强", "平", "刚", "燕"]
+SUMMARIES = {
+    "neighbour": "因宅基地排水沟问题引发相邻纠纷", "family": "夫妻因家庭财产分割发生纠纷",
+    "elder_support": "子女之间就老人赡养费用分担发生争议", "child_support": "离婚后子女抚养费给付纠纷",
+    "property_management": "业主与物业公司因物业费及服务质量发生纠纷", "private_lending": "借款到期未还引发民间借贷纠纷",
+    "labour": "员工与企业因解除劳动合同补偿发生争议", "migrant_wages": "农民工追讨拖欠工资",
+    "land_contract": "土地承包经营权流转期限争议", "traffic_accident": "道路交通事故损害赔偿纠纷",
+    "medical": "患者家属对诊疗过程提出异议", "financial": "金融借款逾期还款纠纷", "commercial": "买卖合同货款纠纷",
+    "real_estate": "商品房逾期交付纠纷", "insurance": "保险理赔金额争议", "consumer": "消费者购买商品质量问题投诉",
+    "ip": "商标使用纠纷", "administrative": "对行政处理决定有异议", "other": "其他矛盾纠纷",
+}
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(order=True)
+class Step:
+    recorded_at: datetime
+    case: int
+    seq: int
+    command: str = field(compare=False)
+    actor: str = field(compare=False)
+    occurred_at: datetime = field(compare=False)
+    args: dict[str, Any] = field(compare=False, default_factory=dict)
+
+
+class _Life:
+    """The planned steps of one case, each after the previous in world and recording time."""
+
+    def __init__(self, rng: random.Random, index: int, start: datetime, end: datetime):
+        self.rng, self.index, self.t, self.end = rng, index, start, end
+        self.recorded = start
+        self.steps: list[Step] = []
+
+    def add(self, command: str, actor: str, after_hours: float, **args: Any) -> bool:
+        """Plan a step; False once the step would lie beyond the end of the demo period."""
+        when = self.t + timedelta(hours=after_hours)
+        late = self.rng.random() < 0.03
+        delay = timedelta(days=self.rng.uniform(2.5, 9)) if late else timedelta(minutes=self.rng.uniform(1, 240))
+        recorded = max(when + delay, self.recorded + timedelta(seconds=1))
+        if recorded > self.end:
+            return False
+        self.t, self.recorded = when, recorded
+        self.steps.append(Step(recorded, self.index, len(self.steps), command, actor, when, args))
+        return True
+
+
+class DemoCounty:
+    """Knows the demo county's places, bodies and people, and plans case lives in it."""
+
+    def __init__(self, ledger: Ledger, rng: random.Random):
+        self.rng = rng
+        regions = ledger.regions().regions
+        directory = ledger.directory()
+        self.county = next(r.code for r in regions.values() if r.level == "county")
+        self.villages = [r for r in regions.values() if r.level == "village"]
+        self.grids: dict[str, list[str]] = {}
+        for r in regions.values():
+            if r.level == "grid" and r.parent_code:
+                self.grids.setdefault(r.parent_code, []).append(r.code)
+        self.weights = [max(r.population.values(), default=1000) for r in self.villages]
+        by_kind: dict[str, list[Any]] = {}
+        for org in directory.organisations.values():
+            by_kind.setdefault(org.kind, []).append(org)
+        self.by_kind = by_kind
+        self.committee = {o.region_code: o.code for o in by_kind["village_committee"] + by_kind["town_committee"]}
+        self.county_committee = by_kind["county_committee"][0].code
+        self.court = by_kind["court"][0].code
+        self.mediators: dict[str, list[str]] = {}
+        for m in directory.mediators.values():
+            self.mediators.setdefault(m.organisation_code, []).append(m.id)
+
+    def person(self, birth_from: int = 1950) -> dict[str, Any]:
+        rng = self.rng
+        born = datetime(rng.randint(birth_from, 2002), rng.randint(1, 12), rng.randint(1, 28))
+        first17 = f"{self.county}{born:%Y%m%d}{rng.randint(0, 999):03d}"
+        return {
+            "kind": "person",
+            "name": rng.choice(SURNAMES) + rng.choice(GIVEN),
+            "id_number": first17 + id_check_digit(first17),
+            "phone": f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
+        }
+
+    def plan(self, index: int, start: datetime, end: datetime) -> list[Step]:
+        rng = self.rng
+        village = rng.choices(self.villages, self.weights)[0]
+        town = village.parent_code or ""
+        region = rng.choice(self.grids.get(village.code, [village.code]) + [village.code])
+        category = rng.choices(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))[0]
+        source = rng.choices(list(SOURCE_WEIGHTS), list(SOURCE_WEIGHTS.values()))[0]
+        life = _Life(rng, index, start, end)
+        recorder = f"recorder-{town}"
+        people = rng.choice([2, 2, 2, 3, 4, 6, 12]) if category != "migrant_wages" else rng.randint(5, 40)
+        parties = [{**self.person(), "role": "applicant"}, {**self.person(), "role": "respondent"}]
+        if category in INDUSTRY and rng.random() < 0.6:
+            parties[1] = {"role": "respondent", "kind": "organisation", "name": "青山县某某有限公司"}
+        amount = None if category in ("neighbour", "family") else f"{rng.randint(2, 4000) * 50}.00"
+        life.add(
+            "report", recorder, 0,
+            source=source, category=category, region_code=region, summary=SUMMARIES[category],
+            parties=parties, people_involved=people, amount_in_dispute=amount,
+        )
+        if rng.random() < 0.12:
+            level = rng.choices(["medium", "high", "critical"], [6, 3, 1])[0]
+            flags = ["mass"] if people >= 5 else rng.choice([[], [], ["extreme"], ["criminal_escalation"]])
+            life.add("assess_risk", f"supervisor-{self.county}", rng.uniform(1, 20), level=level, flags=flags)
+        if rng.random() < 0.02:
+            life.add("add_supervision_note", f"supervisor-{self.county}", rng.uniform(2, 30),
+                     instruction="请加快调处进度并报告结果", due_at=life.t + timedelta(days=rng.randint(5, 40)))
+        if rng.random() < 0.01:
+            life.add("correct_details", recorder, rng.uniform(1, 48), field="category",
+                     value=rng.choice(list(CATEGORY_WEIGHTS)), reason="登记时纠纷类型选择有误")
+        if rng.random() < 0.04:
+            life.add("withdraw", recorder, rng.uniform(2, 60), reason="当事人自行和解，申请撤回")
+            self._after_close(life, mediated=False)
+            return life.steps
+        if source == "court_diversion" and rng.random() < 0.3 or rng.random() < 0.04:
+            self._litigate(life, town)
+            return life.steps
+        self._mediate(life, town, village.code, category, recorder)
+        return life.steps
+
+    def _mediate(self, life: _Life, town: str, village: str, category: str, recorder: str) -> None:
+        rng = self.rng
+        kind = INDUSTRY.get(category)
+        if kind and rng.random() < 0.7:
+            bodies = [self.by_kind[kind][0].code, self.committee[town], self.county_committee]
+            route = "industry_mediation"
+        else:
+            bodies = [self.committee[village], self.committee[town], self.county_committee]
+            route = "peoples_mediation"
+        for level, org in enumerate(bodies):
+            triage = rng.uniform(2, 60) if rng.random() > 0.05 else rng.uniform(80, 200)
+            mediator = rng.choice(self.mediators.get(org, [None]))  # type: ignore[list-item]
+            if not life.add("assign", recorder, triage, route=route if level == 0 else "peoples_mediation",
+                            organisation_code=org, mediator_id=mediator):
+                return
+            actor = f"mediator-{org}"
+            if rng.random() < 0.04 and not life.add("decline", actor, rng.uniform(4, 40), reason="不属于本组织受理范围"):
+                return
+            if life.steps[-1].command == "decline":
+                org = self.committee[town] if org != self.committee[town] else self.county_committee
+                actor = f"mediator-{org}"
+                if not life.add("assign", recorder, rng.uniform(2, 30), route="peoples_mediation", organisation_code=org):
+                    return
+            accept_after = rng.uniform(1, 40) if rng.random() > 0.06 else rng.uniform(50, 120)
+            if not life.add("accept", actor, accept_after):
+                return
+            for _ in range(rng.choice([1, 1, 2, 2, 3])):
+                if not life.add("hold_session", actor, rng.uniform(24, 24 * 9), mode=rng.choice(["onsite", "onsite", "phone", "online"]),
+                                participants=["申请人", "被申请人"], summary="组织双方当事人面对面调解"):
+                    return
+            if rng.random() < 0.07 and not life.add("extend_deadline", actor, rng.uniform(24, 24 * 10), days=rng.randint(10, 30),
+                                                    reason="双方同意延长调解期限"):
+                return
+            success = rng.random() < (0.8 if level == 0 else 0.6)
+            if success:
+                if not life.add("record_agreement", actor, rng.uniform(24, 24 * 12), terms="双方自愿达成调解协议，分期履行",
+                                amount=f"{rng.randint(1, 400) * 100}.00" if rng.random() < 0.6 else None):
+                    return
+                if rng.random() < 0.35:
+                    if not life.add("request_confirmation", actor, rng.uniform(24, 24 * 20), court_code=self.court, online=rng.random() < 0.5):
+                        return
+                    granted = rng.random() < 0.93
+                    if not life.add("decide_confirmation", f"judge-{self.county}", rng.uniform(24, 24 * 14), granted=granted,
+                                    reason="调解协议合法有效，予以确认" if granted else "协议内容违反法律规定"):
+                        return
+                    if not granted:
+                        continue
+                if rng.random() < 0.5 and not life.add("record_performance", actor, rng.uniform(24, 24 * 20),
+                                                       performed=rng.choices(["full", "partial", "none"], [8, 2, 1])[0]):
+                    return
+                if life.add("close", actor, rng.uniform(2, 24 * 5), summary="纠纷已化解，予以销号"):
+                    self._after_close(life, mediated=True, actor=actor)
+                return
+            if not life.add("record_failure", actor, rng.uniform(24, 24 * 15), reason="双方分歧较大，调解未能达成协议"):
+                return
+        if rng.random() < 0.6:
+            self._litigate(life, town)
+        elif life.add("close", f"mediator-{bodies[-1]}", rng.uniform(24, 24 * 10), summary="多次调解未果，当事人不再主张"):
+            self._after_close(life, mediated=False)
+
+    def _litigate(self, life: _Life, town: str) -> None:
+        rng = self.rng
+        judge = f"judge-{self.county}"
+        number = f"(2026)甘1199民初{life.index + 1}号"
+        if not life.add("file_in_court", judge, rng.uniform(24, 24 * 15), court_code=self.court,
+                        court_case_number=number, reason="调解不成，当事人起诉"):
+            return
+        outcome = rng.choices(["judgment", "court_mediation", "withdrawn", "dismissed"], [5, 3, 1, 1])[0]
+        if not life.add("record_court_outcome", judge, rng.uniform(24 * 25, 24 * 110), outcome=outcome, summary="案件审结"):
+            return
+        if life.add("close", judge, rng.uniform(24, 24 * 10), summary="案件审结销号"):
+            self._after_close(life, mediated=False)
+
+    def _after_close(self, life: _Life, *, mediated: bool, actor: str | None = None) -> None:
+        rng = self.rng
+        if rng.random() < 0.004:
+            life.add("report_incident", f"supervisor-{self.county}", rng.uniform(24, 24 * 60),
+                     kind=rng.choice(["criminal_escalation", "extreme_act"]),
+                     description="当事人矛盾激化引发治安案件", severity=rng.choice(["serious", "major"]))
+            return
+        if mediated and actor and rng.random() < 0.85:
+            visit = rng.uniform(24 * 3, 24 * 28) if rng.random() < 0.9 else rng.uniform(24 * 31, 24 * 50)
+            relapse = rng.random() < 0.03
+            if not life.add("follow_up", actor, visit, satisfaction=rng.choices(["satisfied", "neutral", "dissatisfied"], [8, 2, 1])[0],
+                            relapse=relapse):
+                return
+            if relapse:
+                life.add("reopen", f"supervisor-{self.county}", rng.uniform(2, 72), reason="回访发现纠纷反复")
+                return
+        if rng.random() < 0.6:
+            life.add("archive", f"supervisor-{self.county}", rng.uniform(24 * 20, 24 * 90),
+                     archive_number=f"QS-{life.index + 1:06d}")
+
+
+def demo_actors(ledger: Ledger, county: DemoCounty) -> None:
+    """The actors the histories are attributed to; created once, their tokens are not kept."""
+    wanted = [(f"supervisor-{county.county}", "supervisor", county.county, None),
+              (f"judge-{county.county}", "judge", county.county, None)]
+    towns = {v.parent_code for v in county.villages}
+    wanted += [(f"recorder-{t}", "recorder", t, None) for t in sorted(t for t in towns if t)]
+    orgs = {o.code: o for kind in county.by_kind.values() for o in kind}
+    wanted += [(f"mediator-{code}", "mediator", None, code) for code in sorted(orgs)]
+    for name, role, region, org in wanted:
+        try:
+            ledger.actor(name)
+        except Exception:
+            ledger.add_actor(name, role, region_code=region, organisation_code=org)
+
+
+def generate(
+    ledger: Ledger,
+    *,
+    years: float = 2,
+    disputes: int = 5000,
+    seed: int = 0,
+    end: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Plan and record ``disputes`` case histories over ``years`` ending at ``end`` (default now)."""
+    load_demo_reference(ledger)
+    rng = random.Random(seed)
+    county = DemoCounty(ledger, rng)
+    demo_actors(ledger, county)
+    end = (end or utc_now()).astimezone(UTC)
+    begin = end - timedelta(days=365 * years)
+    span = (end - begin).total_seconds() - 3600
+    steps: list[Step] = []
+    for i in range(disputes):
+        start = begin + timedelta(seconds=rng.uniform(0, span))
+        steps.extend(county.plan(i, start, end))
+    steps.sort()
+    case_ids = [UUID(int=rng.getrandbits(128), version=4) for _ in range(disputes)]
+    actors: dict[str, Actor] = {}
+    saved_clock = ledger.clock
+    counts = {"events": 0, "refused": 0}
+    try:
+        for n, step in enumerate(steps):
+            ledger.clock = lambda at=step.recorded_at: at  # type: ignore[misc]
+            actor = actors.get(step.actor) or actors.setdefault(step.actor, ledger.actor(step.actor))
+            try:
+                if step.command == "report":
+                    ledger.report(actor, occurred_at=step.occurred_at, case_id=case_ids[step.case], **step.args)
+                else:
+                    ledger.execute(actor, case_ids[step.case], step.command, occurred_at=step.occurred_at, **step.args)
+                counts["events"] += 1
+            except InvalidValue:
+                # A planned correction that changes nothing is refused, as it would be for a clerk.
+                counts["refused"] += 1
+            if progress and n % 200 == 0:
+                progress(n, len(steps))
+    finally:
+        ledger.clock = saved_clock
+    if progress:
+        progress(len(steps), len(steps))
+    return counts

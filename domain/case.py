@@ -1,0 +1,602 @@
+"""The dispute case (纠纷案件): an event-sourced aggregate with one event per command.
+
+Public methods are the commands: they check the state machine, the values and the times,
+then trigger exactly one event. The ``@event`` methods below them only change state, so
+replaying history never re-runs a check that might since have changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.codes import (
+    Category,
+    CorrectableField,
+    CourtOutcome,
+    IncidentKind,
+    Performance,
+    Resolution,
+    RiskFlag,
+    RiskLevel,
+    Route,
+    Satisfaction,
+    SessionMode,
+    Severity,
+    Source,
+    Status,
+)
+from domain.deadlines import KINDS, Deadline, DeadlineRules
+from domain.errors import InvalidValue, RuleViolation
+from domain.lifecycle import allowed_commands, next_status
+from domain.values import (
+    Party,
+    check_amount,
+    check_count,
+    check_region_code,
+    check_text,
+    parse_parties,
+)
+
+CLOSE_RESOLUTION = {
+    Status.AGREED: Resolution.MEDIATED,
+    Status.CONFIRMED: Resolution.CONFIRMED,
+    Status.ADJUDICATED: Resolution.ADJUDICATED,
+    Status.FAILED: Resolution.UNRESOLVABLE,
+}
+FOLLOWED_UP_RESOLUTIONS = frozenset({Resolution.MEDIATED, Resolution.CONFIRMED})
+
+
+@dataclass(frozen=True)
+class Act:
+    """Who acts, when it happened in the world, when it is recorded, and the rules in force."""
+
+    actor_id: str
+    actor_role: str
+    occurred_at: datetime
+    recorded_at: datetime
+    note: str | None = None
+    rules: DeadlineRules = field(default_factory=DeadlineRules)
+
+    def stamp(self) -> dict[str, Any]:
+        return {
+            "actor_id": self.actor_id,
+            "actor_role": self.actor_role,
+            "occurred_at": self.occurred_at,
+            "note": self.note,
+            "timestamp": self.recorded_at,
+        }
+
+
+def _aware(when: datetime, name: str) -> datetime:
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise InvalidValue(name, "must carry a time zone offset, e.g. 2026-03-01T08:00:00+08:00")
+    return when
+
+
+class Case(Aggregate):
+    class Event(Aggregate.Event):
+        actor_id: str
+        actor_role: str
+        occurred_at: datetime
+        note: str | None
+
+    class Created(Event, Aggregate.Created):
+        pass
+
+    @staticmethod
+    def create_id() -> UUID:
+        return uuid4()
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def report(
+        cls,
+        act: Act,
+        *,
+        source: str,
+        category: str,
+        region_path: list[str],
+        summary: str,
+        parties: list[dict[str, Any]] | tuple[Party, ...],
+        people_involved: int,
+        amount_in_dispute: object = None,
+        case_id: UUID | None = None,
+    ) -> Case:
+        """Open a case. ``case_id`` is for imports and seeded demo data; otherwise a new UUID."""
+        _check_time(act, None)
+        if not region_path:
+            raise InvalidValue("region_code", "is required")
+        parsed = (
+            parties
+            if all(isinstance(p, Party) for p in parties)
+            else parse_parties(list(parties))
+        )
+        return cls._create(
+            cls.Reported,  # type: ignore[attr-defined]
+            id=case_id or cls.create_id(),
+            source=Source.parse("source", source).value,
+            category=Category.parse("category", category).value,
+            region_path=[check_region_code("region_code", c) for c in region_path],
+            summary=check_text("summary", summary),
+            parties=[p.as_dict() for p in parsed],  # type: ignore[union-attr]
+            people_involved=check_count("people_involved", people_involved),
+            amount_in_dispute=(
+                None if amount_in_dispute in (None, "") else check_amount("amount_in_dispute", amount_in_dispute)
+            ),
+            due={"triage": act.rules.triage(act.occurred_at, RiskLevel.LOW)},
+            **act.stamp(),
+        )
+
+    @event("Reported")
+    def __init__(
+        self,
+        source: str,
+        category: str,
+        region_path: list[str],
+        summary: str,
+        parties: list[dict[str, Any]],
+        people_involved: int,
+        amount_in_dispute: Decimal | None,
+        due: dict[str, datetime],
+        actor_id: str,
+        actor_role: str,
+        occurred_at: datetime,
+        note: str | None,
+        timestamp: datetime,
+    ) -> None:
+        self.status = Status.REPORTED
+        self.source = source
+        self.category = category
+        self.region_path = list(region_path)
+        self.summary = summary
+        self.parties = tuple(Party(**p) for p in parties)
+        self.people_involved = people_involved
+        self.amount_in_dispute = amount_in_dispute
+        self.reported_at = occurred_at
+        self.reported_by = actor_id
+        self.route: str | None = None
+        self.organisation_code: str | None = None
+        self.mediator_id: str | None = None
+        self.risk_level = RiskLevel.LOW.value
+        self.risk_flags: tuple[str, ...] = ()
+        self.resolution: str | None = None
+        self.lead_id: str | None = None
+        self.closed_at: datetime | None = None
+        self.extended = False
+        self.sessions = 0
+        self.performance: str | None = None
+        self.follow_ups = 0
+        self.incidents: list[dict[str, Any]] = []
+        self.court_case_number: str | None = None
+        self.court_outcome: str | None = None
+        self.archive_number: str | None = None
+        self.deadlines: list[Deadline] = []
+        self.last_occurred_at = occurred_at
+        self._apply_common("report", occurred_at, due, actor_id, opening=True)
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def region_code(self) -> str:
+        return self.region_path[-1]
+
+    @property
+    def county_code(self) -> str:
+        return self.region_path[0]
+
+    @property
+    def town_code(self) -> str | None:
+        return self.region_path[1] if len(self.region_path) > 1 else None
+
+    @property
+    def village_code(self) -> str | None:
+        return self.region_path[2] if len(self.region_path) > 2 else None
+
+    def allowed_commands(self) -> frozenset[str]:
+        return allowed_commands(Status(self.status))
+
+    def open_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines if d.is_open]
+
+    # ------------------------------------------------------------------ commands
+
+    def assign(self, act: Act, *, route: str, organisation_code: str, mediator_id: str | None = None) -> None:
+        status = self._check("assign", act)
+        self._assigned(
+            route=Route.parse("route", route).value,
+            organisation_code=check_text("organisation_code", organisation_code, max_length=64),
+            mediator_id=mediator_id or None,
+            escalation=self.status == Status.FAILED,
+            status=status,
+            due={"acceptance": act.rules.after("acceptance", act.occurred_at)},
+            **act.stamp(),
+        )
+
+    def accept(self, act: Act) -> None:
+        status = self._check("accept", act)
+        self._accepted(status=status, due={"mediation": act.rules.after("mediation", act.occurred_at)}, **act.stamp())
+
+    def decline(self, act: Act, *, reason: str) -> None:
+        status = self._check("decline", act)
+        self._declined(
+            reason=check_text("reason", reason),
+            status=status,
+            due={"triage": act.rules.triage(act.occurred_at, self.risk_level)},
+            **act.stamp(),
+        )
+
+    def hold_session(self, act: Act, *, mode: str, participants: list[str], summary: str) -> None:
+        status = self._check("hold_session", act)
+        if not isinstance(participants, list | tuple) or not participants:
+            raise InvalidValue("participants", "name at least one participant")
+        self._session_held(
+            mode=SessionMode.parse("mode", mode).value,
+            participants=[check_text("participants", p, max_length=100) for p in participants],
+            summary=check_text("summary", summary),
+            status=status,
+            **act.stamp(),
+        )
+
+    def extend_deadline(self, act: Act, *, days: int, reason: str) -> None:
+        status = self._check("extend_deadline", act)
+        if self.extended:
+            raise RuleViolation("extend_deadline", "the mediation deadline may be extended only once")
+        days = check_count("days", days, minimum=1, maximum=act.rules.extension_max_days)
+        (mediation,) = [d for d in self.open_deadlines() if d.kind == "mediation"]
+        self._deadline_extended(
+            days=days,
+            reason=check_text("reason", reason),
+            status=status,
+            due={"mediation": mediation.due_at + _days(days)},
+            **act.stamp(),
+        )
+
+    def record_agreement(self, act: Act, *, terms: str, amount: object = None) -> None:
+        status = self._check("record_agreement", act)
+        self._agreement_recorded(
+            terms=check_text("terms", terms, max_length=10000),
+            amount=None if amount in (None, "") else check_amount("amount", amount),
+            status=status,
+            due={"confirmation_request": act.rules.after("confirmation_request", act.occurred_at)},
+            **act.stamp(),
+        )
+
+    def record_failure(self, act: Act, *, reason: str) -> None:
+        status = self._check("record_failure", act)
+        self._failure_recorded(reason=check_text("reason", reason), status=status, **act.stamp())
+
+    def request_confirmation(self, act: Act, *, court_code: str, online: bool) -> None:
+        status = self._check("request_confirmation", act)
+        self._confirmation_requested(
+            court_code=check_text("court_code", court_code, max_length=64),
+            online=_bool("online", online),
+            status=status,
+            due={"confirmation_decision": act.rules.after("confirmation_decision", act.occurred_at)},
+            **act.stamp(),
+        )
+
+    def decide_confirmation(self, act: Act, *, granted: bool, reason: str | None = None) -> None:
+        granted = _bool("granted", granted)
+        status = self._check("decide_confirmation", act, {"granted": granted})
+        if not granted or reason:
+            reason = check_text("reason", reason)
+        self._confirmation_decided(granted=granted, reason=reason or None, status=status, **act.stamp())
+
+    def file_in_court(self, act: Act, *, court_code: str, court_case_number: str, reason: str) -> None:
+        status = self._check("file_in_court", act)
+        self._filed_in_court(
+            court_code=check_text("court_code", court_code, max_length=64),
+            court_case_number=check_text("court_case_number", court_case_number, max_length=64),
+            reason=check_text("reason", reason),
+            status=status,
+            **act.stamp(),
+        )
+
+    def record_court_outcome(self, act: Act, *, outcome: str, summary: str) -> None:
+        status = self._check("record_court_outcome", act)
+        self._court_outcome_recorded(
+            outcome=CourtOutcome.parse("outcome", outcome).value,
+            summary=check_text("summary", summary),
+            status=status,
+            **act.stamp(),
+        )
+
+    def record_performance(self, act: Act, *, performed: str) -> None:
+        status = self._check("record_performance", act)
+        self._performance_recorded(
+            performed=Performance.parse("performed", performed).value, status=status, **act.stamp()
+        )
+
+    def close(self, act: Act, *, summary: str) -> None:
+        resolution = CLOSE_RESOLUTION.get(Status(self.status))
+        status = self._check("close", act)
+        assert resolution is not None  # the state table only allows close where it is defined
+        due = {}
+        if resolution in FOLLOWED_UP_RESOLUTIONS:
+            due["follow_up"] = act.rules.after("follow_up", act.occurred_at)
+        self._closed(
+            summary=check_text("summary", summary),
+            resolution=resolution.value,
+            status=status,
+            due=due,
+            **act.stamp(),
+        )
+
+    def follow_up(self, act: Act, *, satisfaction: str, relapse: bool) -> None:
+        status = self._check("follow_up", act)
+        self._followed_up(
+            satisfaction=Satisfaction.parse("satisfaction", satisfaction).value,
+            relapse=_bool("relapse", relapse),
+            status=status,
+            **act.stamp(),
+        )
+
+    def archive(self, act: Act, *, archive_number: str) -> None:
+        status = self._check("archive", act)
+        self._archived(
+            archive_number=check_text("archive_number", archive_number, max_length=64), status=status, **act.stamp()
+        )
+
+    def reopen(self, act: Act, *, reason: str) -> None:
+        status = self._check("reopen", act)
+        self._reopened(
+            reason=check_text("reason", reason),
+            status=status,
+            due={"triage": act.rules.triage(act.occurred_at, self.risk_level)},
+            **act.stamp(),
+        )
+
+    def withdraw(self, act: Act, *, reason: str) -> None:
+        status = self._check("withdraw", act)
+        self._withdrawn(
+            reason=check_text("reason", reason), resolution=Resolution.WITHDRAWN.value, status=status, **act.stamp()
+        )
+
+    def assess_risk(self, act: Act, *, level: str, flags: list[str] | tuple[str, ...] = ()) -> None:
+        self._check("assess_risk", act)
+        level = RiskLevel.parse("level", level).value
+        if not isinstance(flags, list | tuple):
+            raise InvalidValue("flags", "a list of risk flags")
+        parsed = sorted({RiskFlag.parse("flags", f).value for f in flags})
+        due = {}
+        for d in self.open_deadlines():
+            if d.kind == "triage":
+                due["triage"] = act.rules.triage(d.opened_at, level)
+        self._risk_assessed(level=level, flags=parsed, due=due, **act.stamp())
+
+    def add_supervision_note(self, act: Act, *, instruction: str, due_at: datetime) -> None:
+        self._check("add_supervision_note", act)
+        if not isinstance(due_at, datetime):
+            raise InvalidValue("due_at", "an ISO 8601 instant with offset")
+        if _aware(due_at, "due_at") <= act.occurred_at:
+            raise InvalidValue("due_at", "must be after the note itself")
+        self._supervision_note_added(
+            instruction=check_text("instruction", instruction), due={"supervision": due_at}, **act.stamp()
+        )
+
+    def report_incident(self, act: Act, *, kind: str, description: str, severity: str) -> None:
+        self._check("report_incident", act)
+        self._incident_reported(
+            kind=IncidentKind.parse("kind", kind).value,
+            description=check_text("description", description, max_length=10000),
+            severity=Severity.parse("severity", severity).value,
+            **act.stamp(),
+        )
+
+    def correct_details(
+        self, act: Act, *, field: str, value: Any, reason: str, region_path: list[str] | None = None
+    ) -> None:
+        """Correct one detail. For ``region_code`` the caller resolves the new region's path."""
+        self._check("correct_details", act)
+        name = CorrectableField.parse("field", field).value
+        new: Any
+        if name == "category":
+            new = Category.parse("value", value).value
+        elif name == "region_code":
+            if not region_path:
+                raise InvalidValue("value", "unknown region")
+            new = [check_region_code("value", c) for c in region_path]
+        elif name == "summary":
+            new = check_text("value", value)
+        elif name == "people_involved":
+            new = check_count("value", value)
+        else:
+            new = None if value in (None, "") else check_amount("value", value)
+        if new == self._detail(name):
+            raise InvalidValue("value", f"{name} already has this value; a correction must change it")
+        self._details_corrected(field=name, value=new, reason=check_text("reason", reason), **act.stamp())
+
+    def link_to_lead_case(self, act: Act, *, lead_id: UUID) -> None:
+        self._check("link_to_lead_case", act)
+        if lead_id == self.id:
+            raise InvalidValue("lead_id", "a case cannot be its own lead case")
+        self._linked_to_lead_case(lead_id=str(lead_id), **act.stamp())
+
+    # ------------------------------------------------------------------ guards
+
+    def _check(self, command: str, act: Act, args: dict[str, Any] | None = None) -> str:
+        """State machine first, then times. Returns the state the command leads to."""
+        target = next_status(Status(self.status), command, args)
+        _check_time(act, self.last_occurred_at)
+        return target.value
+
+    def _detail(self, name: str) -> Any:
+        return self.region_path if name == "region_code" else getattr(self, name)
+
+    # ------------------------------------------------------------------ state changes
+
+    def _apply_common(
+        self,
+        command: str,
+        occurred_at: datetime,
+        due: dict[str, datetime] | None,
+        actor_id: str,
+        status: str | None = None,
+        *,
+        opening: bool = False,
+    ) -> None:
+        # While an event applies, version is still the previous one (the created event excepted).
+        seq = self.version if opening else self.version + 1
+        settled = []
+        for d in self.deadlines:
+            if d.is_open:
+                kind = KINDS[d.kind]
+                if command in kind.met_by:
+                    d = replace(d, met_at=occurred_at, met_by=actor_id, met_seq=seq)
+                elif command in kind.cancelled_by:
+                    d = replace(d, cancelled_at=occurred_at)
+                elif command in kind.redated_by and due and d.kind in due:
+                    d = replace(d, due_at=due[d.kind])
+            settled.append(d)
+        self.deadlines = settled
+        for kind_name, due_at in (due or {}).items():
+            if command not in KINDS[kind_name].redated_by:
+                self.deadlines.append(Deadline(kind_name, seq, occurred_at, due_at))
+        if status is not None:
+            self.status = status
+        self.last_occurred_at = occurred_at
+
+    @event("Assigned")
+    def _assigned(self, route, organisation_code, mediator_id, escalation, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.route, self.organisation_code, self.mediator_id = route, organisation_code, mediator_id
+        self._apply_common("assign", occurred_at, due, actor_id, status)
+
+    @event("Accepted")
+    def _accepted(self, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        # Each acceptance opens a fresh mediation period, which may again be extended once.
+        self.extended = False
+        self._apply_common("accept", occurred_at, due, actor_id, status)
+
+    @event("Declined")
+    def _declined(self, reason, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.organisation_code = self.mediator_id = self.route = None
+        self._apply_common("decline", occurred_at, due, actor_id, status)
+
+    @event("SessionHeld")
+    def _session_held(self, mode, participants, summary, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.sessions += 1
+        self._apply_common("hold_session", occurred_at, None, actor_id, status)
+
+    @event("DeadlineExtended")
+    def _deadline_extended(self, days, reason, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.extended = True
+        self._apply_common("extend_deadline", occurred_at, due, actor_id, status)
+
+    @event("AgreementRecorded")
+    def _agreement_recorded(self, terms, amount, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self._apply_common("record_agreement", occurred_at, due, actor_id, status)
+
+    @event("FailureRecorded")
+    def _failure_recorded(self, reason, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self._apply_common("record_failure", occurred_at, None, actor_id, status)
+
+    @event("ConfirmationRequested")
+    def _confirmation_requested(self, court_code, online, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self._apply_common("request_confirmation", occurred_at, due, actor_id, status)
+
+    @event("ConfirmationDecided")
+    def _confirmation_decided(self, granted, reason, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self._apply_common("decide_confirmation", occurred_at, None, actor_id, status)
+
+    @event("FiledInCourt")
+    def _filed_in_court(self, court_code, court_case_number, reason, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.route = Route.LITIGATION.value
+        self.organisation_code = court_code
+        self.mediator_id = None
+        self.court_case_number = court_case_number
+        self._apply_common("file_in_court", occurred_at, None, actor_id, status)
+
+    @event("CourtOutcomeRecorded")
+    def _court_outcome_recorded(self, outcome, summary, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.court_outcome = outcome
+        self._apply_common("record_court_outcome", occurred_at, None, actor_id, status)
+
+    @event("PerformanceRecorded")
+    def _performance_recorded(self, performed, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.performance = performed
+        self._apply_common("record_performance", occurred_at, None, actor_id, status)
+
+    @event("Closed")
+    def _closed(self, summary, resolution, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.resolution = resolution
+        self.closed_at = occurred_at
+        self._apply_common("close", occurred_at, due, actor_id, status)
+
+    @event("FollowedUp")
+    def _followed_up(self, satisfaction, relapse, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.follow_ups += 1
+        self._apply_common("follow_up", occurred_at, None, actor_id, status)
+
+    @event("Archived")
+    def _archived(self, archive_number, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.archive_number = archive_number
+        self._apply_common("archive", occurred_at, None, actor_id, status)
+
+    @event("Reopened")
+    def _reopened(self, reason, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.resolution = None
+        self.closed_at = None
+        self.route = self.organisation_code = self.mediator_id = None
+        self.extended = False
+        self._apply_common("reopen", occurred_at, due, actor_id, status)
+
+    @event("Withdrawn")
+    def _withdrawn(self, reason, resolution, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.resolution = resolution
+        self.closed_at = occurred_at
+        self._apply_common("withdraw", occurred_at, None, actor_id, status)
+
+    @event("RiskAssessed")
+    def _risk_assessed(self, level, flags, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.risk_level = level
+        self.risk_flags = tuple(flags)
+        self._apply_common("assess_risk", occurred_at, due, actor_id)
+
+    @event("SupervisionNoteAdded")
+    def _supervision_note_added(self, instruction, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self._apply_common("add_supervision_note", occurred_at, due, actor_id)
+
+    @event("IncidentReported")
+    def _incident_reported(self, kind, description, severity, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.incidents.append({"kind": kind, "severity": severity, "occurred_at": occurred_at})
+        self._apply_common("report_incident", occurred_at, None, actor_id)
+
+    @event("DetailsCorrected")
+    def _details_corrected(self, field, value, reason, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        if field == "region_code":
+            self.region_path = list(value)
+        else:
+            setattr(self, field, value)
+        self._apply_common("correct_details", occurred_at, None, actor_id)
+
+    @event("LinkedToLeadCase")
+    def _linked_to_lead_case(self, lead_id, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.lead_id = lead_id
+        self._apply_common("link_to_lead_case", occurred_at, None, actor_id)
+
+
+def _check_time(act: Act, previous: datetime | None) -> None:
+    occurred_at = _aware(act.occurred_at, "occurred_at")
+    if occurred_at > act.recorded_at:
+        raise InvalidValue("occurred_at", f"must not be in the future (now is {act.recorded_at.isoformat()})")
+    if previous is not None and occurred_at < previous:
+        raise InvalidValue(
+            "occurred_at", f"must not be before the case's previous event ({previous.isoformat()})"
+        )
+
+
+def _bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValue(name, "must be true or false")
+    return value
+
+
+def _days(days: int) -> timedelta:
+    return timedelta(days=days)

@@ -1,0 +1,153 @@
+"""Deadlines of DESIGN.md §5: how long each step may take, and which commands open, meet,
+re-date or cancel it. Due instants are computed when a deadline opens and stored in the event,
+so a later change of configuration never rewrites what a case was told at the time.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, fields, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from domain.codes import RiskLevel
+from domain.lifecycle import PROGRESS
+
+
+@dataclass(frozen=True)
+class DeadlineRules:
+    """Durations in days. Defaults are DESIGN.md §5."""
+
+    triage_days: float = 3
+    triage_high_risk_days: float = 1
+    acceptance_days: float = 2
+    mediation_days: float = 30
+    extension_max_days: int = 30
+    confirmation_request_days: float = 30
+    confirmation_decision_days: float = 15
+    follow_up_days: float = 30
+
+    @classmethod
+    def load(cls, path: str | Path) -> DeadlineRules:
+        """Read overrides from a .toml or .json file; unknown keys are an error, not ignored."""
+        path = Path(path)
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+        data = data.get("deadlines", data)
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown deadline settings: {', '.join(sorted(unknown))}")
+        return replace(cls(), **data)
+
+    def triage(self, opened_at: datetime, risk_level: str) -> datetime:
+        high = risk_level in (RiskLevel.HIGH, RiskLevel.CRITICAL)
+        return opened_at + timedelta(days=self.triage_high_risk_days if high else self.triage_days)
+
+    def after(self, kind: str, opened_at: datetime) -> datetime:
+        return opened_at + timedelta(days=getattr(self, f"{kind}_days"))
+
+
+@dataclass(frozen=True)
+class DeadlineKind:
+    name: str
+    label: str
+    opened_by: frozenset[str]
+    met_by: frozenset[str]
+    cancelled_by: frozenset[str] = frozenset()
+    redated_by: frozenset[str] = frozenset()
+
+
+KINDS: dict[str, DeadlineKind] = {
+    k.name: k
+    for k in (
+        DeadlineKind(
+            "triage",
+            "分流交办",
+            opened_by=frozenset({"report", "decline", "reopen"}),
+            met_by=frozenset({"assign", "file_in_court", "withdraw"}),
+            redated_by=frozenset({"assess_risk"}),
+        ),
+        DeadlineKind(
+            "acceptance",
+            "签收",
+            opened_by=frozenset({"assign"}),
+            met_by=frozenset({"accept", "decline"}),
+            # A reassignment replaces the pending acceptance with a new one.
+            cancelled_by=frozenset({"assign"}),
+        ),
+        DeadlineKind(
+            "mediation",
+            "调解期限",
+            opened_by=frozenset({"accept"}),
+            met_by=frozenset({"record_agreement", "record_failure"}),
+            redated_by=frozenset({"extend_deadline"}),
+        ),
+        DeadlineKind(
+            "confirmation_request",
+            "申请司法确认",
+            opened_by=frozenset({"record_agreement"}),
+            met_by=frozenset({"request_confirmation"}),
+            # Confirmation is the parties' option: closing without it is not a miss.
+            cancelled_by=frozenset({"close"}),
+        ),
+        DeadlineKind(
+            "confirmation_decision",
+            "司法确认裁定",
+            opened_by=frozenset({"request_confirmation"}),
+            met_by=frozenset({"decide_confirmation"}),
+        ),
+        DeadlineKind(
+            "follow_up",
+            "回访",
+            opened_by=frozenset({"close"}),
+            met_by=frozenset({"follow_up"}),
+            cancelled_by=frozenset({"reopen"}),
+        ),
+        DeadlineKind(
+            "supervision",
+            "督办",
+            opened_by=frozenset({"add_supervision_note"}),
+            # A supervision note is answered by the next step taken on the case.
+            met_by=PROGRESS,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One deadline in a case's life. ``seq`` is the case version of the event that opened it."""
+
+    kind: str
+    seq: int
+    opened_at: datetime
+    due_at: datetime
+    met_at: datetime | None = None
+    met_by: str | None = None
+    met_seq: int | None = None
+    cancelled_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_at is None and self.cancelled_at is None
+
+    def open_at(self, when: datetime) -> bool:
+        """Whether the deadline was pending at ``when`` (world time)."""
+        if self.opened_at > when:
+            return False
+        if self.met_at is not None and self.met_at <= when:
+            return False
+        return not (self.cancelled_at is not None and self.cancelled_at <= when)
+
+    def overdue_at(self, when: datetime) -> bool:
+        """Pending at ``when`` and past due; exactly at the due instant is still in time."""
+        return self.open_at(when) and when > self.due_at
+
+    @property
+    def missed(self) -> bool | None:
+        """Met late → True, met in time → False, still open or cancelled → None."""
+        if self.met_at is None:
+            return None
+        return self.met_at > self.due_at
