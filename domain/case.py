@@ -7,7 +7,7 @@ replaying history never re-runs a check that might since have changed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -31,7 +31,7 @@ from domain.codes import (
     Source,
     Status,
 )
-from domain.deadlines import KINDS, Deadline, DeadlineRules
+from domain.deadlines import Deadline, DeadlineRules, settle
 from domain.errors import InvalidValue, RuleViolation
 from domain.lifecycle import allowed_commands, next_status
 from domain.values import (
@@ -444,21 +444,7 @@ class Case(Aggregate):
     ) -> None:
         # While an event applies, version is still the previous one (the created event excepted).
         seq = self.version if opening else self.version + 1
-        settled = []
-        for d in self.deadlines:
-            if d.is_open:
-                kind = KINDS[d.kind]
-                if command in kind.met_by:
-                    d = replace(d, met_at=occurred_at, met_by=actor_id, met_seq=seq)
-                elif command in kind.cancelled_by:
-                    d = replace(d, cancelled_at=occurred_at)
-                elif command in kind.redated_by and due and d.kind in due:
-                    d = replace(d, due_at=due[d.kind])
-            settled.append(d)
-        self.deadlines = settled
-        for kind_name, due_at in (due or {}).items():
-            if command not in KINDS[kind_name].redated_by:
-                self.deadlines.append(Deadline(kind_name, seq, occurred_at, due_at))
+        self.deadlines = settle(self.deadlines, command, seq, occurred_at, actor_id, due)
         if status is not None:
             self.status = status
         self.last_occurred_at = occurred_at
@@ -600,3 +586,31 @@ def _bool(name: str, value: object) -> bool:
 
 def _days(days: int) -> timedelta:
     return timedelta(days=days)
+
+
+#: The command behind each stored event, and its Chinese label for histories and reviews.
+EVENTS: dict[str, tuple[str, str]] = {
+    "Reported": ("report", "登记"),
+    "Assigned": ("assign", "分流交办"),
+    "Accepted": ("accept", "签收"),
+    "Declined": ("decline", "退回"),
+    "SessionHeld": ("hold_session", "组织调解"),
+    "DeadlineExtended": ("extend_deadline", "延长调解期限"),
+    "AgreementRecorded": ("record_agreement", "调解成功"),
+    "FailureRecorded": ("record_failure", "调解不成"),
+    "ConfirmationRequested": ("request_confirmation", "申请司法确认"),
+    "ConfirmationDecided": ("decide_confirmation", "司法确认裁定"),
+    "FiledInCourt": ("file_in_court", "立案"),
+    "CourtOutcomeRecorded": ("record_court_outcome", "审结"),
+    "PerformanceRecorded": ("record_performance", "履行情况"),
+    "Closed": ("close", "化解销号"),
+    "FollowedUp": ("follow_up", "回访"),
+    "Archived": ("archive", "归档"),
+    "Reopened": ("reopen", "重新启动"),
+    "Withdrawn": ("withdraw", "撤回"),
+    "RiskAssessed": ("assess_risk", "风险评估"),
+    "SupervisionNoteAdded": ("add_supervision_note", "督办"),
+    "IncidentReported": ("report_incident", "报告民转刑/极端事件"),
+    "DetailsCorrected": ("correct_details", "更正"),
+    "LinkedToLeadCase": ("link_to_lead_case", "关联示范案件"),
+}

@@ -151,3 +151,34 @@ class Deadline:
         if self.met_at is None:
             return None
         return self.met_at > self.due_at
+
+
+def settle(
+    deadlines: list[Deadline],
+    command: str,
+    seq: int,
+    occurred_at: datetime,
+    actor_id: str,
+    due: dict[str, datetime] | None,
+) -> list[Deadline]:
+    """The deadlines after ``command``: met, cancelled, re-dated, then newly opened ones appended.
+
+    The one place where a command's effect on deadlines is decided; the case aggregate and the
+    deadline view both call it, so they cannot disagree.
+    """
+    due = due or {}
+    settled = []
+    for d in deadlines:
+        if d.is_open:
+            kind = KINDS[d.kind]
+            if command in kind.met_by:
+                d = replace(d, met_at=occurred_at, met_by=actor_id, met_seq=seq)
+            elif command in kind.cancelled_by:
+                d = replace(d, cancelled_at=occurred_at)
+            elif command in kind.redated_by and d.kind in due:
+                d = replace(d, due_at=due[d.kind])
+        settled.append(d)
+    for kind_name, due_at in due.items():
+        if command not in KINDS[kind_name].redated_by:
+            settled.append(Deadline(kind_name, seq, occurred_at, due_at))
+    return settled

@@ -1,0 +1,168 @@
+"""``ledger``: create the store, load reference data, generate demo histories, inspect cases.
+
+Every command reads the same settings as the server: LEDGER_DB (SQLite file) or
+LEDGER_DATABASE_URL (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from application.ledger import Ledger
+from application.reference_files import load_demo_reference, load_region_file
+from domain.codes import Status
+from domain.errors import LedgerError
+
+console = Console()
+
+
+@contextmanager
+def open_ledger() -> Iterator[Ledger]:
+    ledger = Ledger()
+    try:
+        yield ledger
+    finally:
+        ledger.close()
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Print the ledger's refusal as one line and exit 2, instead of a traceback."""
+    try:
+        yield
+    except LedgerError as e:
+        console.print(f"[red]refused:[/red] {e}")
+        sys.exit(2)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Any]:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(label, total=None, rate="")
+
+        def update(done: int, total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 0
+            rate = f"{done / elapsed:,.0f} events/s" if elapsed else ""
+            bar.update(task, completed=done, total=total, rate=rate)
+
+        yield update
+
+
+@click.group()
+def main() -> None:
+    """Dispute ledger (诉源治理案件台账)."""
+
+
+@main.command()
+@click.option("--reference", type=click.Choice(["demo"]), help="Also load the demo county's reference data.")
+def init(reference: str | None) -> None:
+    """Create the store (tables are created on first use)."""
+    with open_ledger() as ledger:
+        ledger.system_actor()
+        if reference == "demo":
+            loaded = load_demo_reference(ledger)
+            console.print("demo county loaded" if loaded else "reference data already present")
+        console.print(f"store ready: {ledger.settings.describe()}")
+
+
+@main.command()
+@click.option("--years", default=2.0, show_default=True, help="Length of the simulated history.")
+@click.option("--disputes", default=5000, show_default=True, help="Number of dispute cases.")
+@click.option("--seed", default=0, show_default=True, help="Same seed, same histories.")
+def demo(years: float, disputes: int, seed: int) -> None:
+    """Generate demo histories through the Application (loads the demo county if absent)."""
+    from application.demo import generate
+
+    with open_ledger() as ledger, progress_bar("recording") as update, refusals():
+        counts = generate(ledger, years=years, disputes=disputes, seed=seed, progress=update)
+    console.print(f"{counts['events']} events recorded for {disputes} disputes")
+
+
+@main.group()
+def regions() -> None:
+    """Regions (行政区划) and their populations."""
+
+
+@regions.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def regions_load(file: str) -> None:
+    """Load regions from CSV: code,level,name,parent_code[,population_YYYY...]."""
+    with open_ledger() as ledger, refusals():
+        count = load_region_file(ledger, file)
+    console.print(f"{count} regions loaded")
+
+
+@regions.command("list")
+def regions_list() -> None:
+    """One region a line: code, level, name, parent, latest population."""
+    with open_ledger() as ledger:
+        catalogue = ledger.regions()
+        for code in sorted(catalogue.regions):
+            r = catalogue.regions[code]
+            population = r.population[max(r.population)] if r.population else ""
+            click.echo(f"{r.code}\t{r.level}\t{r.name}\t{r.parent_code or ''}\t{population}")
+
+
+@main.group()
+def actors() -> None:
+    """Who may act through the API."""
+
+
+@actors.command("add")
+@click.argument("name")
+@click.option("--role", required=True, help="recorder, mediator, judge, supervisor, auditor, reader or admin")
+@click.option("--region", default=None, help="Region scope; without it the actor's scope is everything.")
+@click.option("--organisation", default=None, help="A mediator's organisation code.")
+def actors_add(name: str, role: str, region: str | None, organisation: str | None) -> None:
+    """Register an actor; prints its bearer token alone on the last line (only its hash is stored)."""
+    with open_ledger() as ledger, refusals():
+        actor, token = ledger.add_actor(name, role, region_code=region, organisation_code=organisation)
+    click.echo(f"actor {actor.name}: role {actor.role}, region {actor.region_code or 'all'}")
+    click.echo(token)
+
+
+@main.group()
+def case() -> None:
+    """Inspect one case."""
+
+
+@case.command("show")
+@click.argument("case_id")
+def case_show(case_id: str) -> None:
+    """The case's current state and its history as a table."""
+    with open_ledger() as ledger, refusals():
+        c = ledger.get_case(case_id)
+        events = list(ledger.events.get(c.id))
+    status = Status(c.status)
+    console.print(f"[bold]{c.id}[/bold]  {status.value} {status.label}  version {c.version}")
+    console.print(f"region {' / '.join(c.region_path)}  category {c.category}  source {c.source}")
+    console.print(f"organisation {c.organisation_code or '-'}  mediator {c.mediator_id or '-'}  risk {c.risk_level}")
+    for d in c.open_deadlines():
+        console.print(f"open deadline {d.kind} due {d.due_at.isoformat()}")
+    table = Table("seq", "event", "occurred_at", "recorded_at", "actor", "role")
+    for e in events:
+        table.add_row(
+            str(e.originator_version),
+            type(e).__name__,
+            e.occurred_at.isoformat(timespec="seconds"),  # type: ignore[attr-defined]
+            e.timestamp.isoformat(timespec="seconds"),
+            e.actor_id if hasattr(e, "actor_id") else "",
+            getattr(e, "actor_role", ""),
+        )
+    console.print(table)
