@@ -169,6 +169,7 @@ class DemoCounty:
         else:
             bodies = [self.committee[village], self.committee[town], self.county_committee]
             route = "peoples_mediation"
+        org = bodies[0]
         for level, org in enumerate(bodies):
             triage = rng.uniform(2, 60) if rng.random() > 0.05 else rng.uniform(80, 200)
             mediator = rng.choice(self.mediators.get(org, [None]))  # type: ignore[list-item]
@@ -217,7 +218,7 @@ class DemoCounty:
                 return
         if rng.random() < 0.6:
             self._litigate(life, town)
-        elif life.add("close", f"mediator-{bodies[-1]}", rng.uniform(24, 24 * 10), summary="多次调解未果，当事人不再主张"):
+        elif life.add("close", f"mediator-{org}", rng.uniform(24, 24 * 10), summary="多次调解未果，当事人不再主张"):
             self._after_close(life, mediated=False)
 
     def _litigate(self, life: _Life, town: str) -> None:

@@ -1,0 +1,1 @@
+"""Business scenarios (pytest-bdd, Chinese Gherkin) for the dispute ledger."""

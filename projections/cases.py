@@ -1,0 +1,136 @@
+"""Queries on the case views: filtered pages, one case, overdue work as of any instant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from domain.codes import RiskLevel, Status
+from domain.errors import InvalidValue
+from projections.periods import parse_utc_text, utc_text
+from projections.store import Cursor
+
+_REGION_COLUMN = {6: "county_code", 9: "town_code", 12: "village_code", 15: "region_code"}
+_OPEN = tuple(s.value for s in Status if s not in (Status.CLOSED, Status.ARCHIVED))
+# A deadline pending at %(t)s and past due then. Follow-up visits belong to closed cases and do
+# not make a case's handling overdue; they are listed separately by kind.
+_OVERDUE_AT = (
+    "d.opened_at <= %s AND (d.met_at IS NULL OR d.met_at > %s) "
+    "AND (d.cancelled_at IS NULL OR d.cancelled_at > %s) AND d.due_at < %s"
+)
+
+
+def region_column(code: str) -> str:
+    column = _REGION_COLUMN.get(len(code or ""))
+    if column is None:
+        raise InvalidValue("region", "a region code of 6, 9, 12 or 15 digits")
+    return column
+
+
+def _scope(where: list[str], params: list[Any], scope: list[str]) -> None:
+    if scope:
+        where.append(f"c.{region_column(scope[-1])} = %s")
+        params.append(scope[-1])
+
+
+def list_cases(
+    cur: Cursor,
+    *,
+    scope: list[str],
+    now: datetime,
+    region: str | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    risk: str | None = None,
+    overdue: bool | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> tuple[list[dict[str, Any]], int]:
+    where: list[str] = []
+    params: list[Any] = []
+    _scope(where, params, scope)
+    if region:
+        where.append(f"c.{region_column(region)} = %s")
+        params.append(region)
+    if status:
+        Status.parse("status", status)
+        where.append("c.status = %s")
+        params.append(status)
+    if category:
+        where.append("c.category = %s")
+        params.append(category)
+    if risk:
+        RiskLevel.parse("risk", risk)
+        where.append("c.risk_level = %s")
+        params.append(risk)
+    if overdue is not None:
+        t = utc_text(now)
+        exists = f"EXISTS (SELECT 1 FROM v_deadlines d WHERE d.case_id = c.id AND {_OVERDUE_AT})"
+        where.append(exists if overdue else f"NOT {exists}")
+        params += [t, t, t, t]
+    clause = f"WHERE {' AND '.join(where)}" if where else ""
+    total = int(cur.scalar(f"SELECT COUNT(*) AS n FROM v_cases c {clause}", params) or 0)
+    rows = cur.all(
+        f"SELECT c.* FROM v_cases c {clause} ORDER BY c.reported_at DESC, c.id LIMIT %s OFFSET %s",
+        [*params, per_page, (page - 1) * per_page],
+    )
+    attach_deadlines(cur, rows, now)
+    return rows, total
+
+
+def attach_deadlines(cur: Cursor, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Give each case row its pending deadlines, each with ``overdue`` as of ``now``."""
+    if not rows:
+        return
+    ids = [r["id"] for r in rows]
+    marks = ", ".join(["%s"] * len(ids))
+    pending: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    for d in cur.all(
+        f"SELECT * FROM v_deadlines WHERE case_id IN ({marks}) AND met_at IS NULL AND cancelled_at IS NULL ORDER BY seq",
+        ids,
+    ):
+        due = parse_utc_text(d["due_at"])
+        pending[d["case_id"]].append(
+            {"kind": d["kind"], "due_at": due, "met_at": None, "overdue": now > due, "opened_at": parse_utc_text(d["opened_at"])}
+        )
+    for r in rows:
+        r["deadlines"] = pending[r["id"]]
+
+
+def case_row(cur: Cursor, case_id: str, now: datetime) -> dict[str, Any] | None:
+    row = cur.one("SELECT * FROM v_cases WHERE id = %s", (case_id,))
+    if row is None:
+        return None
+    row["parties"] = cur.all("SELECT role, kind, name, id_number, phone FROM v_parties WHERE case_id = %s ORDER BY idx", (case_id,))
+    attach_deadlines(cur, [row], now)
+    return row
+
+
+def overdue_as_of(cur: Cursor, *, when: datetime, scope: list[str], region: str | None = None) -> list[dict[str, Any]]:
+    """Every deadline pending and past due at ``when`` (world time), with its case."""
+    t = utc_text(when)
+    where = [_OVERDUE_AT]
+    params: list[Any] = [t, t, t, t]
+    _scope(where, params, scope)
+    if region:
+        where.append(f"c.{region_column(region)} = %s")
+        params.append(region)
+    return cur.all(
+        "SELECT d.case_id, d.kind, d.opened_at, d.due_at, c.status, c.town_code, c.village_code, c.organisation_code "
+        f"FROM v_deadlines d JOIN v_cases c ON c.id = d.case_id WHERE {' AND '.join(where)} ORDER BY d.due_at",
+        params,
+    )
+
+
+def open_and_overdue(cur: Cursor, *, when: datetime, county: str) -> dict[str, tuple[int, int]]:
+    """Per town: (cases open at ``when``, of which overdue at ``when``), follow-ups excluded."""
+    t = utc_text(when)
+    rows = cur.all(
+        "SELECT c.town_code AS town, COUNT(*) AS open_cases, "
+        "SUM(CASE WHEN EXISTS (SELECT 1 FROM v_deadlines d WHERE d.case_id = c.id AND d.kind <> 'follow_up' "
+        f"AND {_OVERDUE_AT}) THEN 1 ELSE 0 END) AS overdue "
+        "FROM v_cases c WHERE c.county_code = %s AND c.reported_at <= %s AND (c.closed_at IS NULL OR c.closed_at > %s) "
+        "GROUP BY c.town_code",
+        [t, t, t, t, county, t, t],
+    )
+    return {r["town"]: (int(r["open_cases"]), int(r["overdue"] or 0)) for r in rows}

@@ -1,0 +1,53 @@
+"""Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
+so one set of statements serves SQLite and PostgreSQL."""
+
+VIEWS_VERSION = 1
+
+TABLES = {
+    "v_meta": "key TEXT PRIMARY KEY, value TEXT",
+    "v_cases": """
+        id TEXT PRIMARY KEY, version INTEGER, status TEXT, source TEXT, category TEXT,
+        region_code TEXT, county_code TEXT, town_code TEXT, village_code TEXT,
+        route TEXT, organisation_code TEXT, mediator_id TEXT, risk_level TEXT, risk_flags TEXT,
+        people_involved INTEGER, amount_in_dispute TEXT, summary TEXT,
+        reported_at TEXT, last_occurred_at TEXT, last_recorded_at TEXT,
+        resolution TEXT, closed_at TEXT, lead_id TEXT, ever_litigated INTEGER,
+        followable_close_at TEXT, position INTEGER""",
+    "v_parties": """
+        case_id TEXT, idx INTEGER, role TEXT, kind TEXT, name TEXT, id_number TEXT, phone TEXT,
+        PRIMARY KEY (case_id, idx)""",
+    "v_deadlines": """
+        case_id TEXT, seq INTEGER, kind TEXT, opened_at TEXT, due_at TEXT, met_at TEXT,
+        met_by TEXT, met_seq INTEGER, cancelled_at TEXT, PRIMARY KEY (case_id, seq, kind)""",
+    "v_events": """
+        position BIGINT PRIMARY KEY, case_id TEXT, seq INTEGER, event_type TEXT,
+        actor_id TEXT, actor_role TEXT, occurred_at TEXT, recorded_at TEXT""",
+    "v_case_attrs": """
+        case_id TEXT, position BIGINT, recorded_at TEXT, category TEXT,
+        county_code TEXT, town_code TEXT, village_code TEXT, PRIMARY KEY (case_id, position)""",
+    "v_facts": """
+        position BIGINT, kind TEXT, case_id TEXT, month TEXT, occurred_at TEXT, recorded_at TEXT,
+        value DOUBLE PRECISION, PRIMARY KEY (position, kind)""",
+    "v_counts": """
+        village_code TEXT, town_code TEXT, county_code TEXT, month TEXT, category TEXT, kind TEXT,
+        n BIGINT, total DOUBLE PRECISION, PRIMARY KEY (village_code, month, category, kind)""",
+    "v_regions": """
+        code TEXT PRIMARY KEY, level TEXT, name TEXT, parent_code TEXT,
+        county_code TEXT, town_code TEXT, village_code TEXT""",
+    "v_population": "code TEXT, year INTEGER, population BIGINT, PRIMARY KEY (code, year)",
+}
+
+INDEXES = [
+    "CREATE INDEX IF NOT EXISTS v_cases_town ON v_cases (town_code, status)",
+    "CREATE INDEX IF NOT EXISTS v_cases_village ON v_cases (village_code, status)",
+    "CREATE INDEX IF NOT EXISTS v_cases_status ON v_cases (status, reported_at)",
+    "CREATE INDEX IF NOT EXISTS v_cases_reported ON v_cases (reported_at)",
+    "CREATE INDEX IF NOT EXISTS v_deadlines_due ON v_deadlines (due_at) WHERE met_at IS NULL AND cancelled_at IS NULL",
+    "CREATE INDEX IF NOT EXISTS v_events_case ON v_events (case_id, seq)",
+    "CREATE INDEX IF NOT EXISTS v_events_actor ON v_events (actor_id, recorded_at)",
+    "CREATE INDEX IF NOT EXISTS v_facts_case ON v_facts (case_id)",
+    "CREATE INDEX IF NOT EXISTS v_facts_cell ON v_facts (kind, month, recorded_at)",
+    "CREATE INDEX IF NOT EXISTS v_counts_town ON v_counts (town_code, month)",
+    "CREATE INDEX IF NOT EXISTS v_counts_county ON v_counts (county_code, month)",
+    "CREATE INDEX IF NOT EXISTS v_regions_parent ON v_regions (parent_code)",
+]

@@ -1,0 +1,140 @@
+"""The views' database: a tracking recorder of the eventsourcing library, so that view rows and
+the tracking position commit in one transaction, plus the few SQL helpers the views need."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteTrackingRecorder
+from eventsourcing.utils import Environment
+
+from application.config import StoreSettings
+from projections.schema import INDEXES, TABLES, VIEWS_VERSION
+
+UPSTREAM = "ledger"  # the application whose events the views follow
+
+
+class Cursor:
+    """One transaction's cursor with ``%s`` placeholders on both stores."""
+
+    def __init__(self, raw: Any, sqlite: bool):
+        self.raw = raw
+        self.sqlite = sqlite
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("%s", "?") if self.sqlite else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self.raw.execute(self._sql(sql), tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.raw.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self.execute(sql, params)
+        return [dict(r) for r in self.raw.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> dict[str, Any] | None:
+        self.execute(sql, params)
+        row = self.raw.fetchone()
+        return dict(row) if row is not None else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else next(iter(row.values()))
+
+
+class ViewsMixin(TrackingRecorder):
+    sqlite: bool
+    schema: str = "public"
+    datastore: Any
+
+    @contextmanager
+    def cursor(self, *, commit: bool = False) -> Iterator[Cursor]:
+        with self.datastore.transaction(commit=commit) as raw:
+            if not self.sqlite and self.schema != "public":
+                raw.execute(f'SET LOCAL search_path TO "{self.schema}"')
+            yield Cursor(raw, self.sqlite)
+
+    def lock_for_writing(self, cur: Cursor) -> None:
+        """Serialise writers of the views, so a batch can check it starts where the last ended."""
+        if self.sqlite:
+            # The first write of an SQLite transaction takes the database's write lock.
+            cur.execute("UPDATE v_meta SET value = value WHERE key = 'version'")
+        else:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(f"views:{self.schema}".encode()),))
+
+    def tracked_position(self, cur: Cursor) -> int:
+        return self._max_tracking_id(UPSTREAM, cur.raw) or 0  # type: ignore[attr-defined]
+
+    def record_position(self, cur: Cursor, position: int) -> None:
+        self._insert_tracking(cur.raw, Tracking(UPSTREAM, position))  # type: ignore[attr-defined]
+
+    def create_views(self) -> bool:
+        """Create missing tables; drop and recreate all when the views' code version changed.
+
+        Returns True when the views were (re)created empty and need a rebuild.
+        """
+        with self.cursor(commit=True) as cur:
+            self.lock_for_writing_or_create(cur)
+            stored = cur.scalar("SELECT value FROM v_meta WHERE key = 'version'")
+            if stored == str(VIEWS_VERSION):
+                return False
+            for table in TABLES:
+                if table != "v_meta":
+                    cur.execute(f"DROP TABLE IF EXISTS {table}")
+            for table, columns in TABLES.items():
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+            for statement in INDEXES:
+                cur.execute(statement)
+            cur.execute("DELETE FROM v_meta WHERE key = 'version'")
+            cur.execute("INSERT INTO v_meta (key, value) VALUES ('version', %s)", (str(VIEWS_VERSION),))
+            self._reset_tracking(cur)
+            return True
+
+    def drop_views(self) -> None:
+        with self.cursor(commit=True) as cur:
+            cur.execute("CREATE TABLE IF NOT EXISTS v_meta (" + TABLES["v_meta"] + ")")
+            cur.execute("DELETE FROM v_meta WHERE key = 'version'")
+
+    def lock_for_writing_or_create(self, cur: Cursor) -> None:
+        cur.execute("CREATE TABLE IF NOT EXISTS v_meta (" + TABLES["v_meta"] + ")")
+        if not self.sqlite:
+            self.lock_for_writing(cur)
+
+    def _reset_tracking(self, cur: Cursor) -> None:
+        raise NotImplementedError
+
+
+class SQLiteViews(ViewsMixin, SQLiteTrackingRecorder):
+    sqlite = True
+
+    def _reset_tracking(self, cur: Cursor) -> None:
+        cur.execute("DELETE FROM tracking WHERE application_name = %s", (UPSTREAM,))
+
+
+class PostgresViews(ViewsMixin, PostgresTrackingRecorder):
+    sqlite = False
+
+    def _reset_tracking(self, cur: Cursor) -> None:
+        cur.execute(f'DELETE FROM "{self.schema}"."{self.tracking_table_name}" WHERE application_name = %s', (UPSTREAM,))
+
+
+def open_views(settings: StoreSettings) -> SQLiteViews | PostgresViews:
+    """The views' recorder on the same store as the events (its tracking table is views_tracking)."""
+    env = settings.eventsourcing_env()
+    if settings.is_postgres:
+        env["POSTGRES_POOL_SIZE"] = "2"
+    factory = InfrastructureFactory.construct(env=Environment("views", env))  # type: ignore[var-annotated]
+    views_class: type[SQLiteViews | PostgresViews] = PostgresViews if settings.is_postgres else SQLiteViews
+    views = factory.tracking_recorder(views_class)  # type: ignore[arg-type]
+    views.schema = settings.schema
+    views.create_views()
+    return views

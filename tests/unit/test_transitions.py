@@ -1,0 +1,208 @@
+"""Every (state, command) pair of the state machine, generated from domain.lifecycle's table.
+
+Allowed pairs must succeed and land on the table's target; every other pair must be refused
+with IllegalTransition naming the state, the command and what is allowed, writing nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from domain.codes import Status
+from domain.errors import IllegalTransition, RuleViolation
+from domain.lifecycle import ANY_STATE, PROGRESS, TRANSITIONS
+from tests.support import TOWN_COMMITTEE
+from tests.unit.drive import PATHS, command_args, drive_to
+
+S = Status
+
+#: decide_confirmation is the one command whose target depends on its arguments.
+_DECISION_TARGET = {True: S.CONFIRMED, False: S.FAILED}
+
+
+def _variants() -> list[tuple[str, bool | None]]:
+    out: list[tuple[str, bool | None]] = []
+    for command in sorted(PROGRESS | ANY_STATE):
+        if command == "decide_confirmation":
+            out += [(command, True), (command, False)]
+        else:
+            out.append((command, None))
+    return out
+
+
+def _matrix() -> list[object]:
+    cases = []
+    for state in Status:
+        for command, granted in _variants():
+            suffix = "" if granted is None else ("-granted" if granted else "-rejected")
+            cases.append(pytest.param(state, command, granted, id=f"{state.value}-{command}{suffix}"))
+    return cases
+
+
+def _expected_target(state: Status, command: str, granted: bool | None) -> Status:
+    if command in ANY_STATE:
+        return state
+    target = TRANSITIONS[state][command]
+    if target is None:
+        return state
+    if isinstance(target, Status):
+        return target
+    assert command == "decide_confirmation", f"unexpected computed target for {command}"
+    assert granted is not None
+    return _DECISION_TARGET[granted]
+
+
+def _allowed(state: Status) -> set[str]:
+    return set(TRANSITIONS[state]) | set(ANY_STATE)
+
+
+def test_the_matrix_covers_every_state_and_command() -> None:
+    assert set(TRANSITIONS) == set(Status)
+    assert set(PATHS) == set(Status)
+    ids = {p.id for p in _matrix()}  # type: ignore[attr-defined]
+    assert len(ids) == len(Status) * (len(PROGRESS | ANY_STATE) + 1)
+    assert "mediating-close" in ids
+    assert "confirmation_pending-decide_confirmation-rejected" in ids
+
+
+# DESIGN.md §4, transcribed, so that a wrong table is caught and not just mirrored.
+_DESIGN_TABLE: dict[Status, dict[str, Status | None]] = {
+    S.REPORTED: {"assign": S.ASSIGNED, "file_in_court": S.LITIGATING, "withdraw": S.CLOSED},
+    S.ASSIGNED: {"accept": S.ACCEPTED, "decline": S.REPORTED, "assign": S.ASSIGNED},
+    S.ACCEPTED: {"hold_session": S.MEDIATING, "record_agreement": S.AGREED, "record_failure": S.FAILED},
+    S.MEDIATING: {
+        "hold_session": None,
+        "extend_deadline": None,
+        "record_agreement": S.AGREED,
+        "record_failure": S.FAILED,
+    },
+    S.AGREED: {"request_confirmation": S.CONFIRMATION_PENDING, "record_performance": None, "close": S.CLOSED},
+    S.CONFIRMATION_PENDING: {"decide_confirmation": None},  # target depends on `granted`
+    S.CONFIRMED: {"record_performance": None, "close": S.CLOSED},
+    S.FAILED: {"assign": S.ASSIGNED, "file_in_court": S.LITIGATING, "close": S.CLOSED},
+    S.LITIGATING: {"record_court_outcome": S.ADJUDICATED},
+    S.ADJUDICATED: {"close": S.CLOSED},
+    S.CLOSED: {"follow_up": None, "archive": S.ARCHIVED, "reopen": S.REPORTED},
+    S.ARCHIVED: {},
+}
+
+
+@pytest.mark.parametrize("state", list(Status), ids=lambda s: s.value)
+def test_table_matches_design(state: Status) -> None:
+    assert set(TRANSITIONS[state]) == set(_DESIGN_TABLE[state])
+    for command, target in _DESIGN_TABLE[state].items():
+        if command == "decide_confirmation":
+            continue
+        assert TRANSITIONS[state][command] == target, f"{state.value} --{command}-->"
+    assert ANY_STATE == {
+        "assess_risk",
+        "add_supervision_note",
+        "report_incident",
+        "correct_details",
+        "link_to_lead_case",
+    }
+
+
+@pytest.mark.parametrize("state", list(Status), ids=lambda s: s.value)
+def test_drive_reaches_every_state(memory_world, state: Status) -> None:
+    case = drive_to(memory_world, state)
+    assert memory_world.ledger.get_case(case.id).status == state
+    assert case.version == len(PATHS[state]) + 1
+
+
+@pytest.mark.parametrize(("state", "command", "granted"), _matrix())
+def test_transition(memory_world, state: Status, command: str, granted: bool | None) -> None:
+    w = memory_world
+    case = drive_to(w, state)
+    args = command_args(w, command, granted=True if granted is None else granted)
+    before = w.event_count()
+
+    if command in _allowed(state):
+        after = w.do(case.id, command, "admin", **args)
+        expected = _expected_target(state, command, granted)
+        assert after.status == expected
+        assert after.version == case.version + 1
+        assert w.event_count() == before + 1
+        stored = w.ledger.get_case(case.id)
+        assert stored.status == expected
+        assert stored.version == case.version + 1
+        return
+
+    with pytest.raises(IllegalTransition) as refused:
+        w.do(case.id, command, "admin", **args)
+    err = refused.value
+    message = str(err)
+    assert err.status == state.value
+    assert err.command == command
+    assert set(err.allowed) == _allowed(state)
+    assert f"state {state.value}" in message
+    assert re.match(rf"^{command}\b", message), message
+    listed = message.split("allowed: ", 1)[1]
+    assert set(listed.split(", ")) == _allowed(state)
+    assert w.event_count() == before
+    stored = w.ledger.get_case(case.id)
+    assert stored.status == state
+    assert stored.version == case.version
+
+
+def _to_mediating(w) -> object:
+    return drive_to(w, S.MEDIATING)
+
+
+def test_second_extension_in_one_mediation_is_refused(memory_world) -> None:
+    w = memory_world
+    case = _to_mediating(w)
+    case = w.do(case.id, "extend_deadline", "admin", days=10, reason="双方同意")
+    w.clock.advance(hours=1)
+    before = w.event_count()
+    with pytest.raises(RuleViolation) as refused:
+        w.do(case.id, "extend_deadline", "admin", days=5, reason="再次延长")
+    assert refused.value.command == "extend_deadline"
+    assert "only once" in refused.value.rule
+    assert w.event_count() == before
+    assert w.ledger.get_case(case.id).version == case.version
+
+
+def test_second_extension_refused_even_after_more_sessions(memory_world) -> None:
+    w = memory_world
+    case = _to_mediating(w)
+    w.do(case.id, "extend_deadline", "admin", days=10, reason="双方同意")
+    w.do(case.id, "hold_session", "admin", mode="phone", participants=["张建国"], summary="电话沟通")
+    before = w.event_count()
+    with pytest.raises(RuleViolation):
+        w.do(case.id, "extend_deadline", "admin", days=1, reason="再次延长")
+    assert w.event_count() == before
+
+
+def test_reacceptance_after_escalation_allows_one_more_extension(memory_world) -> None:
+    w = memory_world
+    case = _to_mediating(w)
+    w.do(case.id, "extend_deadline", "admin", days=10, reason="双方同意")
+    w.do(case.id, "record_failure", "admin", reason="村级调解不成")
+    w.clock.advance(days=1)
+    w.do(case.id, "assign", "admin", route="peoples_mediation", organisation_code=TOWN_COMMITTEE)
+    w.do(case.id, "accept", "admin")
+    case = w.do(case.id, "hold_session", "admin", mode="onsite", participants=["张建国"], summary="镇级调解")
+    assert case.status == S.MEDIATING
+
+    case = w.do(case.id, "extend_deadline", "admin", days=20, reason="镇级调解延期")
+    mediation = [d for d in case.open_deadlines() if d.kind == "mediation"]
+    assert len(mediation) == 1
+
+    before = w.event_count()
+    with pytest.raises(RuleViolation):
+        w.do(case.id, "extend_deadline", "admin", days=1, reason="第三次")
+    assert w.event_count() == before
+
+
+def test_reopened_case_may_be_extended_again(memory_world) -> None:
+    w = memory_world
+    case = _to_mediating(w)
+    w.do(case.id, "extend_deadline", "admin", days=10, reason="双方同意")
+    for command in ["record_agreement", "close", "reopen", "assign", "accept", "hold_session"]:
+        case = w.do(case.id, command, "admin", **command_args(w, command))
+    assert case.status == S.MEDIATING
+    case = w.do(case.id, "extend_deadline", "admin", days=5, reason="复发后再次调解")
+    assert case.extended is True
