@@ -246,11 +246,13 @@ class Ledger(Application[UUID]):
         self._authorise_handler(actor, command, case)
         args = self._resolve(command, args)
         _check_arguments(command, args)
+        started_at = case.version
         getattr(case, command)(self._act(actor, occurred_at, note), **args)
         try:
             position = self._save(case)
         except IntegrityError:
-            raise VersionConflict(case.version, self.get_case(case.id).version) from None
+            # Someone else saved this case after we read it.
+            raise VersionConflict(started_at, self.get_case(case.id).version) from None
         return CommandResult(case, position)
 
     # ------------------------------------------------------------------ helpers

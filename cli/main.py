@@ -166,3 +166,36 @@ def case_show(case_id: str) -> None:
             getattr(e, "actor_role", ""),
         )
     console.print(table)
+
+
+@main.command()
+@click.option("--follow", is_flag=True, help="Keep following new events until interrupted.")
+@click.option("--rebuild", is_flag=True, help="Drop every view and rebuild it from the event store.")
+@click.option("--status", "show_status", is_flag=True, help="Show how far each view is behind the store.")
+@click.option("--batch-size", default=1000, show_default=True)
+def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> None:
+    """Bring the views (case state, deadlines, indicators) up to date with the event store."""
+    import signal
+    import threading
+
+    from projections.runner import ViewRunner
+    from projections.schema import TABLES
+
+    with open_ledger() as ledger:
+        runner = ViewRunner(ledger, batch_size=batch_size)
+        if show_status:
+            lag = runner.lag()
+            for table in TABLES:
+                if table != "v_meta":
+                    click.echo(f"{table}\tposition {lag.position}\thead {lag.head}\tbehind {lag.behind}")
+            return
+        with progress_bar("rebuilding" if rebuild else "projecting") as update:
+            done = runner.rebuild(progress=update) if rebuild else runner.catch_up(progress=update)
+        console.print(f"{done} events projected; views at {runner.position()}")
+        if follow:
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            signal.signal(signal.SIGINT, lambda *_: stop.set())
+            console.print("following; Ctrl-C to stop")
+            runner.follow(stop)
+        runner.close()
