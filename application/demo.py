@@ -70,6 +70,7 @@ class _Life:
     def __init__(self, rng: random.Random, index: int, start: datetime, end: datetime):
         self.rng, self.index, self.t, self.end = rng, index, start, end
         self.recorded = start
+        self.ended = False
         self.steps: list[Step] = []
 
     def add(self, command: str, actor: str, after_hours: float, **args: Any) -> bool:
@@ -78,7 +79,9 @@ class _Life:
         late = self.rng.random() < 0.03
         delay = timedelta(days=self.rng.uniform(2.5, 9)) if late else timedelta(minutes=self.rng.uniform(1, 240))
         recorded = max(when + delay, self.recorded + timedelta(seconds=1))
-        if recorded > self.end:
+        if self.ended or recorded > self.end:
+            # Once a step falls beyond the end, so does every later one.
+            self.ended = True
             return False
         self.t, self.recorded = when, recorded
         self.steps.append(Step(recorded, self.index, len(self.steps), command, actor, when, args))

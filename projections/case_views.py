@@ -57,8 +57,8 @@ def _upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
 UPSERT_CASE = _upsert("v_cases", CASE_COLUMNS, ("id",))
 UPSERT_DEADLINE = _upsert("v_deadlines", DEADLINE_COLUMNS, ("case_id", "seq", "kind"))
 ADD_COUNTS = (
-    "INSERT INTO v_counts (village_code, town_code, county_code, month, category, kind, n, total) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (village_code, month, category, kind) "
+    "INSERT INTO v_counts (village_code, town_code, county_code, month, kind, n, total) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (village_code, month, kind) "
     "DO UPDATE SET n = v_counts.n + excluded.n, total = v_counts.total + excluded.total"
 )
 
@@ -126,7 +126,7 @@ class _Batch:
     def _fact(self, row: dict[str, Any], kind: str, position: int, occurred_at: datetime, recorded_at: str, value: float = 0.0) -> None:
         month = month_of(occurred_at, self.tz)
         self.facts.append((position, kind, row["id"], month, utc_text(occurred_at), recorded_at, value))
-        cell = self.counts[(row["village_code"], row["town_code"], row["county_code"], month, row["category"], kind)]
+        cell = self.counts[(row["village_code"], row["town_code"], row["county_code"], month, kind)]
         cell[0] += 1
         cell[1] += value
 
@@ -217,28 +217,30 @@ class _Batch:
         row["lead_id"] = e.lead_id
 
     def _on_DetailsCorrected(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
-        if e.field in ("category", "region_code"):
-            self._move_counts(row, e)
+        if e.field == "region_code":
+            self._move_counts(row, e.value)
+            self._attrs(row, position, recorded)
+        elif e.field == "category":
+            # Counts are kept per region, not per category; the case's history of categories is
+            # kept for as-of listings.
+            row["category"] = e.value
             self._attrs(row, position, recorded)
         elif e.field == "amount_in_dispute":
             row["amount_in_dispute"] = None if e.value is None else str(e.value)
         else:
             row[e.field] = e.value
 
-    def _move_counts(self, row: dict[str, Any], e: Any) -> None:
-        """A corrected category or region moves every count of the case, retroactively."""
+    def _move_counts(self, row: dict[str, Any], region_path: list[str]) -> None:
+        """A corrected region moves every count of the case to the new cells, retroactively."""
         self.flush_facts()
         facts = self.cur.all("SELECT kind, month, value FROM v_facts WHERE case_id = %s", (row["id"],))
-        old = (row["village_code"], row["town_code"], row["county_code"], row["category"])
-        if e.field == "category":
-            row["category"] = e.value
-        else:
-            path = list(e.value) + [None, None]
-            row.update(region_code=e.value[-1], county_code=path[0], town_code=path[1], village_code=path[2])
-        new = (row["village_code"], row["town_code"], row["county_code"], row["category"])
+        old = (row["village_code"], row["town_code"], row["county_code"])
+        path = list(region_path) + [None, None]
+        row.update(region_code=region_path[-1], county_code=path[0], town_code=path[1], village_code=path[2])
+        new = (row["village_code"], row["town_code"], row["county_code"])
         for f in facts:
-            for (village, town, county, category), sign in ((old, -1), (new, 1)):
-                cell = self.counts[(village, town, county, f["month"], category, f["kind"])]
+            for (village, town, county), sign in ((old, -1), (new, 1)):
+                cell = self.counts[(village, town, county, f["month"], f["kind"])]
                 cell[0] += sign
                 cell[1] += sign * (f["value"] or 0.0)
 

@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 1
+VIEWS_VERSION = 2
 
 TABLES = {
     "v_meta": "key TEXT PRIMARY KEY, value TEXT",
@@ -29,8 +29,8 @@ TABLES = {
         position BIGINT, kind TEXT, case_id TEXT, month TEXT, occurred_at TEXT, recorded_at TEXT,
         value DOUBLE PRECISION, PRIMARY KEY (position, kind)""",
     "v_counts": """
-        village_code TEXT, town_code TEXT, county_code TEXT, month TEXT, category TEXT, kind TEXT,
-        n BIGINT, total DOUBLE PRECISION, PRIMARY KEY (village_code, month, category, kind)""",
+        village_code TEXT, town_code TEXT, county_code TEXT, month TEXT, kind TEXT,
+        n BIGINT, total DOUBLE PRECISION, PRIMARY KEY (village_code, month, kind)""",
     "v_regions": """
         code TEXT PRIMARY KEY, level TEXT, name TEXT, parent_code TEXT,
         county_code TEXT, town_code TEXT, village_code TEXT""",
