@@ -260,7 +260,7 @@ class DemoCounty:
 
 def demo_actors(ledger: Ledger, county: DemoCounty) -> None:
     """The actors the histories are attributed to; created once, their tokens are not kept."""
-    wanted = [(f"supervisor-{county.county}", "supervisor", county.county, None),
+    wanted: list[tuple[str, str, str | None, str | None]] = [(f"supervisor-{county.county}", "supervisor", county.county, None),
               (f"judge-{county.county}", "judge", county.county, None)]
     towns = {v.parent_code for v in county.villages}
     wanted += [(f"recorder-{t}", "recorder", t, None) for t in sorted(t for t in towns if t)]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import inspect
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -33,7 +33,6 @@ from domain.reference import (
     Directory,
     RegionCatalogue,
     TokenIndex,
-    stable_id,
     token_digest,
 )
 
@@ -182,20 +181,16 @@ class Ledger(Application[UUID]):
         if not token:
             raise UnknownActor("a bearer token is required")
         try:
-            index = self.repository.get(TokenIndex.create_id(token_digest(token)), deepcopy_from_cache=False)
+            index: TokenIndex = self.repository.get(TokenIndex.create_id(token_digest(token)), deepcopy_from_cache=False)
         except AggregateNotFoundError:
             raise UnknownActor("the bearer token is not valid") from None
         return self.actor(index.actor_name)
-
-    def actors(self) -> Iterator[Actor]:
-        for n in self.notification_log.select(start=1, limit=1_000_000, topics=[_topic(Actor, "Registered")]):
-            yield self.actor(self.mapper.to_domain_event(n).name)  # type: ignore[attr-defined]
 
     # ------------------------------------------------------------------ cases
 
     def get_case(self, case_id: UUID | str) -> Case:
         try:
-            case = self.repository.get(_uuid(case_id))
+            case: Aggregate = self.repository.get(_uuid(case_id))
         except AggregateNotFoundError:
             raise CaseNotFound(case_id) from None
         if not isinstance(case, Case):
@@ -283,12 +278,15 @@ class Ledger(Application[UUID]):
 
     @staticmethod
     def _authorise_handler(actor: Actor, command: str, case: Case) -> None:
-        if actor.role == Role.MEDIATOR and command in _HANDLER_COMMANDS:
-            if case.organisation_code != actor.organisation_code:
-                raise AccessDenied(
-                    f"case {case.id} is handled by {case.organisation_code or 'nobody'}, "
-                    f"not by {actor.organisation_code}"
-                )
+        if (
+            actor.role == Role.MEDIATOR
+            and command in _HANDLER_COMMANDS
+            and case.organisation_code != actor.organisation_code
+        ):
+            raise AccessDenied(
+                f"case {case.id} is handled by {case.organisation_code or 'nobody'}, "
+                f"not by {actor.organisation_code}"
+            )
 
     def _resolve(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
         """Check codes that name reference data; turn a region code into its path."""
@@ -329,10 +327,6 @@ def _uuid(value: object) -> UUID:
         return UUID(str(value))
     except ValueError:
         raise CaseNotFound(str(value)) from None
-
-
-def _topic(cls: type, event_name: str) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}.{event_name}"
 
 
 @cache

@@ -131,7 +131,7 @@ def main() -> None:
     print(f"\nstore: {args.store}   python {platform.python_version()}   {platform.machine()}   cpus {os.cpu_count()}")
     print("| events | fill ev/s | raw read ev/s | read+decode ev/s | projection ev/s | ÷ raw | ÷ decoded | rebuild peak RSS MiB | indicators p50 ms | p95 ms |")
     print("|---|---|---|---|---|---|---|---|---|---|")
-    for size, n, fill, raw, decoded, rate, r1, r2, rss, p50, p95 in rows:
+    for _size, n, fill, raw, decoded, rate, r1, r2, rss, p50, p95 in rows:
         print(f"| {n:,} | {fill:,.0f} | {raw:,.0f} | {decoded:,.0f} | {rate:,.0f} | {r1:.2f} | {r2:.2f} | {rss:,.0f} | {p50:.1f} | {p95:.1f} |")
 
 

@@ -151,7 +151,7 @@ class Case(Aggregate):
         note: str | None,
         timestamp: datetime,
     ) -> None:
-        self.status = Status.REPORTED
+        self.status: str = Status.REPORTED.value
         self.source = source
         self.category = category
         self.region_path = list(region_path)

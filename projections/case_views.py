@@ -134,10 +134,7 @@ class _Batch:
         name = type(e).__name__
         case_id = str(e.originator_id)
         occurred, recorded = e.occurred_at, utc_text(e.timestamp)
-        if name == "Reported":
-            row = self._new_case(e, case_id, position, recorded)
-        else:
-            row = self.cases[case_id]
+        row = self._new_case(e, case_id, position, recorded) if name == "Reported" else self.cases[case_id]
         row.update(version=e.originator_version, last_occurred_at=utc_text(occurred), last_recorded_at=recorded, position=position)
         if hasattr(e, "status"):
             row["status"] = e.status
