@@ -239,7 +239,7 @@ class Ledger(Application[UUID]):
         if expected_version is not None and expected_version != case.version:
             raise VersionConflict(expected_version, case.version)
         self._authorise_handler(actor, command, case)
-        args = self._resolve(command, args)
+        args = self._resolve(actor, command, args)
         _check_arguments(command, args)
         started_at = case.version
         getattr(case, command)(self._act(actor, occurred_at, note), **args)
@@ -288,7 +288,7 @@ class Ledger(Application[UUID]):
                 f"not by {actor.organisation_code}"
             )
 
-    def _resolve(self, command: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _resolve(self, actor: Actor, command: str, args: dict[str, Any]) -> dict[str, Any]:
         """Check codes that name reference data; turn a region code into its path."""
         directory = self.directory()
         if command == "assign":
@@ -307,7 +307,10 @@ class Ledger(Application[UUID]):
             if court is None or court.kind not in COURT_KINDS:
                 raise InvalidValue("court_code", f"{args.get('court_code')!r} is not a known court or tribunal")
         if command == "correct_details" and args.get("field") == "region_code":
-            args = {**args, "region_path": self.region_path("value", args.get("value"))}
+            path = self.region_path("value", args.get("value"))
+            if not actor.covers(path):
+                raise AccessDenied(f"region {args.get('value')} lies outside {actor.name}'s region")
+            args = {**args, "region_path": path}
         if command == "link_to_lead_case":
             lead = self.get_case_or_invalid("lead_id", args.get("lead_id"))
             args = {**args, "lead_id": lead.id}

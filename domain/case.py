@@ -33,6 +33,7 @@ from domain.codes import (
 )
 from domain.deadlines import Deadline, DeadlineRules, settle
 from domain.errors import InvalidValue, RuleViolation
+from domain.integrity import GENESIS, event_hash
 from domain.lifecycle import allowed_commands, next_status
 from domain.values import (
     Party,
@@ -85,6 +86,13 @@ class Case(Aggregate):
         actor_role: str
         occurred_at: datetime
         note: str | None
+        prev_hash: str
+
+        def mutate(self, aggregate: Any) -> Any:
+            case = super().mutate(aggregate)
+            # The head of the case's hash chain; the next event will carry it as prev_hash.
+            case.head_hash = event_hash(self)
+            return case
 
     class Created(Event, Aggregate.Created):
         pass
@@ -92,6 +100,9 @@ class Case(Aggregate):
     @staticmethod
     def create_id() -> UUID:
         return uuid4()
+
+    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        super().trigger_event(event_class, prev_hash=self.head_hash, **kwargs)
 
     # ------------------------------------------------------------------ opening
 
@@ -115,12 +126,13 @@ class Case(Aggregate):
             raise InvalidValue("region_code", "is required")
         parsed = (
             parties
-            if all(isinstance(p, Party) for p in parties)
+            if parties and all(isinstance(p, Party) for p in parties)
             else parse_parties(list(parties))
         )
         return cls._create(
             cls.Reported,  # type: ignore[attr-defined]
             id=case_id or cls.create_id(),
+            prev_hash=GENESIS,
             source=Source.parse("source", source).value,
             category=Category.parse("category", category).value,
             region_path=[check_region_code("region_code", c) for c in region_path],

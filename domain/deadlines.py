@@ -34,11 +34,18 @@ class DeadlineRules:
         path = Path(path)
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
-        data = data.get("deadlines", data)
+        if "deadlines" in data:
+            stray = set(data) - {"deadlines"}
+            if stray:
+                raise ValueError(f"unknown settings beside [deadlines]: {', '.join(sorted(stray))}")
+            data = data["deadlines"]
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown deadline settings: {', '.join(sorted(unknown))}")
+        for key, value in data.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ValueError(f"{key} must be a positive number of days, not {value!r}")
         return replace(cls(), **data)
 
     def triage(self, opened_at: datetime, risk_level: str) -> datetime:

@@ -40,10 +40,22 @@ def check_resident_id(field: str, value: str) -> str:
     return value
 
 
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_char(first17: str) -> str:
+    """GB 32100-2015 check character of a unified social credit code."""
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
 def check_credit_code(field: str, value: str) -> str:
     value = value.strip().upper()
     if not _USCC_SHAPE.match(value):
         raise InvalidValue(field, "an organisation's id is an 18-character unified social credit code")
+    if credit_code_check_char(value[:17]) != value[17]:
+        raise InvalidValue(field, "the credit code's check character does not match (GB 32100)")
     return value
 
 
@@ -90,7 +102,8 @@ def check_amount(field: str, value: object) -> Decimal:
         raise InvalidValue(field, f"must not exceed {MAX_AMOUNT}")
     if amount.as_tuple().exponent < -2:  # type: ignore[operator]
         raise InvalidValue(field, "at most two decimal places (fen)")
-    return amount.quantize(Decimal("0.01"))
+    # "-0" is zero; never store a negative zero.
+    return abs(amount).quantize(Decimal("0.01"))
 
 
 def check_region_code(field: str, value: object) -> str:

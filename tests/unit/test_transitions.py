@@ -96,13 +96,13 @@ def test_table_matches_design(state: Status) -> None:
         if command == "decide_confirmation":
             continue
         assert TRANSITIONS[state][command] == target, f"{state.value} --{command}-->"
-    assert ANY_STATE == {
+    assert {
         "assess_risk",
         "add_supervision_note",
         "report_incident",
         "correct_details",
         "link_to_lead_case",
-    }
+    } == ANY_STATE
 
 
 @pytest.mark.parametrize("state", list(Status), ids=lambda s: s.value)
