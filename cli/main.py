@@ -199,3 +199,34 @@ def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> 
             console.print("following; Ctrl-C to stop")
             runner.follow(stop)
         runner.close()
+
+
+@main.command()
+def verify() -> None:
+    """Recompute every case's hash chain and check the latest seal; exit 1 if anything is broken."""
+    from application.integrity import verify as verify_store
+
+    with open_ledger() as ledger, progress_bar("verifying") as update:
+        report = verify_store(ledger, progress=update)
+    if report.intact:
+        console.print(f"[green]{report.summary()}[/green]")
+        return
+    console.print(f"[red]{report.summary()}[/red]")
+    for b in report.broken[:20]:
+        console.print(f"  case {b['case_id']} sequence {b['sequence']} position {b['position']}: {b['problem']}")
+    sys.exit(1)
+
+
+@main.command()
+def seal() -> None:
+    """Append a seal: a Merkle root over every case head and the store's head position."""
+    from application.integrity import BrokenStore
+    from application.integrity import seal as seal_store
+
+    with open_ledger() as ledger, progress_bar("sealing") as update:
+        try:
+            sealed, report = seal_store(ledger, ledger.system_actor(), progress=update)
+        except BrokenStore as e:
+            console.print(f"[red]refused: {e}[/red]")
+            sys.exit(1)
+    console.print(f"sealed {report.cases} cases, {report.events} events at position {sealed.position}: root {sealed.root}")

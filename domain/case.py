@@ -89,7 +89,7 @@ class Case(Aggregate):
         prev_hash: str
 
         def mutate(self, aggregate: Any) -> Any:
-            case = super().mutate(aggregate)
+            case: Any = super().mutate(aggregate)
             # The head of the case's hash chain; the next event will carry it as prev_hash.
             case.head_hash = event_hash(self)
             return case
@@ -103,6 +103,8 @@ class Case(Aggregate):
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
         super().trigger_event(event_class, prev_hash=self.head_hash, **kwargs)
+
+    head_hash: str
 
     # ------------------------------------------------------------------ opening
 
