@@ -48,6 +48,12 @@ class Report:
         }
 
 
+def latest_seal(ledger: Ledger) -> Any | None:
+    """The latest seal event, or None."""
+    note = _latest_seal(ledger)
+    return None if note is None else ledger.mapper.to_domain_event(note)
+
+
 def _latest_seal(ledger: Ledger) -> Any | None:
     latest = None
     position = 0

@@ -197,6 +197,29 @@ class Ledger(Application[UUID]):
             raise CaseNotFound(case_id)
         return case
 
+    def case_as_of(
+        self, case_id: UUID | str, *, recorded_at: datetime | None = None, occurred_at: datetime | None = None
+    ) -> Case | None:
+        """The case as the ledger knew it at ``recorded_at`` (what a supervisor could have seen
+        then), or as it stood in the world at ``occurred_at``; None if it did not exist yet."""
+        case: Any = None
+        e: Any
+        for e in self.events.get(_uuid(case_id)):
+            if recorded_at is not None and e.timestamp > recorded_at:
+                break
+            if occurred_at is not None and e.occurred_at > occurred_at:  # type: ignore[attr-defined]
+                break
+            case = e.mutate(case)
+        if case is not None and not isinstance(case, Case):
+            raise CaseNotFound(case_id)
+        return case
+
+    def history(self, case_id: UUID | str) -> list[Any]:
+        events = list(self.events.get(_uuid(case_id)))
+        if not events or not isinstance(events[0], Case.Event):
+            raise CaseNotFound(case_id)
+        return events
+
     def read_case(self, actor: Actor, case_id: UUID | str) -> Case:
         case = self.get_case(case_id)
         if not actor.covers(case.region_path):

@@ -230,3 +230,32 @@ def seal() -> None:
             console.print(f"[red]refused: {e}[/red]")
             sys.exit(1)
     console.print(f"sealed {report.cases} cases, {report.events} events at position {sealed.position}: root {sealed.root}")
+
+
+@main.command()
+@click.argument("case_id")
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--bundle", type=click.Path(file_okay=False), help="Also write an evidence bundle with a standalone verifier.")
+def review(case_id: str, fmt: str, bundle: str | None) -> None:
+    """Accountability review (责任倒查) of one case: timeline, deadlines, supervision, risk, related cases."""
+    import json
+    from pathlib import Path
+
+    from application.bundle.writer import write_bundle
+    from application.ledger import utc_now
+    from application.review import build_review, to_markdown
+    from projections.cases import related_cases
+    from projections.runner import ViewRunner
+
+    with open_ledger() as ledger, refusals():
+        case = ledger.get_case(case_id)
+        runner = ViewRunner(ledger)
+        runner.catch_up()
+        with runner.views.cursor() as cur:
+            related = related_cases(cur, str(case.id))
+        runner.close()
+        result = build_review(ledger, str(case.id), now=utc_now(), related=related)
+        if bundle:
+            for path in write_bundle(ledger, result, Path(bundle)):
+                console.print(f"wrote {path}", style="dim")
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1, default=str) if fmt == "json" else to_markdown(result))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from domain.codes import RiskLevel, Status
@@ -134,3 +134,27 @@ def open_and_overdue(cur: Cursor, *, when: datetime, county: str) -> dict[str, t
         [t, t, t, t, county, t, t],
     )
     return {r["town"]: (int(r["open_cases"]), int(r["overdue"] or 0)) for r in rows}
+
+
+def related_cases(cur: Cursor, case_id: str, *, days: int = 180) -> list[dict[str, Any]]:
+    """Cases sharing a party's id number, or in the same village and category within ``days``."""
+    me = cur.one("SELECT * FROM v_cases WHERE id = %s", (case_id,))
+    if me is None:
+        return []
+    found: dict[str, dict[str, Any]] = {}
+    for row in cur.all(
+        "SELECT DISTINCT c.id, c.status, c.resolution, c.reported_at, c.category, c.village_code FROM v_parties p "
+        "JOIN v_parties q ON q.id_number = p.id_number AND q.case_id <> p.case_id "
+        "JOIN v_cases c ON c.id = q.case_id WHERE p.case_id = %s AND p.id_number IS NOT NULL",
+        (case_id,),
+    ):
+        found[row["id"]] = {**row, "reason": "same party id number"}
+    reported = parse_utc_text(me["reported_at"])
+    window = (utc_text(reported - timedelta(days=days)), utc_text(reported + timedelta(days=days)))
+    for row in cur.all(
+        "SELECT id, status, resolution, reported_at, category, village_code FROM v_cases "
+        "WHERE village_code = %s AND category = %s AND id <> %s AND reported_at BETWEEN %s AND %s ORDER BY reported_at",
+        (me["village_code"], me["category"], case_id, *window),
+    ):
+        found.setdefault(row["id"], {**row, "reason": f"same village and category within {days} days"})
+    return list(found.values())

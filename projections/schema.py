@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 2
+VIEWS_VERSION = 3
 
 TABLES = {
     "v_meta": "key TEXT PRIMARY KEY, value TEXT",
@@ -44,6 +44,8 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS v_cases_reported ON v_cases (reported_at)",
     "CREATE INDEX IF NOT EXISTS v_deadlines_due ON v_deadlines (due_at) WHERE met_at IS NULL AND cancelled_at IS NULL",
     "CREATE INDEX IF NOT EXISTS v_events_case ON v_events (case_id, seq)",
+    "CREATE INDEX IF NOT EXISTS v_parties_id_number ON v_parties (id_number)",
+    "CREATE INDEX IF NOT EXISTS v_cases_village_category ON v_cases (village_code, category, reported_at)",
     "CREATE INDEX IF NOT EXISTS v_events_actor ON v_events (actor_id, recorded_at)",
     "CREATE INDEX IF NOT EXISTS v_facts_case ON v_facts (case_id)",
     "CREATE INDEX IF NOT EXISTS v_facts_cell ON v_facts (kind, month, recorded_at)",

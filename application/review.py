@@ -1,0 +1,173 @@
+"""Accountability review (责任倒查) of one case: what happened, which deadline was met or missed
+and by whom, late entries, supervision, risk handling. Every statement cites its event by
+sequence number and hash, so a reviewer can check it against the ledger or a bundle."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from application.config import late_entry_hours
+from application.ledger import Ledger
+from domain.case import EVENTS
+from domain.deadlines import KINDS
+from domain.integrity import event_hash
+from domain.lifecycle import PROGRESS
+
+ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor_id", "actor_role",
+            "occurred_at", "note", "prev_hash"}
+
+
+def _cite(e: Any) -> dict[str, Any]:
+    return {"sequence": e.originator_version, "hash": event_hash(e)}
+
+
+def _hours(delta: timedelta) -> float:
+    return round(delta.total_seconds() / 3600, 2)
+
+
+def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    events = ledger.history(case_id)
+    case = ledger.case_as_of(case_id)
+    assert case is not None
+    late_after = timedelta(hours=late_entry_hours())
+    by_seq = {e.originator_version: e for e in events}
+
+    timeline = []
+    for e in events:
+        name = type(e).__name__
+        delay = e.timestamp - e.occurred_at  # type: ignore[attr-defined]
+        timeline.append({
+            **_cite(e),
+            "event": name,
+            "label": EVENTS[name][1],
+            "occurred_at": e.occurred_at.isoformat(),  # type: ignore[attr-defined]
+            "recorded_at": e.timestamp.isoformat(),
+            "actor_id": e.actor_id,  # type: ignore[attr-defined]
+            "actor_role": e.actor_role,  # type: ignore[attr-defined]
+            "late_entry": delay > late_after,
+            "recorded_after_hours": _hours(delay),
+            "details": {k: v for k, v in e.__dict__.items() if k not in ENVELOPE and k not in ("parties",)},
+        })
+
+    deadlines = []
+    for d in case.deadlines:
+        due_passed = d.met_at is None and d.cancelled_at is None and now > d.due_at
+        if d.cancelled_at is not None:
+            outcome = "cancelled"
+        elif d.met_at is None:
+            outcome = "missed (still open)" if due_passed else "open"
+        else:
+            outcome = "met late" if d.met_at > d.due_at else "met in time"
+        # Who held the case when the deadline fell due (or when it was met, if earlier).
+        at = min(d.due_at, d.met_at) if d.met_at else d.due_at
+        holder = ledger.case_as_of(case_id, occurred_at=at)
+        opened_by = by_seq[d.seq]
+        entry: dict[str, Any] = {
+            "kind": d.kind,
+            "label": KINDS[d.kind].label,
+            "opened_at": d.opened_at.isoformat(),
+            "due_at": d.due_at.isoformat(),
+            "outcome": outcome,
+            "opened_by": _cite(opened_by) | {"actor_id": opened_by.actor_id},  # type: ignore[attr-defined]
+            "held_by": {
+                "organisation_code": holder.organisation_code if holder else None,
+                "mediator_id": holder.mediator_id if holder else None,
+            },
+        }
+        if d.met_at is not None and d.met_seq is not None:
+            met = by_seq[d.met_seq]
+            entry["met"] = _cite(met) | {"at": d.met_at.isoformat(), "actor_id": d.met_by}
+            if d.met_at > d.due_at:
+                entry["late_by_hours"] = _hours(d.met_at - d.due_at)
+        elif due_passed:
+            entry["late_by_hours"] = _hours(now - d.due_at)
+        deadlines.append(entry)
+
+    notes = []
+    supervision = [d for d in case.deadlines if d.kind == "supervision"]
+    for e in events:
+        if type(e).__name__ == "SupervisionNoteAdded":
+            deadline = next(d for d in supervision if d.seq == e.originator_version)
+            notes.append({
+                **_cite(e),
+                "instruction": e.instruction,  # type: ignore[attr-defined]
+                "by": e.actor_id,  # type: ignore[attr-defined]
+                "due_at": deadline.due_at.isoformat(),
+                "answered": deadline.met_at is not None,
+                "answered_by": _cite(by_seq[deadline.met_seq]) if deadline.met_seq else None,
+                "answered_in_time": deadline.met_at is not None and deadline.met_at <= deadline.due_at,
+            })
+
+    risks = []
+    high_window = timedelta(days=ledger.rules.triage_high_risk_days)
+    for i, e in enumerate(events):
+        if type(e).__name__ != "RiskAssessed":
+            continue
+        risk: dict[str, Any] = {**_cite(e), "level": e.level, "flags": list(e.flags), "by": e.actor_id}  # type: ignore[attr-defined]
+        if e.level in ("high", "critical"):  # type: ignore[attr-defined]
+            action = next((a for a in events[i + 1:] if EVENTS[type(a).__name__][0] in PROGRESS | {"add_supervision_note"}), None)
+            risk["followed_by"] = _cite(action) | {"event": type(action).__name__} if action else None
+            risk["acted_within_deadline"] = bool(
+                action and action.occurred_at - e.occurred_at <= high_window  # type: ignore[attr-defined]
+            )
+        risks.append(risk)
+
+    incidents = [
+        {**_cite(e), "kind": e.kind, "severity": e.severity, "description": e.description,  # type: ignore[attr-defined]
+         "occurred_at": e.occurred_at.isoformat()}  # type: ignore[attr-defined]
+        for e in events if type(e).__name__ == "IncidentReported"
+    ]
+    return {
+        "case_id": str(case.id),
+        "status": case.status,
+        "region_path": case.region_path,
+        "category": case.category,
+        "reported_at": case.reported_at.isoformat(),
+        "reviewed_at": now.isoformat(),
+        "incidents": incidents,
+        "timeline": timeline,
+        "deadlines": deadlines,
+        "missed_deadlines": [d for d in deadlines if d["outcome"] in ("met late", "missed (still open)")],
+        "supervision_notes": notes,
+        "late_entries": [t for t in timeline if t["late_entry"]],
+        "risk_assessments": risks,
+        "related_cases": related or [],
+        "head": _cite(events[-1]),
+        "access_log": None,  # not recorded by this version of the ledger; see the closing note
+    }
+
+
+def to_markdown(review: dict[str, Any]) -> str:
+    lines = [f"# 责任倒查 / Accountability review — case {review['case_id']}", ""]
+    lines.append(f"status {review['status']} · region {' / '.join(review['region_path'])} · category {review['category']}")
+    lines.append(f"reported {review['reported_at']} · reviewed {review['reviewed_at']} · head #{review['head']['sequence']} {review['head']['hash'][:16]}")
+    lines += ["", "## Incidents"]
+    lines += [f"- #{i['sequence']} {i['kind']} ({i['severity']}) at {i['occurred_at']}: {i['description']}" for i in review["incidents"]] or ["- none reported"]
+    lines += ["", "## Deadlines", "", "| kind | due | outcome | late by h | held by | evidence |", "|---|---|---|---|---|---|"]
+    for d in review["deadlines"]:
+        evidence = f"opened #{d['opened_by']['sequence']}" + (f", met #{d['met']['sequence']} by {d['met']['actor_id']}" if "met" in d else "")
+        held = d["held_by"]["organisation_code"] or "-"
+        lines.append(f"| {d['label']} {d['kind']} | {d['due_at']} | {d['outcome']} | {d.get('late_by_hours', '')} | {held} | {evidence} |")
+    lines += ["", "## Supervision notes"]
+    lines += [
+        f"- #{n['sequence']} by {n['by']}, due {n['due_at']}: {n['instruction']} — "
+        + (f"answered by #{n['answered_by']['sequence']}" + ("" if n["answered_in_time"] else " (late)") if n["answered"] else "NOT answered")
+        for n in review["supervision_notes"]
+    ] or ["- none"]
+    lines += ["", "## Risk assessments"]
+    lines += [
+        f"- #{r['sequence']} {r['level']} {','.join(r['flags'])} by {r['by']}"
+        + (f" — acted within deadline: {r['acted_within_deadline']}" if "acted_within_deadline" in r else "")
+        for r in review["risk_assessments"]
+    ] or ["- none"]
+    lines += ["", "## Late entries"]
+    lines += [f"- #{t['sequence']} {t['event']} by {t['actor_id']}: recorded {t['recorded_after_hours']} h after it happened" for t in review["late_entries"]] or ["- none"]
+    lines += ["", "## Related cases"]
+    lines += [f"- {r['id']} {r['status']} {r.get('resolution') or ''} ({r['reason']})" for r in review["related_cases"]] or ["- none"]
+    lines += ["", "## Timeline", "", "| # | event | occurred | recorded | actor | hash |", "|---|---|---|---|---|---|"]
+    lines += [
+        f"| {t['sequence']} | {t['label']} {t['event']}{' (late entry)' if t['late_entry'] else ''} | {t['occurred_at']} | {t['recorded_at']} | {t['actor_id']} ({t['actor_role']}) | {t['hash'][:16]} |"
+        for t in review["timeline"]
+    ]
+    return "\n".join(lines) + "\n"
