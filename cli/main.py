@@ -259,3 +259,42 @@ def review(case_id: str, fmt: str, bundle: str | None) -> None:
             for path in write_bundle(ledger, result, Path(bundle)):
                 console.print(f"wrote {path}", style="dim")
     click.echo(json.dumps(result, ensure_ascii=False, indent=1, default=str) if fmt == "json" else to_markdown(result))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--demo", is_flag=True, help="Demo county; on first start 2000 demo disputes; a token per role.")
+@click.option("--demo-disputes", default=2000, show_default=True, help="How many disputes --demo generates on first start.")
+def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
+    """Serve the HTTP API at /api/v1 with the embedded threaded server.
+
+    For production run several workers instead: gunicorn 'web:create_app()' -w 4
+    (on PostgreSQL beside `ledger project --follow`, which keeps the views up to date).
+    """
+    from werkzeug.serving import run_simple
+
+    from web import create_app
+
+    if demo:
+        from application.demo import generate
+        from projections.runner import ViewRunner
+        from web.serve import demo_tokens, has_cases
+
+        with open_ledger() as ledger, refusals():
+            load_demo_reference(ledger)
+            if not has_cases(ledger):
+                with progress_bar("demo histories") as update:
+                    generate(ledger, disputes=demo_disputes, progress=update)
+            runner = ViewRunner(ledger)
+            with progress_bar("projecting") as update:
+                runner.catch_up(progress=update)
+            runner.close()
+            tokens = demo_tokens(ledger)
+        names = ", ".join(name for _, name, _ in tokens)
+        click.echo(f"demo actors {names}; their tokens are shown only now:")
+        for role, _, token in tokens:
+            click.echo(f"{role}: {token}")
+    app = create_app()
+    click.echo(f"serving http://{host}:{port}/api/v1  (OpenAPI: http://{host}:{port}/api/v1/openapi.json)")
+    run_simple(host, port, app, threaded=True)

@@ -1,0 +1,94 @@
+"""The HTTP API (DESIGN.md §8) under /api/v1: commands, queries, reference data, audit.
+
+    create_app()                      settings from the environment (LEDGER_DB / LEDGER_DATABASE_URL)
+    create_app({"STORE_SETTINGS": s, "CLOCK": clock, ...})   tests: a store and an injectable now
+
+One Ledger and one ViewRunner per app. In inline mode (default on SQLite) every query first
+catches the views up; on PostgreSQL `ledger project --follow` keeps them up to date instead, and
+a client reads its own write by sending back the X-Ledger-Position a command answered.
+
+Production: gunicorn 'web:create_app()' -w 4
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+from application.config import store_settings
+from application.ledger import Ledger, utc_now
+from projections.runner import ViewRunner
+from web import idempotency
+from web.audit.routes import blp as audit
+from web.auth import authenticate_request
+from web.disputes.routes import blp as disputes
+from web.disputes.routes import register_fallbacks
+from web.errors import LedgerApi, register_error_handlers
+from web.health.routes import Health
+from web.health.routes import blp as health
+from web.indicators.routes import blp as indicators
+from web.json import OrjsonProvider
+from web.reference.routes import blp as reference
+
+API_PREFIX = "/api/v1"
+
+
+def _inline_default(is_postgres: bool) -> bool:
+    raw = os.environ.get("LEDGER_INLINE_PROJECTION", "").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    return not is_postgres
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.json = OrjsonProvider(app)
+    app.config.from_mapping(
+        API_TITLE="Dispute ledger (诉源治理案件台账)",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "security": [{"bearer": []}],
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        },
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        STORE_SETTINGS=None,
+        CLOCK=None,
+        INLINE_PROJECTION=None,
+        READ_WAIT_SECONDS=float(os.environ.get("LEDGER_READ_WAIT_SECONDS", "5")),
+    )
+    if test_config:
+        app.config.update(test_config)
+
+    settings = app.config["STORE_SETTINGS"] or store_settings()
+    if app.config["INLINE_PROJECTION"] is None:
+        app.config["INLINE_PROJECTION"] = _inline_default(settings.is_postgres)
+    ledger = Ledger(settings=settings, clock=app.config["CLOCK"] or utc_now)
+    app.extensions["ledger"] = ledger
+    app.extensions["ledger_views"] = ViewRunner(ledger)
+
+    api = LedgerApi(app)
+    register_error_handlers(app)
+    app.before_request(authenticate_request)
+    api.register_blueprint(disputes, url_prefix=f"{API_PREFIX}/disputes")
+    api.register_blueprint(indicators, url_prefix=f"{API_PREFIX}/indicators")
+    api.register_blueprint(reference, url_prefix=f"{API_PREFIX}/reference")
+    api.register_blueprint(audit, url_prefix=f"{API_PREFIX}/audit")
+    api.register_blueprint(health, url_prefix=API_PREFIX)
+    register_fallbacks(app, f"{API_PREFIX}/disputes")
+    # Load balancers look for it at the root.
+    app.add_url_rule("/healthz", "healthz", Health.as_view("healthz"))
+    idempotency.register(app)
+    return app
+
+
+def close_app(app: Flask) -> None:
+    """Release the app's store connections (tests, and servers that stop cleanly)."""
+    app.extensions["ledger_views"].close()
+    app.extensions["ledger"].close()

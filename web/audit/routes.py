@@ -1,0 +1,130 @@
+"""/audit: what one actor did in a time window, the accountability review of a case, and the
+integrity check of the whole store. The access log of personal-data reads is not built yet and
+says so (501) rather than answer with made-up data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from application.config import late_entry_hours
+from application.errors import UnknownActor
+from application.integrity import verify
+from application.review import build_review
+from domain.case import EVENTS
+from projections.cases import region_column, related_cases
+from projections.periods import parse_utc_text, utc_text
+from web.audit import schemas as s
+from web.auth import present, require_read
+from web.context import fresh_views, ledger, now
+from web.errors import ApiError, ErrorSchema, kebab
+from web.json import plain
+from web.paging import page_of
+
+blp = Blueprint("audit", __name__, description="Supervision audit: for auditors and admins.")
+
+
+def _not_implemented(what: str) -> ApiError:
+    return ApiError(501, "not_implemented", f"{what} is not implemented yet")
+
+
+@blp.route("/actors/<actor_id>/actions")
+class ActorActions(MethodView):
+    @blp.arguments(s.ActionsQuery, location="query")
+    @blp.response(200, s.ActionPage)
+    @blp.alt_response(404, schema=ErrorSchema, description="no such actor")
+    def get(self, query: dict[str, Any], actor_id: str) -> Any:
+        """Everything one actor recorded in a time window (by recorded time), in store order"""
+        auditor = require_read("audit")
+        try:
+            ledger().actor(actor_id)
+        except UnknownActor:
+            raise ApiError(404, "not_found", f"no actor {actor_id!r}") from None
+        page, per_page = query["page"], query["per_page"]
+        where = ["e.actor_id = %s"]
+        params: list[Any] = [actor_id]
+        if query.get("from_"):
+            where.append("e.recorded_at >= %s")
+            params.append(utc_text(query["from_"]))
+        if query.get("to"):
+            where.append("e.recorded_at <= %s")
+            params.append(utc_text(query["to"]))
+        if auditor.region_path:
+            where.append(f"c.{region_column(auditor.region_path[-1])} = %s")
+            params.append(auditor.region_path[-1])
+        sql = f"FROM v_events e JOIN v_cases c ON c.id = e.case_id WHERE {' AND '.join(where)}"
+        with fresh_views() as cur:
+            total = int(cur.scalar(f"SELECT COUNT(*) AS n {sql}", params) or 0)
+            rows = cur.all(
+                "SELECT e.position, e.case_id, e.seq, e.event_type, e.actor_id, e.actor_role, e.occurred_at, e.recorded_at "
+                f"{sql} ORDER BY e.position LIMIT %s OFFSET %s",
+                [*params, per_page, (page - 1) * per_page],
+            )
+        hours = late_entry_hours()
+        items = [_action(r, hours) for r in rows]
+        return {"actor": actor_id, **page_of(items, page=page, per_page=per_page, total=total)}
+
+
+def _action(row: dict[str, Any], late_after_hours: float) -> dict[str, Any]:
+    occurred: datetime = parse_utc_text(row["occurred_at"])
+    recorded: datetime = parse_utc_text(row["recorded_at"])
+    command, label = EVENTS[row["event_type"]]
+    return {
+        "position": row["position"],
+        "case_id": row["case_id"],
+        "seq": row["seq"],
+        "type": row["event_type"],
+        "command": kebab(command),
+        "label": label,
+        "actor_id": row["actor_id"],
+        "actor_role": row["actor_role"],
+        "occurred_at": occurred,
+        "recorded_at": recorded,
+        "late": (recorded - occurred).total_seconds() > late_after_hours * 3600,
+    }
+
+
+@blp.route("/access-log")
+class AccessLog(MethodView):
+    @blp.arguments(s.AccessLogQuery, location="query")
+    @blp.alt_response(501, schema=ErrorSchema, description="not implemented yet")
+    def get(self, query: dict[str, Any]) -> Any:
+        """Who read a case's personal data (not implemented yet: 501)"""
+        require_read("audit")
+        raise _not_implemented("the access log")
+
+
+@blp.route("/reviews/<dispute_id>")
+class Review(MethodView):
+    @blp.arguments(s.Freshness, location="query")
+    @blp.response(200, s.Review)
+    @blp.alt_response(403, schema=ErrorSchema, description="role or region not allowed")
+    @blp.alt_response(404, schema=ErrorSchema, description="no such case")
+    def get(self, query: dict[str, Any], dispute_id: str) -> Any:
+        """Accountability review (责任倒查) of one case
+
+        The timeline, each deadline met or missed and by whom (and who held the case then), late
+        entries, supervision notes, risk handling and related cases (same party or village);
+        every statement cites its event by sequence number and hash.
+        """
+        actor = require_read("reviews")
+        case = ledger().read_case(actor, dispute_id)
+        with fresh_views() as cur:
+            related = related_cases(cur, str(case.id))
+        review = build_review(ledger(), str(case.id), now=now(), related=related)
+        return present(actor, plain(review))
+
+
+@blp.route("/integrity")
+class Integrity(MethodView):
+    @blp.response(200, s.Integrity)
+    def get(self) -> Any:
+        """Verify every case's hash chain and the latest seal; names the first broken link
+
+        Reads the whole store: as slow as `ledger verify`.
+        """
+        require_read("audit")
+        return verify(ledger()).as_dict()

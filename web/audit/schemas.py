@@ -1,0 +1,78 @@
+"""Supervision audit (DESIGN.md §7)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields
+
+from web.disputes.schemas import UtcDateTime
+from web.paging import PageQuery, PageSchema
+
+
+class ActionsQuery(PageQuery):
+    from_ = fields.AwareDateTime(data_key="from", metadata={"description": "recorded at or after (ISO 8601)"})
+    to = fields.AwareDateTime(metadata={"description": "recorded at or before (ISO 8601)"})
+    min_position = fields.Integer(metadata={"description": "wait until the views reach this position"})
+
+
+class Action(ma.Schema):
+    position = fields.Integer()
+    case_id = fields.String()
+    seq = fields.Integer()
+    type = fields.String()
+    command = fields.String()
+    label = fields.String()
+    actor_id = fields.String()
+    actor_role = fields.String()
+    occurred_at = UtcDateTime()
+    recorded_at = UtcDateTime()
+    late = fields.Boolean()
+
+
+class ActionPage(PageSchema):
+    actor = fields.String()
+    items = fields.List(fields.Nested(Action))
+
+
+class AccessLogQuery(ma.Schema):
+    dispute = fields.String()
+
+
+class Freshness(ma.Schema):
+    min_position = fields.Integer(metadata={"description": "wait until the views reach this position"})
+
+
+class Cited(ma.Schema):
+    sequence = fields.Integer()
+    hash = fields.String()
+
+
+class Review(ma.Schema):
+    case_id = fields.String()
+    status = fields.String()
+    region_path = fields.List(fields.String())
+    category = fields.String()
+    reported_at = fields.String()
+    reviewed_at = fields.String()
+    incidents = fields.List(fields.Dict())
+    timeline = fields.List(fields.Dict(), metadata={"description": "every event, citing sequence and hash"})
+    deadlines = fields.List(
+        fields.Dict(), metadata={"description": "met in time, met late, missed, open, cancelled"}
+    )
+    missed_deadlines = fields.List(fields.Dict())
+    supervision_notes = fields.List(fields.Dict())
+    late_entries = fields.List(fields.Dict())
+    risk_assessments = fields.List(fields.Dict())
+    related_cases = fields.List(fields.Dict())
+    head = fields.Nested(Cited)
+    access_log = fields.Raw(allow_none=True)
+
+
+class Integrity(ma.Schema):
+    intact = fields.Boolean()
+    events = fields.Integer()
+    cases = fields.Integer()
+    last_seal = fields.Dict(allow_none=True)
+    first_broken = fields.Dict(allow_none=True)
+    broken = fields.List(fields.Dict())
+    summary = fields.String()

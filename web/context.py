@@ -1,0 +1,74 @@
+"""What a request needs from the app: the ledger, the views and the clock, and views that are
+fresh enough for the request (inline catch-up, or read-your-writes by position)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from flask import current_app, request
+
+from application.ledger import Ledger
+from projections.runner import ViewRunner
+from projections.store import Cursor
+from web.errors import ApiError
+
+POSITION_HEADER = "X-Ledger-Position"
+
+
+def ledger() -> Ledger:
+    return current_app.extensions["ledger"]
+
+
+def runner() -> ViewRunner:
+    return current_app.extensions["ledger_views"]
+
+
+def now() -> datetime:
+    return ledger().clock()
+
+
+def _min_position() -> int | None:
+    raw = request.headers.get(POSITION_HEADER) or request.args.get("min_position")
+    if raw in (None, ""):
+        return None
+    try:
+        position = int(raw.strip())
+    except ValueError:
+        raise ApiError(
+            400,
+            "bad_request",
+            f"{POSITION_HEADER} / min_position must be a whole number",
+            errors={"min_position": ["a whole number: the X-Ledger-Position a command answered"]},
+        ) from None
+    if position < 0:
+        raise ApiError(
+            400, "bad_request", "min_position must not be negative", errors={"min_position": ["must be ≥ 0"]}
+        )
+    return position
+
+
+def ensure_fresh() -> None:
+    """Inline mode: catch the views up first. A client that names a position it wrote at waits
+    until the views have reached it (read-your-writes), or gets 503 to retry."""
+    views = runner()
+    if current_app.config["INLINE_PROJECTION"]:
+        views.catch_up()
+    wanted = _min_position()
+    if wanted is not None and not views.wait_for(wanted, float(current_app.config["READ_WAIT_SECONDS"])):
+        raise ApiError(
+            503,
+            "projection_behind",
+            f"the views are at position {views.position()}, not yet at {wanted}; retry shortly",
+            headers={"Retry-After": "1"},
+            position=views.position(),
+        )
+
+
+@contextmanager
+def fresh_views() -> Iterator[Cursor]:
+    """A read-only cursor on views that are fresh enough for this request."""
+    ensure_fresh()
+    with runner().views.cursor() as cur:
+        yield cur

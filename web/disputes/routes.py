@@ -1,0 +1,264 @@
+"""/disputes: report and every command of a case's life; lists, the state (now or as of any
+instant) and the history of one case."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from flask import Flask, Response, request, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from application.config import late_entry_hours
+from application.errors import CaseNotFound
+from application.ledger import CommandResult
+from domain.case import EVENTS
+from domain.codes import Role
+from domain.errors import AccessDenied
+from domain.integrity import event_hash
+from domain.permissions import may_issue
+from domain.reference import Actor
+from projections.cases import case_row, list_cases
+from web import idempotency
+from web.auth import case_path, current_actor, present, require_covers, require_read
+from web.context import POSITION_HEADER, fresh_views, ledger, now
+from web.disputes import schemas as s
+from web.disputes.queries import case_deadlines, parties_of
+from web.disputes.state import from_case, from_row, history_entry
+from web.errors import ApiError, ErrorSchema
+from web.paging import page_of
+
+blp = Blueprint(
+    "disputes",
+    __name__,
+    description="Dispute cases (纠纷案件): the report, every command of a case's life, and queries.",
+)
+
+LABELS = {command: label for command, label in EVENTS.values()}
+COMMAND_HEADERS = {
+    "ETag": {"description": 'the case\'s new version, quoted: "7"', "schema": {"type": "string"}},
+    POSITION_HEADER: {
+        "description": "store position of the write; send it back on a query to read your own write",
+        "schema": {"type": "integer"},
+    },
+}
+
+
+def _case_id(raw: str) -> str:
+    try:
+        return str(UUID(raw))
+    except ValueError:
+        raise CaseNotFound(raw) from None
+
+
+def _expected_version() -> int | None:
+    """If-Match: "7" (or 7) → the version the client expects the case to be at."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not (value.isascii() and value.isdigit()):
+        raise ApiError(
+            400,
+            "bad_request",
+            'If-Match must be the case version the client saw, e.g. "7"',
+            errors={"If-Match": ['the case version from the ETag, e.g. "7"']},
+        )
+    return int(value)
+
+
+def _answer(actor: Actor, result: CommandResult, status: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    state = from_case(result.case, now=now(), position=result.position)
+    headers = {"ETag": f'"{result.case.version}"', POSITION_HEADER: str(result.position)}
+    if status == 201:
+        headers["Location"] = url_for("disputes.Dispute", case_id=state["id"])
+    return present(actor, state), status, headers
+
+
+def _split(body: dict[str, Any]) -> tuple[datetime | None, str | None, dict[str, Any]]:
+    args = dict(body)
+    return args.pop("occurred_at", None), args.pop("note", None), args
+
+
+@blp.route("")
+class Disputes(MethodView):
+    @blp.arguments(s.CaseListQuery, location="query")
+    @blp.response(200, s.CasePage)
+    def get(self, query: dict[str, Any]) -> Any:
+        """List the cases inside your region, newest report first
+
+        Filters combine; `overdue=true` keeps cases with a deadline pending and past due now.
+        Each item's `deadlines` lists only its pending deadlines.
+        """
+        actor = require_read("cases")
+        query.pop("min_position", None)
+        page, per_page = query.pop("page"), query.pop("per_page")
+        with fresh_views() as cur:
+            rows, total = list_cases(
+                cur, scope=actor.region_path, now=now(), page=page, per_page=per_page, **query
+            )
+            parties = parties_of(cur, [r["id"] for r in rows])
+        items = [from_row(r, parties=parties[r["id"]], deadlines=r["deadlines"]) for r in rows]
+        return present(actor, page_of(items, page=page, per_page=per_page, total=total))
+
+    @blp.arguments(s.ReportBody)
+    @blp.response(201, s.CaseState, headers={**COMMAND_HEADERS, "Location": {"schema": {"type": "string"}}})
+    @blp.alt_response(403, schema=ErrorSchema, description="role or region not allowed")
+    def post(self, body: dict[str, Any]) -> Any:
+        """Report a dispute (登记)
+
+        Opens a case; answers 201 with its state and `Location`.
+        An `Idempotency-Key` header makes a retry return the first answer and write nothing.
+        """
+        actor = current_actor()
+        replay = idempotency.begin(actor)
+        if replay is not None:
+            return replay
+        occurred_at, note, details = _split(body)
+        return _answer(actor, ledger().report(actor, occurred_at=occurred_at, note=note, **details), 201)
+
+
+def _command_view(name: str, body: type[s.CommandSchema]) -> type[MethodView]:
+    command = name.replace("-", "_")
+    body_required = any(f.required for f in body().fields.values())
+
+    class Command(MethodView):
+        @blp.arguments(body, required=body_required)
+        @blp.response(200, s.CaseState, headers=COMMAND_HEADERS)
+        @blp.alt_response(
+            403, schema=ErrorSchema, description="role, region or handling organisation not allowed"
+        )
+        @blp.alt_response(404, schema=ErrorSchema, description="no such case")
+        @blp.alt_response(
+            409, schema=ErrorSchema, description="illegal transition, rule violation or If-Match mismatch"
+        )
+        def post(self, args: dict[str, Any], case_id: str) -> Any:
+            actor = current_actor()
+            replay = idempotency.begin(actor)
+            if replay is not None:
+                return replay
+            occurred_at, note, details = _split(args)
+            result = ledger().execute(
+                actor,
+                _case_id(case_id),
+                command,
+                expected_version=_expected_version(),
+                occurred_at=occurred_at,
+                note=note,
+                **details,
+            )
+            return _answer(actor, result, 200)
+
+    Command.post.__doc__ = (
+        f'{name} ({LABELS[command]})\n\n`If-Match: "<version>"` refuses with 409 unless the case is at that '
+        "version; `Idempotency-Key` makes a retry return the first answer and write nothing."
+    )
+    Command.__name__ = Command.__qualname__ = "".join(p.title() for p in name.split("-"))
+    return Command
+
+
+#: endpoint → command, for refusing a role before its body is even read
+COMMAND_ENDPOINTS: dict[str, str] = {}
+for _name, _body in s.COMMAND_BODIES.items():
+    _view = _command_view(_name, _body)
+    blp.route(f"/<case_id>/{_name}")(_view)
+    COMMAND_ENDPOINTS[f"{blp.name}.{_view.__name__}"] = _name.replace("-", "_")
+COMMAND_ENDPOINTS[f"{blp.name}.Disputes"] = "report"
+
+
+@blp.before_request
+def _role_may_issue() -> None:
+    """A role that may never issue the command gets 403 rather than a list of body errors.
+    (The Ledger checks it again, with the region and handling organisation.)"""
+    command = COMMAND_ENDPOINTS.get(request.endpoint or "")
+    if command and request.method == "POST":
+        actor = current_actor()
+        if not may_issue(Role(actor.role), command):
+            raise AccessDenied(f"role {actor.role} may not {command}")
+
+
+@blp.route("/<case_id>")
+class Dispute(MethodView):
+    @blp.arguments(s.CaseQuery, location="query")
+    @blp.response(200, s.CaseState, headers={"ETag": COMMAND_HEADERS["ETag"]})
+    @blp.alt_response(403, schema=ErrorSchema, description="outside your region")
+    @blp.alt_response(404, schema=ErrorSchema, description="no such case (or not yet at as_of)")
+    def get(self, query: dict[str, Any], case_id: str) -> Any:
+        """The state of one case, now or as of an instant
+
+        Now: from the case views. `as_of`: rebuilt from the events recorded by then;
+        `as_of_occurred`: from the events that had happened by then. Deadlines are judged overdue
+        at that instant.
+        """
+        actor = require_read("cases")
+        when = query.get("as_of") or query.get("as_of_occurred")
+        if when is not None:
+            state = _replayed(actor, _case_id(case_id), when, recorded=query.get("as_of") is not None)
+        else:
+            state = _current(actor, _case_id(case_id))
+        return present(actor, state), 200, {"ETag": f'"{state["version"]}"'}
+
+
+def _current(actor: Actor, case_id: str) -> dict[str, Any]:
+    at = now()
+    with fresh_views() as cur:
+        row = case_row(cur, case_id, at)
+        if row is None:
+            raise CaseNotFound(case_id)
+        require_covers(actor, case_path(row), f"case {case_id}")
+        deadlines = case_deadlines(cur, case_id, at)
+    return from_row(row, parties=row["parties"], deadlines=deadlines)
+
+
+def _replayed(actor: Actor, case_id: str, when: datetime, *, recorded: bool) -> dict[str, Any]:
+    ledger().read_case(actor, case_id)  # 404 or 403 on the case as it is now
+    if recorded:
+        state = ledger().case_as_of(case_id, recorded_at=when)
+    else:
+        state = ledger().case_as_of(case_id, occurred_at=when)
+    if state is None:
+        what = "recorded" if recorded else "reported as happened"
+        raise ApiError(404, "not_found", f"case {case_id} had not been {what} by {when.isoformat()}")
+    return from_case(state, now=now(), position=None, as_of=min(when, now()))
+
+
+@blp.route("/<case_id>/history")
+class DisputeHistory(MethodView):
+    @blp.response(200, s.History)
+    @blp.alt_response(403, schema=ErrorSchema, description="outside your region")
+    @blp.alt_response(404, schema=ErrorSchema, description="no such case")
+    def get(self, case_id: str) -> Any:
+        """Every event of one case, in order
+
+        Each with when it happened and when it was recorded (`late` beyond LEDGER_LATE_ENTRY_HOURS),
+        who did it, its payload and its link in the case's hash chain.
+        """
+        actor = require_read("cases")
+        case = ledger().read_case(actor, _case_id(case_id))
+        hours = late_entry_hours()
+        events = [
+            history_entry(e, late_after_hours=hours, hash_of=event_hash) for e in ledger().events.get(case.id)
+        ]
+        body = {"case_id": str(case.id), "late_entry_hours": hours, "events": events}
+        return present(actor, body), 200, {"ETag": f'"{case.version}"'}
+
+
+def unknown_command(case_id: str, command: str) -> Response:
+    hint = ""
+    if command.replace("_", "-") in s.COMMAND_BODIES:
+        hint = f"; commands are written with hyphens: {command.replace('_', '-')}"
+    raise ApiError(
+        404,
+        "unknown_command",
+        f"no command {command!r}{hint}",
+        errors={"command": [f"one of: {', '.join(s.COMMAND_BODIES)}"]},
+    )
+
+
+def register_fallbacks(app: Flask, prefix: str) -> None:
+    """POST /disputes/{id}/{anything else}: a 404 that names the commands there are."""
+    app.add_url_rule(
+        f"{prefix}/<case_id>/<command>", "disputes_unknown_command", unknown_command, methods=["POST"]
+    )

@@ -1,0 +1,365 @@
+"""Bodies of the commands (DESIGN.md §8 "Command bodies"), the case state every command and
+GET /disputes/{id} answer, list and history documents.
+
+The schemas check shapes and code lists, so a client gets every broken field at once; the
+domain still checks the rest (id number check digits, known regions and bodies, times) and
+names the field it refuses. Unknown fields are refused, not ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from domain.codes import (
+    Category,
+    Coded,
+    CorrectableField,
+    CourtOutcome,
+    IncidentKind,
+    PartyKind,
+    PartyRole,
+    Performance,
+    RiskFlag,
+    RiskLevel,
+    Route,
+    Satisfaction,
+    SessionMode,
+    Severity,
+    Source,
+    Status,
+)
+from domain.errors import InvalidValue
+from domain.values import check_amount
+from web.paging import PageQuery, PageSchema
+
+
+def one_of(codes: type[Coded]) -> validate.OneOf:
+    return validate.OneOf([c.value for c in codes], error="must be one of: {choices}")
+
+
+def code(codes: type[Coded], **kwargs: Any) -> fields.String:
+    return fields.String(validate=one_of(codes), metadata={"enum": [c.value for c in codes]}, **kwargs)
+
+
+def text(**kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.Length(min=1), **kwargs)
+
+
+class Amount(fields.Field):
+    """Yuan as a decimal string ("1200.50"); a JSON number is refused because floats round."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(
+            metadata={
+                "type": "string",
+                "format": "decimal",
+                "example": "1200.50",
+                **kwargs.pop("metadata", {}),
+            },
+            **kwargs,
+        )
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        if not isinstance(value, str):
+            raise ma.ValidationError('an amount is a decimal string such as "1200.50"')
+        try:
+            return str(check_amount(attr or "amount", value))
+        except InvalidValue as e:
+            raise ma.ValidationError(e.rule) from None
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else str(value)
+
+
+class StrictBoolean(fields.Boolean):
+    """Only JSON true or false: "yes", 1 or "false" are refused rather than guessed."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ma.ValidationError("must be true or false")
+        return value
+
+
+Instant = fields.AwareDateTime  # ISO 8601 with an offset; a naive time is refused
+
+
+class UtcDateTime(fields.DateTime):
+    """Instants are answered in UTC, whatever offset they were given with."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | float | None:
+        return None if value is None else super()._serialize(value.astimezone(UTC), attr, obj, **kwargs)
+
+
+class CommandSchema(ma.Schema):
+    """Every command body may carry when it happened (default: now) and a note."""
+
+    occurred_at = Instant(
+        metadata={
+            "description": "when it happened in the world, ISO 8601 with offset; default now; never in the future"
+        }
+    )
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class PartyIn(ma.Schema):
+    role = code(PartyRole, required=True)
+    kind = code(PartyKind, required=True)
+    name = text(required=True)
+    id_number = fields.String(
+        allow_none=True, metadata={"description": "resident id (person) or credit code"}
+    )
+    phone = fields.String(allow_none=True)
+
+
+class ReportBody(CommandSchema):
+    source = code(Source, required=True)
+    category = code(Category, required=True)
+    region_code = fields.String(required=True, metadata={"description": "a village or grid code"})
+    summary = text(required=True)
+    parties = fields.List(fields.Nested(PartyIn), required=True, validate=validate.Length(min=1))
+    people_involved = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    amount_in_dispute = Amount(allow_none=True)
+
+
+class AssignBody(CommandSchema):
+    route = code(Route, required=True)
+    organisation_code = text(required=True)
+    mediator_id = fields.String(allow_none=True)
+
+
+class AcceptBody(CommandSchema):
+    pass
+
+
+class ReasonBody(CommandSchema):
+    reason = text(required=True)
+
+
+class HoldSessionBody(CommandSchema):
+    mode = code(SessionMode, required=True)
+    participants = fields.List(text(), required=True, validate=validate.Length(min=1))
+    summary = text(required=True)
+
+
+class ExtendDeadlineBody(CommandSchema):
+    days = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1), metadata={"maximum": 30}
+    )
+    reason = text(required=True)
+
+
+class RecordAgreementBody(CommandSchema):
+    terms = text(required=True)
+    amount = Amount(allow_none=True)
+
+
+class RequestConfirmationBody(CommandSchema):
+    court_code = text(required=True)
+    online = StrictBoolean(required=True)
+
+
+class DecideConfirmationBody(CommandSchema):
+    granted = StrictBoolean(required=True)
+    reason = text(required=True)
+
+
+class FileInCourtBody(CommandSchema):
+    court_code = text(required=True)
+    court_case_number = text(required=True)
+    reason = text(required=True)
+
+
+class RecordCourtOutcomeBody(CommandSchema):
+    outcome = code(CourtOutcome, required=True)
+    summary = text(required=True)
+
+
+class RecordPerformanceBody(CommandSchema):
+    performed = code(Performance, required=True)
+
+
+class CloseBody(CommandSchema):
+    summary = text(required=True)
+
+
+class FollowUpBody(CommandSchema):
+    satisfaction = code(Satisfaction, required=True)
+    relapse = StrictBoolean(required=True)
+
+
+class ArchiveBody(CommandSchema):
+    archive_number = text(required=True)
+
+
+class AssessRiskBody(CommandSchema):
+    level = code(RiskLevel, required=True)
+    flags = fields.List(code(RiskFlag), load_default=list)
+
+
+class AddSupervisionNoteBody(CommandSchema):
+    instruction = text(required=True)
+    due_at = Instant(required=True)
+
+
+class ReportIncidentBody(CommandSchema):
+    kind = code(IncidentKind, required=True)
+    description = text(required=True)
+    severity = code(Severity, required=True)
+
+
+class CorrectDetailsBody(CommandSchema):
+    field = code(CorrectableField, required=True)
+    value = fields.Raw(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the new value: a code, region code, text, whole number or decimal string"},
+    )
+    reason = text(required=True)
+
+    @ma.validates_schema
+    def _amount_is_a_string(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("field") == "amount_in_dispute" and isinstance(data.get("value"), float | int):
+            raise ma.ValidationError('an amount is a decimal string such as "1200.50"', "value")
+
+
+class LinkToLeadCaseBody(CommandSchema):
+    lead_id = fields.UUID(required=True)
+
+
+#: Every command of DESIGN.md §8 as it appears in the URL, with its body.
+COMMAND_BODIES: dict[str, type[CommandSchema]] = {
+    "assign": AssignBody,
+    "accept": AcceptBody,
+    "decline": ReasonBody,
+    "hold-session": HoldSessionBody,
+    "extend-deadline": ExtendDeadlineBody,
+    "record-agreement": RecordAgreementBody,
+    "record-failure": ReasonBody,
+    "request-confirmation": RequestConfirmationBody,
+    "decide-confirmation": DecideConfirmationBody,
+    "file-in-court": FileInCourtBody,
+    "record-court-outcome": RecordCourtOutcomeBody,
+    "record-performance": RecordPerformanceBody,
+    "close": CloseBody,
+    "follow-up": FollowUpBody,
+    "archive": ArchiveBody,
+    "reopen": ReasonBody,
+    "withdraw": ReasonBody,
+    "assess-risk": AssessRiskBody,
+    "add-supervision-note": AddSupervisionNoteBody,
+    "report-incident": ReportIncidentBody,
+    "correct-details": CorrectDetailsBody,
+    "link-to-lead-case": LinkToLeadCaseBody,
+}
+
+
+# ---------------------------------------------------------------------------- answers
+
+
+class PartyOut(ma.Schema):
+    role = fields.String()
+    kind = fields.String()
+    name = fields.String()
+    id_number = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+
+
+class DeadlineOut(ma.Schema):
+    kind = fields.String()
+    due_at = UtcDateTime()
+    met_at = UtcDateTime(allow_none=True)
+    overdue = fields.Boolean(metadata={"description": "pending and past due at the time of the answer"})
+
+
+class CaseState(ma.Schema):
+    id = fields.String()
+    version = fields.Integer()
+    status = fields.String(metadata={"enum": [s.value for s in Status]})
+    status_label = fields.String()
+    source = fields.String()
+    category = fields.String()
+    summary = fields.String()
+    region_code = fields.String()
+    village_code = fields.String(allow_none=True)
+    town_code = fields.String(allow_none=True)
+    county_code = fields.String()
+    route = fields.String(allow_none=True)
+    organisation_code = fields.String(allow_none=True)
+    mediator_id = fields.String(allow_none=True)
+    risk_level = fields.String()
+    risk_flags = fields.List(fields.String())
+    people_involved = fields.Integer()
+    amount_in_dispute = Amount(allow_none=True)
+    parties = fields.List(fields.Nested(PartyOut))
+    reported_at = UtcDateTime()
+    closed_at = UtcDateTime(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    lead_id = fields.String(allow_none=True)
+    deadlines = fields.List(
+        fields.Nested(DeadlineOut),
+        metadata={
+            "description": "a case's deadlines in order (cancelled ones left out); in lists only pending ones"
+        },
+    )
+    allowed_commands = fields.List(
+        fields.String(), metadata={"description": "commands the case's state allows"}
+    )
+    position = fields.Integer(
+        allow_none=True,
+        metadata={"description": "store position of the case's last event (null in as-of states)"},
+    )
+    as_of = UtcDateTime(allow_none=True, metadata={"description": "the instant of an as-of state"})
+
+
+class CasePage(PageSchema):
+    items = fields.List(fields.Nested(CaseState))
+
+
+class CaseListQuery(PageQuery):
+    region = fields.String(metadata={"description": "a county, town, village or grid code"})
+    status = code(Status)
+    category = code(Category)
+    risk = code(RiskLevel)
+    overdue = fields.Boolean()
+    min_position = fields.Integer(metadata={"description": "wait until the views reach this position"})
+
+
+class CaseQuery(ma.Schema):
+    as_of = Instant(metadata={"description": "the state as the ledger knew it at this recorded instant"})
+    as_of_occurred = Instant(
+        metadata={"description": "the state from the events that had happened by this instant"}
+    )
+    min_position = fields.Integer(metadata={"description": "wait until the views reach this position"})
+
+    @ma.validates_schema
+    def _one_instant(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("as_of") and data.get("as_of_occurred"):
+            raise ma.ValidationError("give as_of or as_of_occurred, not both", "as_of_occurred")
+
+
+class HistoryEvent(ma.Schema):
+    seq = fields.Integer()
+    type = fields.String(metadata={"description": "the stored event's name, e.g. Assigned"})
+    command = fields.String()
+    label = fields.String()
+    occurred_at = UtcDateTime()
+    recorded_at = UtcDateTime()
+    late = fields.Boolean(
+        metadata={"description": "recorded more than LEDGER_LATE_ENTRY_HOURS after it happened"}
+    )
+    actor_id = fields.String()
+    actor_role = fields.String()
+    note = fields.String(allow_none=True)
+    payload = fields.Dict()
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class History(ma.Schema):
+    case_id = fields.String()
+    late_entry_hours = fields.Float()
+    events = fields.List(fields.Nested(HistoryEvent))

@@ -1,0 +1,141 @@
+"""The case state of DESIGN.md §8, built the same way from the Case aggregate (what a command
+returns, or an as-of replay) and from the case views (queries)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from domain.case import EVENTS, Case
+from domain.codes import Status
+from domain.deadlines import Deadline
+from domain.lifecycle import allowed_commands
+from projections.periods import parse_utc_text
+from web.errors import kebab
+from web.json import plain
+
+
+def _allowed(status: str) -> list[str]:
+    return sorted(kebab(c) for c in allowed_commands(Status(status)))
+
+
+def _deadlines(deadlines: Iterable[Deadline], when: datetime) -> list[dict[str, Any]]:
+    return [
+        {"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at, "overdue": d.is_open and when > d.due_at}
+        for d in deadlines
+        if d.cancelled_at is None
+    ]
+
+
+def from_case(
+    case: Case, *, now: datetime, position: int | None, as_of: datetime | None = None
+) -> dict[str, Any]:
+    """The state of an aggregate; deadlines are judged overdue at ``as_of`` or else ``now``."""
+    status = Status(case.status)
+    return {
+        "id": str(case.id),
+        "version": case.version,
+        "status": status.value,
+        "status_label": status.label,
+        "source": case.source,
+        "category": case.category,
+        "summary": case.summary,
+        "region_code": case.region_code,
+        "village_code": case.village_code,
+        "town_code": case.town_code,
+        "county_code": case.county_code,
+        "route": case.route,
+        "organisation_code": case.organisation_code,
+        "mediator_id": case.mediator_id,
+        "risk_level": case.risk_level,
+        "risk_flags": list(case.risk_flags),
+        "people_involved": case.people_involved,
+        "amount_in_dispute": case.amount_in_dispute,
+        "parties": [p.as_dict() for p in case.parties],
+        "reported_at": case.reported_at,
+        "closed_at": case.closed_at,
+        "resolution": case.resolution,
+        "lead_id": case.lead_id,
+        "deadlines": _deadlines(case.deadlines, as_of or now),
+        "allowed_commands": _allowed(status.value),
+        "position": position,
+        "as_of": as_of,
+    }
+
+
+def _when(text: str | None) -> datetime | None:
+    return None if text is None else parse_utc_text(text)
+
+
+def from_row(
+    row: dict[str, Any], *, parties: list[dict[str, Any]], deadlines: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The state of a case view row; ``deadlines`` as the projections give them (overdue set)."""
+    status = Status(row["status"])
+    return {
+        "id": row["id"],
+        "version": row["version"],
+        "status": status.value,
+        "status_label": status.label,
+        "source": row["source"],
+        "category": row["category"],
+        "summary": row["summary"],
+        "region_code": row["region_code"],
+        "village_code": row["village_code"],
+        "town_code": row["town_code"],
+        "county_code": row["county_code"],
+        "route": row["route"],
+        "organisation_code": row["organisation_code"],
+        "mediator_id": row["mediator_id"],
+        "risk_level": row["risk_level"],
+        "risk_flags": [f for f in (row["risk_flags"] or "").split(",") if f],
+        "people_involved": row["people_involved"],
+        "amount_in_dispute": row["amount_in_dispute"],
+        "parties": parties,
+        "reported_at": _when(row["reported_at"]),
+        "closed_at": _when(row["closed_at"]),
+        "resolution": row["resolution"],
+        "lead_id": row["lead_id"],
+        "deadlines": [{k: d[k] for k in ("kind", "due_at", "met_at", "overdue")} for d in deadlines],
+        "allowed_commands": _allowed(status.value),
+        "position": row["position"],
+        "as_of": None,
+    }
+
+
+ENVELOPE = frozenset(
+    {
+        "originator_id",
+        "originator_version",
+        "originator_topic",
+        "timestamp",
+        "actor_id",
+        "actor_role",
+        "occurred_at",
+        "note",
+        "prev_hash",
+    }
+)
+
+
+def history_entry(event: Any, *, late_after_hours: float, hash_of: Any) -> dict[str, Any]:
+    """One stored event as the history shows it: envelope fields, then its payload."""
+    name = type(event).__name__
+    command, label = EVENTS[name]
+    recorded, occurred = event.timestamp, event.occurred_at
+    return {
+        "seq": event.originator_version,
+        "type": name,
+        "command": kebab(command),
+        "label": label,
+        "occurred_at": occurred,
+        "recorded_at": recorded,
+        "late": (recorded - occurred).total_seconds() > late_after_hours * 3600,
+        "actor_id": event.actor_id,
+        "actor_role": event.actor_role,
+        "note": event.note,
+        "payload": plain({k: v for k, v in vars(event).items() if k not in ENVELOPE}),
+        "prev_hash": getattr(event, "prev_hash", None),
+        "hash": hash_of(event),
+    }

@@ -1,0 +1,228 @@
+"""One JSON error shape for every refusal and failure:
+
+    {"code": "illegal_transition", "message": "...", "errors": {"field": ["message", ...]}}
+
+plus, where it helps a client recover, a few named extras (``status`` and ``allowed`` for an
+illegal transition, ``current_version`` for a version conflict). Domain and application
+exceptions map to a status by class; an exception nobody mapped is a bug and becomes a logged
+500 with the same shape, never a stack trace or an HTML page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import marshmallow as ma
+from eventsourcing.persistence import InterfaceError, OperationalError
+from flask import Flask, Response, current_app
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from application.errors import CaseNotFound, UnknownActor, VersionConflict
+from domain.errors import AccessDenied, IllegalTransition, InvalidValue, RuleViolation
+
+#: Where webargs puts messages; a location's own list of messages is about the whole of it.
+_LOCATIONS = {"json": "body", "query": "query", "headers": "headers", "form": "body", "files": "files"}
+
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "too_many_requests",
+    500: "internal_error",
+    501: "not_implemented",
+    503: "unavailable",
+}
+
+
+class ErrorSchema(ma.Schema):
+    """The error body (documentation only; errors are built by ``error_response``)."""
+
+    code = ma.fields.String(metadata={"description": "stable machine-readable code, e.g. illegal_transition"})
+    message = ma.fields.String(metadata={"description": "what went wrong, for people"})
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "per-field messages; a field inside a list is named like parties[0].name"},
+    )
+    status = ma.fields.String(metadata={"description": "409 illegal_transition: the case's state"})
+    allowed = ma.fields.List(
+        ma.fields.String(), metadata={"description": "409 illegal_transition: allowed commands"}
+    )
+    current_version = ma.fields.Integer(metadata={"description": "409 version_conflict: the case's version"})
+
+
+class ApiError(Exception):
+    """A refusal decided by the web layer itself (a malformed header, an unknown command...)."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        errors: Mapping[str, list[str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.errors = dict(errors or {})
+        self.headers = dict(headers or {})
+        self.extra = extra
+
+
+def error_response(
+    http_status: int,
+    code: str,
+    message: str,
+    /,
+    errors: Mapping[str, list[str]] | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    """The error body; ``extra`` adds named fields (``status`` here is the case's state)."""
+    body = {"code": code, "message": message, "errors": dict(errors or {}), **extra}
+    response: Response = current_app.json.response(body)  # type: ignore[assignment]
+    response.status_code = http_status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Flatten marshmallow/webargs messages to {"parties[0].name": ["..."]}."""
+    if isinstance(messages, Mapping):
+        out: dict[str, list[str]] = {}
+        for key, value in messages.items():
+            if isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            elif prefix:
+                name = f"{prefix}.{key}"
+            else:
+                name = str(key)
+            out.update(field_errors(value, name))
+        return out
+    if isinstance(messages, list | tuple):
+        if all(isinstance(m, str) for m in messages):
+            return {prefix or "_request": list(messages)}
+        out = {}
+        for i, item in enumerate(messages):
+            out.update(field_errors(item, f"{prefix}[{i}]"))
+        return out
+    return {prefix or "_request": [str(messages)]}
+
+
+def _request_errors(messages: Any) -> dict[str, list[str]]:
+    """webargs keys its messages by location first; a field name is what a client needs."""
+    if not isinstance(messages, Mapping):
+        return field_errors(messages)
+    out: dict[str, list[str]] = {}
+    for location, value in messages.items():
+        if location in _LOCATIONS and isinstance(value, Mapping):
+            out.update(field_errors(value))
+        elif location in _LOCATIONS:
+            out.update(field_errors(value, _LOCATIONS[location]))
+        else:
+            out.update(field_errors(value, str(location)))
+    return out
+
+
+class LedgerApi(Api):
+    """flask-smorest's Api with our error shape for every HTTPException, its own 422s included."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        errors = _request_errors(data.get("errors", data.get("messages", {})))
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        headers.update(data.get("headers") or {})
+        if status >= 500:
+            # Flask has already logged the original exception; the description may name internals.
+            message = (
+                "internal error; the incident is logged" if status == 500 else error.description or error.name
+            )
+        elif status in (400, 422) and errors:
+            message = data.get("message") or "the request is not valid: " + "; ".join(
+                f"{k}: {' '.join(v)}" for k, v in sorted(errors.items())
+            )
+        else:
+            message = data.get("message") or error.description or error.name
+        return error_response(
+            status, _CODES.get(status, error.name.lower().replace(" ", "_")), message, errors, headers
+        )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(e: ApiError) -> Response:
+        return error_response(e.status, e.code, e.message, e.errors, e.headers, **e.extra)
+
+    @app.errorhandler(InvalidValue)
+    def _invalid(e: InvalidValue) -> Response:
+        return error_response(422, "invalid_value", str(e), {e.field: [e.rule]})
+
+    @app.errorhandler(IllegalTransition)
+    def _illegal(e: IllegalTransition) -> Response:
+        return error_response(
+            409,
+            "illegal_transition",
+            str(e),
+            command=kebab(e.command),
+            status=e.status,
+            allowed=[kebab(c) for c in e.allowed],
+        )
+
+    @app.errorhandler(RuleViolation)
+    def _rule(e: RuleViolation) -> Response:
+        return error_response(409, "rule_violation", str(e), command=kebab(e.command))
+
+    @app.errorhandler(VersionConflict)
+    def _version(e: VersionConflict) -> Response:
+        return error_response(
+            409,
+            "version_conflict",
+            str(e),
+            expected_version=e.expected,
+            current_version=e.current,
+            headers={"ETag": f'"{e.current}"'},
+        )
+
+    @app.errorhandler(AccessDenied)
+    def _denied(e: AccessDenied) -> Response:
+        return error_response(403, "forbidden", str(e))
+
+    @app.errorhandler(UnknownActor)
+    def _unknown_actor(e: UnknownActor) -> Response:
+        return error_response(
+            401, "unauthorized", str(e), headers={"WWW-Authenticate": 'Bearer realm="ledger"'}
+        )
+
+    @app.errorhandler(CaseNotFound)
+    def _not_found(e: CaseNotFound) -> Response:
+        return error_response(404, "not_found", str(e))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _store_down(e: Exception) -> Response:
+        app.logger.error("store unavailable: %s", e)
+        return error_response(
+            503, "store_unavailable", "the store is not reachable; try again", headers={"Retry-After": "5"}
+        )
+
+
+def kebab(command: str) -> str:
+    """A command as it appears in a URL: hold_session → hold-session."""
+    return command.replace("_", "-")

@@ -1,0 +1,119 @@
+"""/indicators: the indicator table of a region and period, the evidence behind one cell, and
+the towns' red/yellow cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from application.config import county_tz
+from domain.errors import InvalidValue
+from domain.reference import Actor
+from projections.indicators import cell_evidence, indicator_table, region_level
+from projections.warnings import CardThresholds, town_cards
+from web.auth import require_covers, require_read
+from web.context import fresh_views, ledger, now
+from web.errors import ErrorSchema
+from web.indicators import schemas as s
+
+blp = Blueprint(
+    "indicators", __name__, description="Indicators (万人成讼率, 诉前化解, 调解成功率...) and warnings."
+)
+
+_DEPTH = ("county", "town", "village")
+
+
+def _counties() -> list[str]:
+    return sorted(r.code for r in ledger().regions().regions.values() if r.level == "county")
+
+
+def _region(actor: Actor, asked: str | None) -> str:
+    """The region asked for, or the actor's own (down to village level), or the county."""
+    if asked:
+        region = asked.strip()
+    else:
+        own = [c for c in actor.region_path if len(c) <= 12]
+        counties = _counties()
+        if not own and not counties:
+            raise InvalidValue("region", "no regions are loaded yet")
+        region = own[-1] if own else counties[0]
+    region_level(region)
+    path = ledger().regions().path(region)
+    if not path:
+        raise InvalidValue("region", f"unknown region {region!r}")
+    require_covers(actor, path, f"region {region}")
+    return region
+
+
+@blp.route("")
+class Indicators(MethodView):
+    @blp.arguments(s.IndicatorQuery, location="query")
+    @blp.response(200, s.IndicatorTable)
+    @blp.alt_response(403, schema=ErrorSchema, description="region outside your scope")
+    def get(self, query: dict[str, Any]) -> Any:
+        """One row of every indicator per region of a level, inside a region, for a period"""
+        actor = require_read("indicators")
+        region = _region(actor, query.get("region"))
+        level = query.get("level") or _DEPTH[max(_DEPTH.index("town"), _DEPTH.index(region_level(region)))]
+        with fresh_views() as cur:
+            return indicator_table(
+                cur, region=region, period=query["period"], level=level, as_of=query.get("as_of")
+            )
+
+
+@blp.route("/cell")
+class IndicatorCell(MethodView):
+    @blp.arguments(s.CellQuery, location="query")
+    @blp.response(200, s.Cell)
+    @blp.alt_response(403, schema=ErrorSchema, description="region outside your scope")
+    def get(self, query: dict[str, Any]) -> Any:
+        """The facts behind one cell: each counted event with its case and store position"""
+        actor = require_read("indicators")
+        region = _region(actor, query.get("region"))
+        with fresh_views() as cur:
+            return cell_evidence(
+                cur,
+                region=region,
+                period=query["period"],
+                indicator=query["indicator"],
+                as_of=query.get("as_of"),
+            )
+
+
+@blp.route("/warnings")
+class Warnings(MethodView):
+    @blp.arguments(s.WarningQuery, location="query")
+    @blp.response(200, s.Warnings)
+    @blp.alt_response(403, schema=ErrorSchema, description="role may not read warnings")
+    def get(self, query: dict[str, Any]) -> Any:
+        """Red and yellow cards (红黄牌预警) of the county's towns for a period, with their reasons
+
+        Overdue work is judged at the end of the period, or now while the period runs.
+        """
+        actor = require_read("warnings")
+        counties = _counties()
+        county = (query.get("county") or (actor.region_path[0] if actor.region_path else "")).strip()
+        if not county and counties:
+            county = counties[0]
+        if county not in counties:
+            raise InvalidValue(
+                "county", f"unknown county {county!r}; one of: {', '.join(counties) or 'none loaded'}"
+            )
+        if actor.region_path and actor.region_path[0] != county:
+            require_covers(actor, [county], f"county {county}")
+        with fresh_views() as cur:
+            cards = town_cards(
+                cur,
+                county=county,
+                period=query["period"],
+                now=now(),
+                tz=county_tz(),
+                thresholds=CardThresholds.from_env(),
+            )
+        scope = actor.region_path
+        if len(scope) > 1:
+            # A scope below the county sees the cards of its own town only.
+            cards["towns"] = [t for t in cards["towns"] if t["region_code"] == scope[1]]
+        return cards
