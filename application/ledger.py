@@ -21,6 +21,7 @@ from eventsourcing.persistence import IntegrityError
 
 from application.config import StoreSettings, deadline_rules, store_settings
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
+from application.setup_lock import exclusive_setup
 from domain.case import Act, Case
 from domain.codes import Role
 from domain.deadlines import DeadlineRules
@@ -66,7 +67,8 @@ class Ledger(Application[UUID]):
         rules: DeadlineRules | None = None,
     ):
         self.settings = settings or store_settings()
-        super().__init__({**self.settings.eventsourcing_env(), **(env or {})})
+        with exclusive_setup(self.settings, "events"):
+            super().__init__({**self.settings.eventsourcing_env(), **(env or {})})
         self.clock = clock
         self.rules = rules or deadline_rules()
 

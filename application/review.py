@@ -53,7 +53,10 @@ def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[d
     deadlines = []
     for d in case.deadlines:
         due_passed = d.met_at is None and d.cancelled_at is None and now > d.due_at
-        if d.cancelled_at is not None:
+        if d.superseded:
+            # An extension granted after the due date does not undo the miss before it.
+            outcome = "missed, then re-dated" if d.cancelled_at > d.due_at else "re-dated"  # type: ignore[operator]
+        elif d.cancelled_at is not None:
             outcome = "cancelled"
         elif d.met_at is None:
             outcome = "missed (still open)" if due_passed else "open"
@@ -67,6 +70,7 @@ def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[d
             "kind": d.kind,
             "label": KINDS[d.kind].label,
             "opened_at": d.opened_at.isoformat(),
+            "in_force_from": d.in_force_from.isoformat(),
             "due_at": d.due_at.isoformat(),
             "outcome": outcome,
             "opened_by": _cite(opened_by) | {"actor_id": opened_by.actor_id},  # type: ignore[attr-defined]
@@ -82,6 +86,8 @@ def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[d
                 entry["late_by_hours"] = _hours(d.met_at - d.due_at)
         elif due_passed:
             entry["late_by_hours"] = _hours(now - d.due_at)
+        elif d.superseded and d.cancelled_at > d.due_at:  # type: ignore[operator]
+            entry["late_by_hours"] = _hours(d.cancelled_at - d.due_at)  # type: ignore[operator]
         deadlines.append(entry)
 
     notes = []

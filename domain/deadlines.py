@@ -125,7 +125,12 @@ KINDS: dict[str, DeadlineKind] = {
 
 @dataclass(frozen=True)
 class Deadline:
-    """One deadline in a case's life. ``seq`` is the case version of the event that opened it."""
+    """One deadline in a case's life. ``seq`` is the case version of the event that set its due date.
+
+    A re-dated deadline (extension, risk re-assessment) is not changed in place: the old one is
+    superseded at the re-dating instant and a new one takes effect then, counted from the same
+    ``opened_at``. So whether a deadline was overdue at T stays what it was at T.
+    """
 
     kind: str
     seq: int
@@ -135,6 +140,12 @@ class Deadline:
     met_by: str | None = None
     met_seq: int | None = None
     cancelled_at: datetime | None = None
+    effective_at: datetime | None = None
+    superseded: bool = False
+
+    @property
+    def in_force_from(self) -> datetime:
+        return self.effective_at or self.opened_at
 
     @property
     def is_open(self) -> bool:
@@ -142,7 +153,7 @@ class Deadline:
 
     def open_at(self, when: datetime) -> bool:
         """Whether the deadline was pending at ``when`` (world time)."""
-        if self.opened_at > when:
+        if self.in_force_from > when:
             return False
         if self.met_at is not None and self.met_at <= when:
             return False
@@ -183,7 +194,8 @@ def settle(
             elif command in kind.cancelled_by:
                 d = replace(d, cancelled_at=occurred_at)
             elif command in kind.redated_by and d.kind in due:
-                d = replace(d, due_at=due[d.kind])
+                settled.append(replace(d, cancelled_at=occurred_at, superseded=True))
+                d = Deadline(d.kind, seq, d.opened_at, due[d.kind], effective_at=occurred_at)
         settled.append(d)
     for kind_name, due_at in due.items():
         if command not in KINDS[kind_name].redated_by:

@@ -30,7 +30,10 @@ CASE_COLUMNS = (
     "last_recorded_at", "resolution", "closed_at", "lead_id", "ever_litigated", "followable_close_at",
     "position",
 )
-DEADLINE_COLUMNS = ("case_id", "seq", "kind", "opened_at", "due_at", "met_at", "met_by", "met_seq", "cancelled_at")
+DEADLINE_COLUMNS = (
+    "case_id", "seq", "kind", "opened_at", "due_at", "met_at", "met_by", "met_seq", "cancelled_at", "effective_at",
+    "superseded",
+)
 FOLLOWABLE = frozenset({Resolution.MEDIATED.value, Resolution.CONFIRMED.value})
 #: Events counted as they are (one fact each), by the indicator count they feed.
 SIMPLE_FACTS = {
@@ -74,7 +77,7 @@ def _when(text: str | None) -> datetime | None:
 def _deadline_row(case_id: str, d: Deadline) -> tuple[Any, ...]:
     return (
         case_id, d.seq, d.kind, _text(d.opened_at), _text(d.due_at), _text(d.met_at),
-        d.met_by, d.met_seq, _text(d.cancelled_at),
+        d.met_by, d.met_seq, _text(d.cancelled_at), _text(d.effective_at), int(d.superseded),
     )
 
 
@@ -88,6 +91,8 @@ def _deadline(row: dict[str, Any]) -> Deadline:
         met_by=row["met_by"],
         met_seq=row["met_seq"],
         cancelled_at=_when(row["cancelled_at"]),
+        effective_at=_when(row["effective_at"]),
+        superseded=bool(row["superseded"]),
     )
 
 
@@ -101,6 +106,9 @@ class _Batch:
         self.attrs: list[tuple[Any, ...]] = []
         self.facts: list[tuple[Any, ...]] = []
         self.counts: dict[tuple[str, ...], list[float]] = defaultdict(lambda: [0, 0.0])
+        # Cells a region correction took counts out of: emptied ones are deleted, so the table
+        # holds exactly the rows a rebuild would.
+        self.vacated: set[tuple[str, str, str]] = set()
 
     # -- reading what the batch will change, in few queries
 
@@ -236,6 +244,7 @@ class _Batch:
         row.update(region_code=region_path[-1], county_code=path[0], town_code=path[1], village_code=path[2])
         new = (row["village_code"], row["town_code"], row["county_code"])
         for f in facts:
+            self.vacated.add((old[0], f["month"], f["kind"]))
             for (village, town, county), sign in ((old, -1), (new, 1)):
                 cell = self.counts[(village, town, county, f["month"], f["kind"])]
                 cell[0] += sign
@@ -270,6 +279,10 @@ class _Batch:
         cur.executemany("INSERT INTO v_case_attrs VALUES (%s, %s, %s, %s, %s, %s, %s)", self.attrs)
         self.flush_facts()
         cur.executemany(ADD_COUNTS, [(*key, n, total) for key, (n, total) in self.counts.items() if n or total])
+        cur.executemany(
+            "DELETE FROM v_counts WHERE village_code = %s AND month = %s AND kind = %s AND n = 0",
+            sorted(self.vacated),
+        )
 
 
 class LedgerViews(Projection[ViewsMixin]):

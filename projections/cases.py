@@ -15,7 +15,7 @@ _OPEN = tuple(s.value for s in Status if s not in (Status.CLOSED, Status.ARCHIVE
 # A deadline pending at %(t)s and past due then. Follow-up visits belong to closed cases and do
 # not make a case's handling overdue; they are listed separately by kind.
 _OVERDUE_AT = (
-    "d.opened_at <= %s AND (d.met_at IS NULL OR d.met_at > %s) "
+    "COALESCE(d.effective_at, d.opened_at) <= %s AND (d.met_at IS NULL OR d.met_at > %s) "
     "AND (d.cancelled_at IS NULL OR d.cancelled_at > %s) AND d.due_at < %s"
 )
 

@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 3
+VIEWS_VERSION = 4
 
 TABLES = {
     "v_meta": "key TEXT PRIMARY KEY, value TEXT",
@@ -18,7 +18,8 @@ TABLES = {
         PRIMARY KEY (case_id, idx)""",
     "v_deadlines": """
         case_id TEXT, seq INTEGER, kind TEXT, opened_at TEXT, due_at TEXT, met_at TEXT,
-        met_by TEXT, met_seq INTEGER, cancelled_at TEXT, PRIMARY KEY (case_id, seq, kind)""",
+        met_by TEXT, met_seq INTEGER, cancelled_at TEXT, effective_at TEXT, superseded INTEGER,
+        PRIMARY KEY (case_id, seq, kind)""",
     "v_events": """
         position BIGINT PRIMARY KEY, case_id TEXT, seq INTEGER, event_type TEXT,
         actor_id TEXT, actor_role TEXT, occurred_at TEXT, recorded_at TEXT""",

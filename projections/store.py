@@ -14,6 +14,7 @@ from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 
 from application.config import StoreSettings
+from application.setup_lock import exclusive_setup
 from projections.schema import INDEXES, TABLES, VIEWS_VERSION
 
 UPSTREAM = "ledger"  # the application whose events the views follow
@@ -134,7 +135,8 @@ def open_views(settings: StoreSettings) -> SQLiteViews | PostgresViews:
         env["POSTGRES_POOL_SIZE"] = "2"
     factory = InfrastructureFactory.construct(env=Environment("views", env))  # type: ignore[var-annotated]
     views_class: type[SQLiteViews | PostgresViews] = PostgresViews if settings.is_postgres else SQLiteViews
-    views = factory.tracking_recorder(views_class)  # type: ignore[arg-type]
-    views.schema = settings.schema
-    views.create_views()
+    with exclusive_setup(settings, "views"):
+        views = factory.tracking_recorder(views_class)  # type: ignore[arg-type]
+        views.schema = settings.schema
+        views.create_views()
     return views

@@ -261,8 +261,9 @@ def test_a_follower_starting_while_another_creates_the_views_comes_up(world: Wor
         second.start()
         with psycopg.connect(PG_URL, autocommit=True) as conn:
             def second_waits() -> bool:
-                row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
-                                   (creator["pid"],)).fetchone()
+                # Blocked by the first follower (its creating transaction or its set-up lock).
+                row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                   "AND cardinality(pg_blocking_pids(pid)) > 0").fetchone()
                 return bool(row and row[0]) or not second.is_alive()
             _wait(second_waits, "the second follower to wait for the first")
         release.set()

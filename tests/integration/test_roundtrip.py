@@ -114,9 +114,11 @@ def test_reloaded_aggregate_equals_the_original(lived) -> None:  # type: ignore[
         ("extreme", "mass"),
     )
     assert reloaded.deadlines == original.deadlines
-    assert [d.kind for d in reloaded.deadlines] == [
-        "triage", "supervision", "acceptance", "mediation", "confirmation_request",
-        "confirmation_decision", "follow_up",
+    # The high-risk assessment and the extension supersede the first triage and mediation deadlines.
+    assert [(d.kind, d.superseded) for d in reloaded.deadlines] == [
+        ("triage", True), ("triage", False), ("supervision", False), ("acceptance", False),
+        ("mediation", True), ("mediation", False), ("confirmation_request", False),
+        ("confirmation_decision", False), ("follow_up", False),
     ]  # fmt: skip
     assert all(not d.is_open for d in reloaded.deadlines)
     assert reloaded.version == original.version == 16
@@ -130,13 +132,13 @@ def test_deadline_instants_survive_exactly(lived) -> None:  # type: ignore[no-un
     _, original, _, fresh = lived
     reloaded = fresh.get_case(original.id)
     for mine, theirs in zip(original.deadlines, reloaded.deadlines, strict=True):
-        for name in ("opened_at", "due_at", "met_at", "cancelled_at"):
+        for name in ("opened_at", "due_at", "met_at", "cancelled_at", "effective_at"):
             a, b = getattr(mine, name), getattr(theirs, name)
             assert a == b, (mine.kind, name)
             if a is not None:
                 assert a.utcoffset() == b.utcoffset(), (mine.kind, name)
                 assert a.microsecond == b.microsecond
-    (mediation,) = [d for d in reloaded.deadlines if d.kind == "mediation"]
+    (mediation,) = [d for d in reloaded.deadlines if d.kind == "mediation" and not d.superseded]
     assert mediation.due_at == mediation.opened_at + timedelta(days=42)
 
 

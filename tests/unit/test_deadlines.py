@@ -60,8 +60,12 @@ def test_high_risk_before_assignment_redates_triage_from_the_report(memory_world
     triage = only_open(case, "triage")
     assert triage.opened_at == T0
     assert triage.due_at == T0 + timedelta(days=1)
-    # re-dated in place: still one triage deadline, not a second one
-    assert len(deadlines(case, "triage")) == 1
+    # Re-dated from the assessment on: the three-day deadline was in force until then.
+    earlier, current = deadlines(case, "triage")
+    assert current == triage and current.effective_at == T0 + timedelta(hours=5)
+    assert earlier.superseded and earlier.cancelled_at == T0 + timedelta(hours=5)
+    assert earlier.due_at == T0 + timedelta(days=3)
+    assert not triage.open_at(T0 + timedelta(hours=4)) and earlier.open_at(T0 + timedelta(hours=4))
 
 
 @pytest.mark.parametrize("level", ["low", "medium"])
@@ -103,7 +107,8 @@ def test_decline_opens_a_new_triage_with_the_current_risk(memory_world) -> None:
     triage = only_open(case, "triage")
     assert triage.opened_at == T0 + timedelta(hours=6)
     assert triage.due_at == T0 + timedelta(hours=6, days=1)
-    first, second = deadlines(case, "triage")
+    superseded, first, second = deadlines(case, "triage")
+    assert superseded.superseded and superseded.due_at == T0 + timedelta(days=3)
     assert first.met_at == T0 and first.due_at == T0 + timedelta(days=1)
     assert second == triage
 
@@ -163,8 +168,10 @@ def test_extend_deadline_adds_n_days_to_the_due_date(memory_world, days: int) ->
     extended = only_open(case, "mediation")
     assert extended.due_at == original.due_at + timedelta(days=days)
     assert extended.opened_at == original.opened_at
-    assert extended.seq == original.seq
-    assert len(deadlines(case, "mediation")) == 1
+    assert extended.effective_at == w.clock.now
+    superseded, current = deadlines(case, "mediation")
+    assert current == extended
+    assert superseded.superseded and superseded.due_at == original.due_at and superseded.cancelled_at == w.clock.now
 
 
 @pytest.mark.parametrize("days", [0, 31, -1, "x"])
