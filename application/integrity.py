@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from application.ledger import Ledger
+from domain.access import AccessLog
+from domain.case import Case
 from domain.integrity import GENESIS, Seal, event_hash, merkle_root
 from domain.reference import Actor
 
 SEAL_TOPIC = f"{Seal.__module__}:{Seal.__qualname__}.Sealed"
+#: Streams whose events form hash chains: the cases and their read-access logs.
+CHAINED = (f"{Case.__module__}:", f"{AccessLog.__module__}:")
 PAGE = 1000
 
 
@@ -50,11 +54,11 @@ class Report:
 
 def latest_seal(ledger: Ledger) -> Any | None:
     """The latest seal event, or None."""
-    note = _latest_seal(ledger)
+    note = latest_seal_note(ledger)
     return None if note is None else ledger.mapper.to_domain_event(note)
 
 
-def _latest_seal(ledger: Ledger) -> Any | None:
+def latest_seal_note(ledger: Ledger) -> Any | None:
     latest = None
     position = 0
     while True:
@@ -76,7 +80,7 @@ def _scan(
     """One pass up to ``head``: the report and every case's head (sequence, hash)."""
     report = Report()
     heads: dict[str, tuple[int, str]] = {}
-    seal_note = _latest_seal(ledger)
+    seal_note = latest_seal_note(ledger)
     expected: dict[str, tuple[int, str]] = {}
     seal_position = 0
     if seal_note is not None:
@@ -94,10 +98,12 @@ def _scan(
         if not page:
             break
         for note in page:
-            if not note.topic.startswith("domain.case:"):
+            if not note.topic.startswith(CHAINED):
                 continue
             report.events += 1
             case_id = str(note.originator_id)
+            if case_id not in heads and note.topic.startswith(CHAINED[0]):
+                report.cases += 1
             version, previous = heads.get(case_id, (0, GENESIS))
             problem = None
             e: Any
@@ -119,7 +125,9 @@ def _scan(
                 if sealed_version == note.originator_version and sealed_hash != current:
                     problem = "differs from the sealed head (its content was changed after sealing)"
             if problem:
-                report.broken.append({"case_id": case_id, "sequence": note.originator_version, "position": note.id, "problem": problem})
+                stream = "case" if note.topic.startswith(CHAINED[0]) else "access log"
+                report.broken.append({"case_id": case_id, "stream": stream, "sequence": note.originator_version,
+                                      "position": note.id, "problem": problem})
             heads[case_id] = (note.originator_version, current)
         position = page[-1].id
         if progress:
@@ -130,7 +138,6 @@ def _scan(
                 "case_id": case_id, "sequence": sealed_version, "position": None,
                 "problem": f"events up to sequence {sealed_version} were sealed but only {heads.get(case_id, (0, ''))[0]} remain",
             })
-    report.cases = len(heads)
     return report, heads
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from application.access_log import access_log
 from application.config import late_entry_hours
 from application.ledger import Ledger
 from domain.case import EVENTS
@@ -134,13 +135,28 @@ def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[d
         "incidents": incidents,
         "timeline": timeline,
         "deadlines": deadlines,
-        "missed_deadlines": [d for d in deadlines if d["outcome"] in ("met late", "missed (still open)")],
+        "missed_deadlines": [
+            d for d in deadlines if d["outcome"] in ("met late", "missed (still open)", "missed, then re-dated")
+        ],
         "supervision_notes": notes,
         "late_entries": [t for t in timeline if t["late_entry"]],
         "risk_assessments": risks,
         "related_cases": related or [],
         "head": _cite(events[-1]),
-        "access_log": None,  # not recorded by this version of the ledger; see the closing note
+        "access_log": _reads_around(ledger, str(case.id), incidents),
+    }
+
+
+def _reads_around(ledger: Ledger, case_id: str, incidents: list[dict[str, Any]]) -> dict[str, Any]:
+    """Who read the parties' personal data, split at the first incident (when there is one)."""
+    reads = [{**r, "read_at": r["read_at"].isoformat()} for r in access_log(ledger, case_id)]
+    if not incidents:
+        return {"incident_at": None, "before": reads, "after": []}
+    first = min(datetime.fromisoformat(i["occurred_at"]) for i in incidents)
+    return {
+        "incident_at": first.isoformat(),
+        "before": [r for r in reads if datetime.fromisoformat(r["read_at"]) <= first],
+        "after": [r for r in reads if datetime.fromisoformat(r["read_at"]) > first],
     }
 
 
@@ -171,6 +187,16 @@ def to_markdown(review: dict[str, Any]) -> str:
     lines += [f"- #{t['sequence']} {t['event']} by {t['actor_id']}: recorded {t['recorded_after_hours']} h after it happened" for t in review["late_entries"]] or ["- none"]
     lines += ["", "## Related cases"]
     lines += [f"- {r['id']} {r['status']} {r.get('resolution') or ''} ({r['reason']})" for r in review["related_cases"]] or ["- none"]
+    log = review["access_log"]
+    lines += ["", "## Reads of personal data" + (f" (incident at {log['incident_at']})" if log["incident_at"] else "")]
+    for when, reads in (("before", log["before"]), ("after", log["after"])):
+        lines += [
+            f"- {when}: log #{r['sequence']} {r['read_at']} {r['actor_id']} ({r['actor_role']}) via {r['endpoint']}"
+            + (f", purpose: {r['purpose']}" if r["purpose"] else ", as handler")
+            for r in reads
+        ]
+    if not (log["before"] or log["after"]):
+        lines.append("- none recorded")
     lines += ["", "## Timeline", "", "| # | event | occurred | recorded | actor | hash |", "|---|---|---|---|---|---|"]
     lines += [
         f"| {t['sequence']} | {t['label']} {t['event']}{' (late entry)' if t['late_entry'] else ''} | {t['occurred_at']} | {t['recorded_at']} | {t['actor_id']} ({t['actor_role']}) | {t['hash'][:16]} |"

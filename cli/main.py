@@ -168,6 +168,43 @@ def case_show(case_id: str) -> None:
     console.print(table)
 
 
+@case.command("history")
+@click.argument("case_id")
+@click.option("--json", "as_json", is_flag=True, help="Every event with its full payload, as JSON lines.")
+@click.option("--purpose", help="Why the parties' personal data is read; kept in the case's access log.")
+def case_history(case_id: str, as_json: bool, purpose: str | None) -> None:
+    """Every event of a case: times, late entries, actor, Chinese label and chain hash."""
+    import json
+
+    from application.access_log import Read, log_reads
+    from application.config import late_entry_hours
+    from domain.case import EVENTS
+    from domain.integrity import event_hash
+
+    late_after = late_entry_hours() * 3600
+    with open_ledger() as ledger, refusals():
+        events = ledger.history(case_id)
+        log_reads(ledger, ledger.system_actor(), [Read(str(events[0].originator_id), False)],
+                  endpoint="cli ledger case history", purpose=purpose)
+    table = Table("seq", "event", "label", "occurred_at", "recorded_at", "late", "actor", "role", "hash")
+    for e in events:
+        name = type(e).__name__
+        late = (e.timestamp - e.occurred_at).total_seconds() > late_after  # type: ignore[attr-defined]
+        if as_json:
+            body = {"seq": e.originator_version, "type": name, "label": EVENTS[name][1], "late": late,
+                    "recorded_at": e.timestamp, "hash": event_hash(e), **vars(e)}
+            click.echo(json.dumps(body, ensure_ascii=False, default=str))
+            continue
+        table.add_row(
+            str(e.originator_version), name, EVENTS[name][1],
+            e.occurred_at.isoformat(timespec="seconds"),  # type: ignore[attr-defined]
+            e.timestamp.isoformat(timespec="seconds"), "late" if late else "",
+            e.actor_id, e.actor_role, event_hash(e)[:16],  # type: ignore[attr-defined]
+        )
+    if not as_json:
+        console.print(table)
+
+
 @main.command()
 @click.option("--follow", is_flag=True, help="Keep following new events until interrupted.")
 @click.option("--rebuild", is_flag=True, help="Drop every view and rebuild it from the event store.")
@@ -193,9 +230,12 @@ def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> 
             done = runner.rebuild(progress=update) if rebuild else runner.catch_up(progress=update)
         console.print(f"{done} events projected; views at {runner.position()}")
         if follow:
+            from application.sealing import start_sealing
+
             stop = threading.Event()
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
             signal.signal(signal.SIGINT, lambda *_: stop.set())
+            start_sealing(ledger, stop)
             console.print("following; Ctrl-C to stop")
             runner.follow(stop)
         runner.close()
@@ -236,11 +276,13 @@ def seal() -> None:
 @click.argument("case_id")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
 @click.option("--bundle", type=click.Path(file_okay=False), help="Also write an evidence bundle with a standalone verifier.")
-def review(case_id: str, fmt: str, bundle: str | None) -> None:
+@click.option("--purpose", help="Why the parties' personal data is read; kept in the case's access log.")
+def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> None:
     """Accountability review (责任倒查) of one case: timeline, deadlines, supervision, risk, related cases."""
     import json
     from pathlib import Path
 
+    from application.access_log import Read, log_reads
     from application.bundle.writer import write_bundle
     from application.ledger import utc_now
     from application.review import build_review, to_markdown
@@ -255,6 +297,8 @@ def review(case_id: str, fmt: str, bundle: str | None) -> None:
             related = related_cases(cur, str(case.id))
         runner.close()
         result = build_review(ledger, str(case.id), now=utc_now(), related=related)
+        log_reads(ledger, ledger.system_actor(), [Read(str(case.id), False)],
+                  endpoint="cli ledger review" + (" --bundle" if bundle else ""), purpose=purpose)
         if bundle:
             for path in write_bundle(ledger, result, Path(bundle)):
                 console.print(f"wrote {path}", style="dim")
@@ -295,6 +339,11 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
         click.echo(f"demo actors {names}; their tokens are shown only now:")
         for role, _, token in tokens:
             click.echo(f"{role}: {token}")
+    import threading
+
+    from application.sealing import start_sealing
+
     app = create_app()
+    start_sealing(app.extensions["ledger"], threading.Event())
     click.echo(f"serving http://{host}:{port}/api/v1  (OpenAPI: http://{host}:{port}/api/v1/openapi.json)")
     run_simple(host, port, app, threaded=True)

@@ -40,3 +40,5 @@ class RuleViolation(LedgerError):
 
 class AccessDenied(LedgerError):
     """The actor's role or region scope does not cover this command or case."""
+
+    code = "forbidden"

@@ -52,3 +52,18 @@ MASKED_ROLES = frozenset({Role.READER})
 
 def may_issue(role: Role, command: str) -> bool:
     return command in ROLE_COMMANDS[role]
+
+
+#: Cases a recorder or judge is handling by their status (the clerk triages, the court decides).
+_HANDLED_BY_STATUS: dict[Role, frozenset[str]] = {
+    Role.RECORDER: frozenset({"reported", "failed"}),
+    Role.JUDGE: frozenset({"confirmation_pending", "litigating", "adjudicated"}),
+}
+
+
+def handles(role: Role, actor_organisation: str | None, status: str, case_organisation: str | None) -> bool:
+    """Whether an actor (already within the case's region) is among the case's current handlers,
+    who may read its personal data without declaring a purpose."""
+    if role == Role.MEDIATOR:
+        return actor_organisation is not None and actor_organisation == case_organisation
+    return status in _HANDLED_BY_STATUS.get(role, frozenset())

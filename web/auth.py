@@ -8,13 +8,15 @@ authorised here, since the views are queried directly.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote
 
 from flask import g, request
 
+from application.access_log import Read, log_reads
 from application.errors import UnknownActor
 from domain.codes import Role
 from domain.errors import AccessDenied
-from domain.permissions import AUDIT_ROLES, MASKED_ROLES, WARNING_ROLES
+from domain.permissions import AUDIT_ROLES, MASKED_ROLES, WARNING_ROLES, handles
 from domain.reference import Actor
 from web.context import ledger
 
@@ -28,8 +30,14 @@ READ_ROLES: dict[str, frozenset[Role]] = {
     "reviews": WARNING_ROLES,
     "audit": AUDIT_ROLES,
 }
-#: An auditor sees personal data only after declaring why (DESIGN.md §2), in this header.
+#: Why personal data is read (DESIGN.md §2, §7); required of all but a case's current handlers.
 PURPOSE_HEADER = "X-Access-Purpose"
+
+
+class PurposeRequired(AccessDenied):
+    """Personal data asked for without a declared purpose by someone not handling the case."""
+
+    code = "purpose_required"
 
 
 #: Blueprints whose every endpoint needs a token (health and the OpenAPI document do not).
@@ -73,16 +81,51 @@ def require_covers(actor: Actor, path: list[str], what: str) -> None:
         raise AccessDenied(f"{what} lies outside {actor.name}'s region")
 
 
-def masks_personal_data(actor: Actor) -> bool:
+def present(actor: Actor, data: Any, *, disclosed: bool | None = None) -> Any:
+    """``data`` as ``actor`` may see it: masked unless its personal data was ``disclosed`` (see
+    disclose); without that answer, masked only for the masked roles (a command's own answer)."""
+    if disclosed is None:
+        disclosed = Role(actor.role) not in MASKED_ROLES
+    return data if disclosed else mask_personal(data)
+
+
+def declared_purpose() -> str | None:
+    """The X-Access-Purpose header. HTTP headers carry Latin-1, so Chinese text is sent
+    percent-encoded (UTF-8); raw UTF-8 bytes, which some clients send anyway, are accepted too."""
+    raw = request.headers.get(PURPOSE_HEADER, "")
+    try:
+        raw = raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass
+    return unquote(raw).strip() or None
+
+
+def disclose(actor: Actor, cases: list[dict[str, Any]], *, listing: bool = False, acting: bool = False) -> bool:
+    """Whether ``actor`` sees the personal data of ``cases`` (each with id, status and
+    organisation_code) in this response; every such read is appended to the cases' access logs.
+
+    A declared purpose opens them to any role but reader; a case's current handlers need none.
+    Without a purpose a list (and a command's answer) is masked, and one case's details are
+    refused (403). A handler's command answer is not logged as a read: the command's own event
+    already records that the handler acted on the case.
+    """
     role = Role(actor.role)
-    if role in MASKED_ROLES:
+    if role in MASKED_ROLES or not cases:
+        return False
+    purpose = declared_purpose()
+    handled = {c["id"]: handles(role, actor.organisation_code, c["status"], c["organisation_code"]) for c in cases}
+    if purpose is None and acting and all(handled.values()):
         return True
-    return role == Role.AUDITOR and not request.headers.get(PURPOSE_HEADER, "").strip()
-
-
-def present(actor: Actor, data: Any) -> Any:
-    """``data`` as ``actor`` may see it."""
-    return mask_personal(data) if masks_personal_data(actor) else data
+    if purpose is None and not all(handled.values()):
+        if listing or acting:
+            return False
+        raise PurposeRequired(
+            f"{actor.name} is not handling case {cases[0]['id']}: declare why the personal data is read "
+            f"in the {PURPOSE_HEADER} header (it is written to the case's access log)"
+        )
+    endpoint = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
+    log_reads(ledger(), actor, (Read(cid, h) for cid, h in handled.items()), endpoint=endpoint, purpose=purpose)
+    return True
 
 
 def mask_personal(data: Any) -> Any:

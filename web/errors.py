@@ -202,7 +202,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(AccessDenied)
     def _denied(e: AccessDenied) -> Response:
-        return error_response(403, "forbidden", str(e))
+        return error_response(403, e.code, str(e))
 
     @app.errorhandler(UnknownActor)
     def _unknown_actor(e: UnknownActor) -> Response:

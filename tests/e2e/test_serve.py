@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -34,10 +35,10 @@ class Server:
         self.tokens = tokens
 
     def call(
-        self, method: str, path: str, who: str | None = None, body: Any = None
+        self, method: str, path: str, who: str | None = None, body: Any = None, headers: dict[str, str] | None = None
     ) -> tuple[int, dict[str, str], Any]:
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
         if body is not None:
             request.add_header("Content-Type", "application/json")
         if who is not None:
@@ -128,7 +129,12 @@ def test_a_dispute_from_report_to_archive_against_a_running_server(server: Serve
 
     status, _, seen = server.call("GET", f"/disputes/{case_id}", "reader")
     assert (status, seen["status"], seen["parties"][0]["name"]) == (200, "archived", "张**")
-    status, _, history = server.call("GET", f"/disputes/{case_id}/history", "auditor")
+    status, _, history = server.call(
+        "GET", f"/disputes/{case_id}/history", "auditor", headers={"X-Access-Purpose": quote("年度抽查")}
+    )
     assert [e["command"] for e in history["events"]] == ["report"] + [s[0] for s in steps]
+    status, _, log = server.call("GET", f"/audit/access-log?dispute={case_id}", "auditor")
+    assert status == 200
+    assert [(r["actor_id"], r["purpose"]) for r in log["items"]][-1] == ("demo-auditor", "年度抽查")
     status, _, refused = server.call("POST", f"/disputes/{case_id}/reopen", "reader", {"reason": "x"})
     assert (status, refused["code"]) == (403, "forbidden")

@@ -179,3 +179,62 @@ def test_events_after_a_seal_still_verify_and_a_broken_store_cannot_be_sealed(wo
     Rows(world).delete(case.id, 2)
     with pytest.raises(BrokenStore):
         seal(world.ledger, world.actors["admin"])
+
+
+def _read_twice(world: World) -> tuple[Any, Any]:
+    """A case whose personal data was read twice: its access log holds opened + two reads."""
+    from application.access_log import Read, log_reads
+    from domain.access import AccessLog
+
+    case = _life(world)
+    for purpose in ("督办核查", "责任倒查"):
+        log_reads(world.ledger, world.actors["auditor"], [Read(str(case.id), False)], endpoint="test", purpose=purpose)
+    return case, AccessLog.create_id(str(case.id))
+
+
+def test_a_changed_read_in_an_access_log_is_named(world: World) -> None:
+    _, log_id = _read_twice(world)
+    rows = Rows(world)
+    rows.set_state(log_id, 2, rows.state(log_id, 2).replace("督办核查".encode(), "例行检查".encode()))
+    broken = _first_break(world)
+    assert (broken["case_id"], broken["stream"], broken["sequence"]) == (str(log_id), "access log", 3)
+
+
+def test_a_read_removed_from_an_access_log_after_a_seal_is_named(world: World) -> None:
+    _, log_id = _read_twice(world)
+    seal(world.ledger, world.actors["admin"])
+    Rows(world).delete(log_id, 3)
+    broken = _first_break(world)
+    assert (broken["case_id"], broken["sequence"]) == (str(log_id), 3)
+    assert "sealed but only 2 remain" in broken["problem"]
+
+
+def test_scheduled_seals_seal_only_when_something_new_was_recorded(world: World) -> None:
+    import threading
+    import time
+
+    from application.integrity import latest_seal
+    from application.sealing import seal_if_new, start_sealing
+
+    case = _life(world)
+    first = seal_if_new(world.ledger)
+    assert first is not None and first.heads[str(case.id)][0] == case.version
+    assert seal_if_new(world.ledger) is None
+    world.do(case.id, "close", "mediator", summary="已履行")
+    second = seal_if_new(world.ledger)
+    assert second is not None and second.previous_seal == first.root
+
+    world.do(case.id, "follow_up", "mediator", satisfaction="satisfied", relapse=False)
+    stop = threading.Event()
+    thread = start_sealing(world.ledger, stop, interval=0.05)
+    assert thread is not None
+    try:
+        deadline = time.monotonic() + 10
+        while latest_seal(world.ledger).position < world.event_count() - 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert latest_seal(world.ledger).heads[str(case.id)][0] == case.version + 2
+    assert verify(world.ledger).intact
+    assert start_sealing(world.ledger, stop, interval=0) is None

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from tests.support import COURT, OTHER_TOWN_VILLAGE, TOWN_COMMITTEE, VILLAGE_COMMITTEE
 from tests.web.helpers import API, Http, assert_error, both_stores, report_body
+from web.auth import mask_personal
 
 LIFE = [
     ("assign", "recorder", "assigned"),
@@ -54,12 +55,18 @@ def test_a_dispute_lives_from_report_to_archive_over_http(http: Http, world) -> 
     follow_up = [d for d in final["deadlines"] if d["kind"] == "follow_up"]
     assert follow_up and follow_up[0]["met_at"] is not None and not follow_up[0]["overdue"]
     # The views (after read-your-writes on the last position) say exactly what the command said.
+    purpose = "%E7%9D%A3%E5%8A%9E"  # 督办, percent-encoded as HTTP headers require
     seen = http.get(
-        f"/disputes/{case_id}", "supervisor", X_Ledger_Position=response.headers["X-Ledger-Position"]
+        f"/disputes/{case_id}",
+        "supervisor",
+        X_Ledger_Position=response.headers["X-Ledger-Position"],
+        X_Access_Purpose=purpose,
     )
     assert seen.status_code == 200
-    assert seen.json == final
-    history = http.get(f"/disputes/{case_id}/history", "supervisor").json["events"]
+    # The supervisor's archive answer masks the parties (no purpose declared); the read declared one.
+    assert final["parties"][0]["name"] == "张**"
+    assert mask_personal(seen.json) == final
+    history = http.get(f"/disputes/{case_id}/history", "supervisor", X_Access_Purpose=purpose).json["events"]
     assert [e["command"] for e in history] == ["report"] + [c for c, _, _ in LIFE]
     assert [e["seq"] for e in history] == list(range(1, 12))
     assert all(e["prev_hash"] == p["hash"] for p, e in zip(history, history[1:], strict=False))

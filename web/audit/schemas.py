@@ -34,8 +34,24 @@ class ActionPage(PageSchema):
     items = fields.List(fields.Nested(Action))
 
 
-class AccessLogQuery(ma.Schema):
+class AccessLogQuery(PageQuery):
+    dispute = fields.UUID(required=True, metadata={"description": "the case whose access log to read"})
+
+
+class AccessRead(ma.Schema):
+    sequence = fields.Integer(metadata={"description": "position in the case's access log (hash chain)"})
+    read_at = UtcDateTime()
+    actor_id = fields.String()
+    actor_role = fields.String()
+    endpoint = fields.String(metadata={"description": "the request (or CLI command) that read the data"})
+    purpose = fields.String(allow_none=True, metadata={"description": "declared in X-Access-Purpose (查阅事由)"})
+    handler = fields.Boolean(metadata={"description": "the reader was handling the case then"})
+    hash = fields.String()
+
+
+class AccessLogPage(PageSchema):
     dispute = fields.String()
+    items = fields.List(fields.Nested(AccessRead))
 
 
 class Freshness(ma.Schema):
@@ -65,7 +81,9 @@ class Review(ma.Schema):
     risk_assessments = fields.List(fields.Dict())
     related_cases = fields.List(fields.Dict())
     head = fields.Nested(Cited)
-    access_log = fields.Raw(allow_none=True)
+    access_log = fields.Dict(
+        metadata={"description": "reads of the case's personal data before and after the first incident"}
+    )
 
 
 class Integrity(ma.Schema):

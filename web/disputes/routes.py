@@ -22,7 +22,7 @@ from domain.permissions import may_issue
 from domain.reference import Actor
 from projections.cases import case_row, list_cases
 from web import idempotency
-from web.auth import case_path, current_actor, present, require_covers, require_read
+from web.auth import case_path, current_actor, disclose, present, require_covers, require_read
 from web.context import POSITION_HEADER, fresh_views, ledger, now
 from web.disputes import schemas as s
 from web.disputes.queries import case_deadlines, parties_of
@@ -74,7 +74,7 @@ def _answer(actor: Actor, result: CommandResult, status: int) -> tuple[dict[str,
     headers = {"ETag": f'"{result.case.version}"', POSITION_HEADER: str(result.position)}
     if status == 201:
         headers["Location"] = url_for("disputes.Dispute", case_id=state["id"])
-    return present(actor, state), status, headers
+    return present(actor, state, disclosed=_disclose_case(actor, result.case, acting=True)), status, headers
 
 
 def _split(body: dict[str, Any]) -> tuple[datetime | None, str | None, dict[str, Any]]:
@@ -90,7 +90,9 @@ class Disputes(MethodView):
         """List the cases inside your region, newest report first
 
         Filters combine; `overdue=true` keeps cases with a deadline pending and past due now.
-        Each item's `deadlines` lists only its pending deadlines.
+        Each item's `deadlines` lists only its pending deadlines. Parties are masked unless you
+        handle every listed case or declare `X-Access-Purpose` (each listed case's access log
+        then records the read).
         """
         actor = require_read("cases")
         query.pop("min_position", None)
@@ -101,7 +103,8 @@ class Disputes(MethodView):
             )
             parties = parties_of(cur, [r["id"] for r in rows])
         items = [from_row(r, parties=parties[r["id"]], deadlines=r["deadlines"]) for r in rows]
-        return present(actor, page_of(items, page=page, per_page=per_page, total=total))
+        disclosed = disclose(actor, rows, listing=True)
+        return present(actor, page_of(items, page=page, per_page=per_page, total=total), disclosed=disclosed)
 
     @blp.arguments(s.ReportBody)
     @blp.response(201, s.CaseState, headers={**COMMAND_HEADERS, "Location": {"schema": {"type": "string"}}})
@@ -198,7 +201,7 @@ class Dispute(MethodView):
             state = _replayed(actor, _case_id(case_id), when, recorded=query.get("as_of") is not None)
         else:
             state = _current(actor, _case_id(case_id))
-        return present(actor, state), 200, {"ETag": f'"{state["version"]}"'}
+        return present(actor, state, disclosed=state.pop("_disclosed")), 200, {"ETag": f'"{state["version"]}"'}
 
 
 def _current(actor: Actor, case_id: str) -> dict[str, Any]:
@@ -209,11 +212,18 @@ def _current(actor: Actor, case_id: str) -> dict[str, Any]:
             raise CaseNotFound(case_id)
         require_covers(actor, case_path(row), f"case {case_id}")
         deadlines = case_deadlines(cur, case_id, at)
-    return from_row(row, parties=row["parties"], deadlines=deadlines)
+    state = from_row(row, parties=row["parties"], deadlines=deadlines)
+    state["_disclosed"] = disclose(actor, [row])
+    return state
+
+
+def _disclose_case(actor: Actor, case: Any, *, acting: bool = False) -> bool:
+    summary = {"id": str(case.id), "status": case.status, "organisation_code": case.organisation_code}
+    return disclose(actor, [summary], acting=acting)
 
 
 def _replayed(actor: Actor, case_id: str, when: datetime, *, recorded: bool) -> dict[str, Any]:
-    ledger().read_case(actor, case_id)  # 404 or 403 on the case as it is now
+    current = ledger().read_case(actor, case_id)  # 404 or 403 on the case as it is now
     if recorded:
         state = ledger().case_as_of(case_id, recorded_at=when)
     else:
@@ -221,7 +231,9 @@ def _replayed(actor: Actor, case_id: str, when: datetime, *, recorded: bool) -> 
     if state is None:
         what = "recorded" if recorded else "reported as happened"
         raise ApiError(404, "not_found", f"case {case_id} had not been {what} by {when.isoformat()}")
-    return from_case(state, now=now(), position=None, as_of=min(when, now()))
+    replayed = from_case(state, now=now(), position=None, as_of=min(when, now()))
+    replayed["_disclosed"] = _disclose_case(actor, current)
+    return replayed
 
 
 @blp.route("/<case_id>/history")
@@ -242,7 +254,7 @@ class DisputeHistory(MethodView):
             history_entry(e, late_after_hours=hours, hash_of=event_hash) for e in ledger().events.get(case.id)
         ]
         body = {"case_id": str(case.id), "late_entry_hours": hours, "events": events}
-        return present(actor, body), 200, {"ETag": f'"{case.version}"'}
+        return present(actor, body, disclosed=_disclose_case(actor, case)), 200, {"ETag": f'"{case.version}"'}
 
 
 def unknown_command(case_id: str, command: str) -> Response:
