@@ -135,8 +135,27 @@ def open_views(settings: StoreSettings) -> SQLiteViews | PostgresViews:
         env["POSTGRES_POOL_SIZE"] = "2"
     factory = InfrastructureFactory.construct(env=Environment("views", env))  # type: ignore[var-annotated]
     views_class: type[SQLiteViews | PostgresViews] = PostgresViews if settings.is_postgres else SQLiteViews
+    if not settings.is_postgres:
+        _relax_sqlite_sync(factory.datastore)  # type: ignore[attr-defined]
     with exclusive_setup(settings, "views"):
         views = factory.tracking_recorder(views_class)  # type: ignore[arg-type]
         views.schema = settings.schema
         views.create_views()
     return views
+
+
+def _relax_sqlite_sync(datastore: Any) -> None:
+    """WAL with synchronous=NORMAL: a commit no longer waits for fsync. A power cut can lose the
+    last batches, but never half a batch: their rows and tracking position go together, so the
+    views are simply projected again from the position that survived. Never the event store."""
+    pool = datastore.pool
+    create = pool._create_connection
+
+    def create_relaxed() -> Any:
+        connection = create()
+        connection._sqlite_conn.execute("PRAGMA synchronous=NORMAL")
+        connection._sqlite_conn.execute("PRAGMA wal_autocheckpoint=20000")
+        connection._sqlite_conn.execute("PRAGMA cache_size=-65536")
+        return connection
+
+    pool._create_connection = create_relaxed
