@@ -62,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         CLOCK=None,
         INLINE_PROJECTION=None,
         READ_WAIT_SECONDS=float(os.environ.get("LEDGER_READ_WAIT_SECONDS", "5")),
+        AUTH_CACHE_SECONDS=float(os.environ.get("LEDGER_AUTH_CACHE_SECONDS", "30")),
     )
     if test_config:
         app.config.update(test_config)

@@ -1,0 +1,251 @@
+"""Production shape on PostgreSQL: `ledger project --follow` beside gunicorn with three workers,
+as real processes. A dispute from report to archive over HTTP; after every command the case list
+and the case read back the write by its X-Ledger-Position, whichever worker answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from tests.support import PG_URL, postgres_available, postgres_schema
+
+BIN = Path(sys.executable).parent
+LEDGER = str(BIN / "ledger")
+GUNICORN = str(BIN / "gunicorn")
+WORKERS = 3
+TOWN = "621199001"
+VILLAGE = "621199001001"
+ORGANISATION = "ORG621199001001"
+COUNTY = "621199"
+
+pytestmark = pytest.mark.postgres
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, then SIGKILL to its whole process group if it has not exited within 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+    return process.returncode
+
+
+class Stack:
+    def __init__(self, base: str, tokens: dict[str, str], logs: Path, processes: dict[str, Any]):
+        self.base = base
+        self.tokens = tokens
+        self.logs = logs
+        self.processes = processes
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        who: str | None = None,
+        body: Any = None,
+        position: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], Any]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        if body is not None:
+            request.add_header("Content-Type", "application/json")
+        if who is not None:
+            request.add_header("Authorization", f"Bearer {self.tokens[who]}")
+        if position is not None:
+            request.add_header("X-Ledger-Position", position)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, dict(response.headers), json.loads(response.read())
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), json.loads(e.read())
+
+    def output(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()}" for p in sorted(self.logs.glob("*.log")))
+
+    def stop(self) -> dict[str, int]:
+        return {name: _stop(p) for name, p in reversed(self.processes.items())}
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    reason = postgres_available()
+    if reason:
+        if os.environ.get("LEDGER_TEST_POSTGRES") == "required":
+            pytest.fail(f"PostgreSQL tests are required here: {reason}")
+        pytest.skip(reason)
+    with postgres_schema() as schema:
+        env = {**os.environ, "LEDGER_DATABASE_URL": PG_URL, "LEDGER_PG_SCHEMA": schema}
+        env.pop("LEDGER_INLINE_PROJECTION", None)  # the default on PostgreSQL: follower mode
+
+        def ledger(*args: str) -> str:
+            done = subprocess.run(
+                [LEDGER, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+            )
+            assert done.returncode == 0, (args, done.stdout, done.stderr)
+            return done.stdout
+
+        ledger("init", "--reference", "demo")
+        actors = {
+            "recorder": ["--region", TOWN],
+            "mediator": ["--region", TOWN, "--organisation", ORGANISATION],
+            "supervisor": ["--region", COUNTY],
+        }
+        tokens = {
+            role: ledger("actors", "add", f"e2e-{role}", "--role", role, *scope).strip().splitlines()[-1]
+            for role, scope in actors.items()
+        }
+
+        port = _free_port()
+        processes: dict[str, subprocess.Popen[bytes]] = {}
+        stack = Stack(f"http://127.0.0.1:{port}/api/v1", tokens, tmp_path, processes)
+
+        def start(name: str, *command: str) -> None:
+            with (tmp_path / f"{name}.log").open("wb") as out:
+                processes[name] = subprocess.Popen(
+                    command,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=tmp_path,
+                    start_new_session=True,
+                )
+
+        try:
+            start("follower", LEDGER, "project", "--follow")
+            start(
+                "gunicorn",
+                GUNICORN,
+                "web:create_app()",
+                "-w",
+                str(WORKERS),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--access-logfile",
+                str(tmp_path / "access.log"),
+                "--access-logformat",
+                "%(p)s %(r)s %(s)s",
+            )
+            deadline = time.monotonic() + 20
+            while True:
+                for name, process in processes.items():
+                    assert process.poll() is None, f"{name} exited\n{stack.output()}"
+                try:
+                    with urllib.request.urlopen(f"{stack.base}/healthz", timeout=1) as response:
+                        if response.status == 200:
+                            break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, f"no /healthz within 20 s\n{stack.output()}"
+                time.sleep(0.1)
+            yield stack
+        finally:
+            stack.stop()
+
+
+def _wait_for_follower(stack: Stack, position: int) -> dict[str, Any]:
+    """/healthz until the follower alone has brought the views to ``position`` (at most 10 s)."""
+    deadline = time.monotonic() + 10
+    while True:
+        status, _, health = stack.call("GET", "/healthz")
+        assert status == 200, health
+        if health["projection"]["position"] >= position:
+            return health
+        assert time.monotonic() < deadline, (position, health, stack.output())
+        time.sleep(0.1)
+
+
+def test_gunicorn_workers_beside_a_follower_read_their_writes(stack: Stack) -> None:
+    status, _, health = stack.call("GET", "/healthz")
+    assert (status, health["status"], health["mode"]) == (200, "ok", "follower"), health
+    assert set(health["projection"]) == {"position", "head", "behind"}
+
+    report = {
+        "source": "walk_in",
+        "category": "neighbour",
+        "region_code": VILLAGE,
+        "summary": "两户因宅基地排水沟发生相邻纠纷",
+        "parties": [{"role": "applicant", "kind": "person", "name": "张建国", "phone": "13812341234"}],
+        "people_involved": 2,
+    }
+    steps: list[tuple[str, str, dict[str, Any], str]] = [
+        ("report", "recorder", report, "reported"),
+        ("assign", "recorder", {"route": "peoples_mediation", "organisation_code": ORGANISATION}, "assigned"),
+        ("accept", "mediator", {}, "accepted"),
+        (
+            "hold-session",
+            "mediator",
+            {"mode": "onsite", "participants": ["张建国", "李秀英"], "summary": "现场调解"},
+            "mediating",
+        ),
+        ("record-agreement", "mediator", {"terms": "重修排水沟，费用各半", "amount": "800.00"}, "agreed"),
+        ("close", "mediator", {"summary": "达成调解协议"}, "closed"),
+        ("follow-up", "mediator", {"satisfaction": "satisfied", "relapse": False}, "closed"),
+        ("archive", "supervisor", {"archive_number": "E2E-GUNICORN-1"}, "archived"),
+    ]
+    case_id = ""
+    for version, (command, who, body, expected) in enumerate(steps, start=1):
+        path = "/disputes" if command == "report" else f"/disputes/{case_id}/{command}"
+        status, headers, case = stack.call("POST", path, who, body)
+        assert (status, case.get("status")) == (201 if command == "report" else 200, expected), (
+            command,
+            case,
+        )
+        case_id, position = case["id"], headers["X-Ledger-Position"]
+        assert case["version"] == version and int(position) == case["position"], (command, case, headers)
+
+        if command == "archive":
+            # No read has caught the views up to this write: only the follower can.
+            health = _wait_for_follower(stack, int(position))
+            assert health["projection"]["behind"] == 0, health
+
+        query = f"/disputes?region={VILLAGE}&status={expected}&per_page=100"
+        status, _, page = stack.call("GET", query, who, position=position)
+        assert status == 200, (command, page)
+        listed = {item["id"]: item for item in page["items"]}
+        assert case_id in listed, (command, page)
+        assert (listed[case_id]["status"], listed[case_id]["version"]) == (expected, version), command
+
+        # Who no longer handles the case (the recorder once assigned, the supervisor) says why.
+        purpose = {"X-Access-Purpose": quote("核对刚办理的事项")}
+        status, headers, seen = stack.call(
+            "GET", f"/disputes/{case_id}", who, position=position, headers=purpose
+        )
+        assert status == 200, (command, seen)
+        assert (seen["status"], seen["version"]) == (expected, version), (command, seen)
+        assert headers["ETag"] == f'"{version}"'
+    assert seen["resolution"] == "mediated"
+
+    status, _, health = stack.call("GET", "/healthz")
+    assert health["projection"]["head"] >= int(position), health
+
+    # Each request came on its own connection; more than one worker answered them.
+    served_by = {line.split()[0] for line in (stack.logs / "access.log").read_text().splitlines()}
+    assert len(served_by) > 1, served_by
+
+    log = stack.output()
+    assert not re.search(r"Traceback|WORKER TIMEOUT|Worker \(pid:\d+\) was sent", log), log
+    assert stack.stop() == {"gunicorn": 0, "follower": 0}, stack.output()
