@@ -7,6 +7,7 @@ authorised here, since the views are queried directly.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 from urllib.parse import unquote
@@ -111,10 +112,8 @@ def declared_purpose() -> str | None:
     """The X-Access-Purpose header. HTTP headers carry Latin-1, so Chinese text is sent
     percent-encoded (UTF-8); raw UTF-8 bytes, which some clients send anyway, are accepted too."""
     raw = request.headers.get(PURPOSE_HEADER, "")
-    try:
+    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         raw = raw.encode("latin-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        pass
     return unquote(raw).strip() or None
 
 

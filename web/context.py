@@ -56,6 +56,14 @@ def ensure_fresh() -> None:
     if current_app.config["INLINE_PROJECTION"]:
         views.catch_up()
     wanted = _min_position()
+    if wanted is not None and wanted > (head := views.lag().head):
+        # Waiting cannot help: no write has been recorded there (yet) in this store.
+        raise ApiError(
+            400,
+            "bad_request",
+            f"no write has reached position {wanted}: the store is at {head}",
+            errors={"min_position": [f"at most {head}: the X-Ledger-Position a command answered"]},
+        )
     if wanted is not None and not views.wait_for(wanted, float(current_app.config["READ_WAIT_SECONDS"])):
         raise ApiError(
             503,

@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
+from apispec import BasePlugin
 from eventsourcing.persistence import InterfaceError, OperationalError
 from flask import Flask, Response, current_app
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
@@ -58,6 +60,15 @@ class ErrorSchema(ma.Schema):
         ma.fields.String(), metadata={"description": "409 illegal_transition: allowed commands"}
     )
     current_version = ma.fields.Integer(metadata={"description": "409 version_conflict: the case's version"})
+    expected_version = ma.fields.Integer(
+        metadata={"description": "409 version_conflict: the version If-Match expected"}
+    )
+    command = ma.fields.String(
+        metadata={"description": "409 illegal_transition, rule_violation: the command refused (kebab-case)"}
+    )
+    position = ma.fields.Integer(
+        metadata={"description": "503 projection_behind: the position the views have reached"}
+    )
 
 
 class ApiError(Exception):
@@ -138,10 +149,64 @@ def _request_errors(messages: Any) -> dict[str, list[str]]:
     return out
 
 
+#: Refusals that come from what runs around the operations rather than from one of them:
+#: status → (response component, description). CommonResponses documents each where it can happen.
+COMMON_RESPONSES: dict[str, tuple[str, str]] = {
+    "400": (
+        "MALFORMED_REQUEST",
+        "the body is not JSON, or a header is malformed (If-Match, Idempotency-Key, X-Ledger-Position)",
+    ),
+    "401": ("UNAUTHENTICATED", "no bearer token, or not a valid one"),
+    "503": (
+        "UNAVAILABLE",
+        "the store is unreachable, or the views have not yet reached the position asked for "
+        "(min_position, X-Ledger-Position); retry after Retry-After",
+    ),
+}
+
+
+class CommonResponses(BasePlugin):
+    """Documents on each operation the refusals it can meet without documenting them itself:
+    400 where a JSON body or a position is read, 401 wherever a token is required (the
+    before-request check of web/auth.py; an operation's ``security: []`` waives it), 503 everywhere."""
+
+    def init_spec(self, spec: Any) -> None:
+        self.spec = spec
+
+    def operation_helper(self, path: str | None = None, operations: Any = None, **kwargs: Any) -> None:
+        for method, operation in (operations or {}).items():
+            if method == "parameters" or not isinstance(operation, dict):
+                continue
+            reads_position = any(
+                isinstance(p, dict) and p.get("name") == "min_position"
+                for p in operation.get("parameters", [])
+            )
+            statuses = ["503"]
+            if "requestBody" in operation or reads_position:
+                statuses.append("400")
+            if operation.get("security", self.spec.options.get("security")):
+                statuses.append("401")
+            responses = operation.setdefault("responses", {})
+            documented = {str(code) for code in responses}  # flask-smorest keys them by int
+            for status in statuses:
+                if status not in documented:
+                    responses[status] = COMMON_RESPONSES[status][0]
+
+
 class LedgerApi(Api):
     """flask-smorest's Api with our error shape for every HTTPException, its own 422s included."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:  # type: ignore[override]
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), CommonResponses()], **kwargs)
+
+    def _register_responses(self) -> None:
+        super()._register_responses()
+        for name, description in COMMON_RESPONSES.values():
+            response = {"description": description, "schema": self.ERROR_SCHEMA}
+            prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
+            self.spec.components.response(name, response, lazy=True)
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         status = error.code or 500

@@ -10,10 +10,12 @@ import marshmallow as ma
 from flask import request
 
 MAX_PER_PAGE = 100
+#: Beyond any ledger; keeps page numbers and offsets inside the stores' (and JSON's) 64-bit integers.
+MAX_PAGE = 2**31 - 1
 
 
 class PageQuery(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=MAX_PAGE))
     per_page = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=MAX_PER_PAGE))
 
 

@@ -205,15 +205,24 @@ class TestFollowerMode:
         )
         assert fresh.json["total"] == 1
 
-    def test_a_position_the_views_cannot_reach_in_time_is_503(self, http: Http, world) -> None:
+    def test_a_position_the_views_cannot_reach_in_time_is_503(self, http: Http, world, app, monkeypatch) -> None:
+        reported = http.report()
+        position = reported.headers["X-Ledger-Position"]
+        # A follower that has stalled: this worker cannot catch up either.
+        monkeypatch.setattr(app.extensions["ledger_views"], "catch_up", lambda **_: 0)
+        body = assert_error(
+            http.get("/disputes", "recorder", X_Ledger_Position=position), 503, "projection_behind"
+        )
+        assert body["position"] < int(position)
+        response = http.get("/disputes", "recorder", {"min_position": position})
+        assert response.headers["Retry-After"] == "1"
+
+    def test_a_position_no_write_has_reached_is_400_at_once(self, http: Http, world) -> None:
         http.report()
         beyond = str(world.event_count() + 100)
-        body = assert_error(
-            http.get("/disputes", "recorder", X_Ledger_Position=beyond), 503, "projection_behind"
-        )
-        assert body["position"] == world.event_count()
-        response = http.get("/disputes", "recorder", {"min_position": beyond})
-        assert response.headers["Retry-After"] == "1"
+        body = assert_error(http.get("/disputes", "recorder", X_Ledger_Position=beyond), 400)
+        assert "min_position" in body["errors"]
+        assert_error(http.get("/disputes", "recorder", {"min_position": beyond}), 400)
         assert_error(http.get("/disputes", "recorder", X_Ledger_Position="soon"), 400)
 
     def test_a_follower_in_another_thread_keeps_the_views_up(self, http: Http, world, app) -> None:

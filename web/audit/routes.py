@@ -31,6 +31,7 @@ blp = Blueprint("audit", __name__, description="Supervision audit: for auditors 
 class ActorActions(MethodView):
     @blp.arguments(s.ActionsQuery, location="query")
     @blp.response(200, s.ActionPage)
+    @blp.alt_response(403, schema=ErrorSchema, description="role may not read the audit")
     @blp.alt_response(404, schema=ErrorSchema, description="no such actor")
     def get(self, query: dict[str, Any], actor_id: str) -> Any:
         """Everything one actor recorded in a time window (by recorded time), in store order"""
@@ -130,6 +131,7 @@ class Review(MethodView):
 @blp.route("/integrity")
 class Integrity(MethodView):
     @blp.response(200, s.Integrity)
+    @blp.alt_response(403, schema=ErrorSchema, description="role may not read the audit")
     def get(self) -> Any:
         """Verify every case's hash chain and the latest seal; names the first broken link
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from web.disputes.schemas import UtcDateTime
+from web.disputes.schemas import MIN_POSITION, UtcDateTime
 from web.paging import PageQuery, PageSchema
 
 
 class ActionsQuery(PageQuery):
     from_ = fields.AwareDateTime(data_key="from", metadata={"description": "recorded at or after (ISO 8601)"})
     to = fields.AwareDateTime(metadata={"description": "recorded at or before (ISO 8601)"})
-    min_position = fields.Integer(metadata={"description": "wait until the views reach this position"})
+    min_position = fields.Integer(metadata=MIN_POSITION)
 
 
 class Action(ma.Schema):
@@ -55,7 +55,7 @@ class AccessLogPage(PageSchema):
 
 
 class Freshness(ma.Schema):
-    min_position = fields.Integer(metadata={"description": "wait until the views reach this position"})
+    min_position = fields.Integer(metadata=MIN_POSITION)
 
 
 class Cited(ma.Schema):

@@ -10,6 +10,7 @@ from uuid import UUID
 from flask import Flask, Response, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.exceptions import MethodNotAllowed
 
 from application.config import late_entry_hours
 from application.errors import CaseNotFound
@@ -258,6 +259,8 @@ class DisputeHistory(MethodView):
 
 
 def unknown_command(case_id: str, command: str) -> Response:
+    if command == "history":
+        raise MethodNotAllowed(valid_methods=["GET", "HEAD", "OPTIONS"])
     hint = ""
     if command.replace("_", "-") in s.COMMAND_BODIES:
         hint = f"; commands are written with hyphens: {command.replace('_', '-')}"

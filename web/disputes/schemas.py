@@ -86,6 +86,12 @@ class StrictBoolean(fields.Boolean):
 
 Instant = fields.AwareDateTime  # ISO 8601 with an offset; a naive time is refused
 
+#: The query twin of the X-Ledger-Position header; both are checked in web/context.py (400).
+MIN_POSITION = {
+    "description": "wait until the views reach this position (the X-Ledger-Position a command answered)",
+    "minimum": 0,
+}
+
 
 class UtcDateTime(fields.DateTime):
     """Instants are answered in UTC, whatever offset they were given with."""
@@ -325,7 +331,7 @@ class CaseListQuery(PageQuery):
     category = code(Category)
     risk = code(RiskLevel)
     overdue = fields.Boolean()
-    min_position = fields.Integer(metadata={"description": "wait until the views reach this position"})
+    min_position = fields.Integer(metadata=MIN_POSITION)
 
 
 class CaseQuery(ma.Schema):
@@ -333,7 +339,7 @@ class CaseQuery(ma.Schema):
     as_of_occurred = Instant(
         metadata={"description": "the state from the events that had happened by this instant"}
     )
-    min_position = fields.Integer(metadata={"description": "wait until the views reach this position"})
+    min_position = fields.Integer(metadata=MIN_POSITION)
 
     @ma.validates_schema
     def _one_instant(self, data: dict[str, Any], **kwargs: Any) -> None:

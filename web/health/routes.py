@@ -12,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from web.context import runner
-from web.errors import ErrorSchema, error_response
+from web.errors import error_response
 from web.health import schemas as s
 
 blp = Blueprint("health", __name__, description="Health and projection lag.")
@@ -22,7 +22,7 @@ blp = Blueprint("health", __name__, description="Health and projection lag.")
 class Health(MethodView):
     @blp.doc(security=[])
     @blp.response(200, s.Health)
-    @blp.alt_response(503, schema=ErrorSchema, description="the store is not reachable")
+    @blp.alt_response(503, schema=s.Unreachable, description="the store is not reachable")
     def get(self) -> Any:
         """Store reachable? Views behind the store by how many events?"""
         try:

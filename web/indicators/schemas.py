@@ -6,12 +6,13 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from projections.indicators import INDICATORS, LEVELS
+from web.disputes.schemas import MIN_POSITION
 
 _PERIOD = {"description": "a year (2026), a quarter (2026-Q1) or a month (2026-03)", "example": "2026-Q1"}
 
 
 class Freshness(ma.Schema):
-    min_position = fields.Integer(metadata={"description": "wait until the views reach this position"})
+    min_position = fields.Integer(metadata=MIN_POSITION)
 
 
 class IndicatorQuery(Freshness):

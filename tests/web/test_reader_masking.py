@@ -1,0 +1,246 @@
+"""A reader (API client) never sees the parties' personal data, on any GET the API documents.
+
+Every GET operation of the app's own OpenAPI document is called with real path parameters and,
+one at a time, every query parameter it documents (with values that select the cases below), by
+the reader with and without a declared purpose, and by an admin who declares one. Nothing the
+reader gets, whatever the status, may contain a person's full name, id number or phone, or a
+session participant's name; where the admin's answer holds one of them, the reader's holds it
+masked as web/auth.py masks it (欧***, 6201**********1239, 139****5678). A 403 leaks nothing.
+The admin's answers must hold the unmasked values where the cases' personal data is served, so
+the test fails if masking were removed and also if the data were never there to mask.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from projections.indicators import INDICATORS
+from tests.support import COUNTY, TOWN, VILLAGE, VILLAGE_COMMITTEE, World
+from tests.web.helpers import API, Http
+
+APPLICANT = {
+    "role": "applicant",
+    "kind": "person",
+    "name": "欧阳晓岚",
+    "id_number": "620102198507151239",
+    "phone": "13912345678",
+}
+RESPONDENT = {
+    "role": "respondent",
+    "kind": "person",
+    "name": "司马建业",
+    "id_number": "621102199003024565",
+    "phone": "0931-8123456",
+}
+THIRD_PARTY = {"role": "third_party", "kind": "person", "name": "上官文博", "phone": "15800001111"}
+COMPANY = {"role": "respondent", "kind": "organisation", "name": "青山县某某物业服务有限公司"}
+#: Who sat in the mediation session; 诸葛慧敏 is not a party.
+PARTICIPANTS = ["欧阳晓岚", "司马建业", "诸葛慧敏"]
+
+#: Each piece of personal data and the form a reader may see it in (DESIGN.md §8, web/auth.py).
+PARTY_DATA = {
+    "欧阳晓岚": "欧***",
+    "司马建业": "司***",
+    "上官文博": "上***",
+    "620102198507151239": "6201**********1239",
+    "621102199003024565": "6211**********4565",
+    "13912345678": "139****5678",
+    "0931-8123456": "093*****3456",
+    "15800001111": "158****1111",
+}
+PERSONAL_DATA = {**PARTY_DATA, "诸葛慧敏": "诸***"}
+PURPOSE = "masking test"
+#: GETs that serve the cases' personal data: the admin must see all of it unmasked there.
+SERVES_PARTIES = ("/disputes", "/disputes/{case_id}", "/disputes/{case_id}/history")
+SERVES_PARTICIPANTS = ("/disputes/{case_id}/history",)
+
+
+@dataclass
+class Cases:
+    mediating: str  # every kind of party, a session held, a risk and an incident
+    related: str  # the same applicant again, so the first case has a related case
+
+
+@pytest.fixture
+def cases(http: Http, world: World) -> Cases:
+    summary = "小区业主与物业公司因漏水维修费用发生纠纷"
+    body = {
+        "parties": [APPLICANT, RESPONDENT, THIRD_PARTY, COMPANY],
+        "people_involved": 4,
+        "summary": summary,
+    }
+    mediating = http.report(**body).json["id"]
+    world.clock.advance(hours=1)
+    http.ok(mediating, "assess-risk", "supervisor", {"level": "high", "flags": ["criminal_escalation"]})
+    http.ok(mediating, "assign", "recorder")
+    http.ok(mediating, "accept", "mediator")
+    world.clock.advance(hours=1)
+    http.ok(
+        mediating,
+        "hold-session",
+        "mediator",
+        {"mode": "onsite", "participants": PARTICIPANTS, "summary": "当面调解，双方同意再议"},
+    )
+    http.ok(
+        mediating,
+        "report-incident",
+        "supervisor",
+        {"kind": "criminal_escalation", "description": "双方在调解后发生争执", "severity": "serious"},
+    )
+    world.clock.advance(hours=1)
+    related = http.report(parties=[APPLICANT], people_involved=1, summary=summary).json["id"]
+    world.clock.advance(days=1)
+    return Cases(mediating=mediating, related=related)
+
+
+def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
+    """A value (or a few) for every query parameter a GET documents, chosen to select the cases."""
+    now = world.clock.now.isoformat()
+    return {
+        "page": ["1"],
+        "per_page": ["100"],
+        "region": [COUNTY, TOWN, VILLAGE],
+        "status": ["mediating"],
+        "category": ["neighbour"],
+        "risk": ["high"],
+        "overdue": ["false", "true"],
+        "min_position": ["0"],
+        "as_of": [now],
+        "as_of_occurred": [now],
+        "period": ["2026", "2026-Q1", "2026-03"],
+        "level": ["village"],
+        "indicator": sorted(INDICATORS),
+        "county": [COUNTY],
+        "from": [(world.clock.now - timedelta(days=30)).isoformat()],
+        "to": [now],
+        "dispute": [cases.mediating],
+        "parent": [COUNTY, TOWN],
+        "organisation": [VILLAGE_COMMITTEE],
+    }
+
+
+def _path_values(cases: Cases) -> dict[str, str]:
+    return {"case_id": cases.mediating, "dispute_id": cases.mediating, "actor_id": "recorder"}
+
+
+@dataclass(frozen=True)
+class Get:
+    path: str  # as the document names it, without the /api/v1 prefix
+    url: str
+    query: tuple[tuple[str, str], ...]
+
+    def __str__(self) -> str:
+        return f"GET {self.path}" + (f"?{'&'.join(f'{k}={v}' for k, v in self.query)}" if self.query else "")
+
+
+def _every_get(document: dict[str, Any], world: World, cases: Cases) -> Iterator[Get]:
+    """Each GET of the document with its required parameters, then once more with each optional
+    query parameter (and each value of a required one with several)."""
+    values, path_values = _query_values(world, cases), _path_values(cases)
+    for path, item in document["paths"].items():
+        if "get" not in item:
+            continue
+        parameters = [*item.get("parameters", []), *item["get"].get("parameters", [])]
+        url = path
+        for p in parameters:
+            if p["in"] == "path":
+                assert p["name"] in path_values, f"GET {path}: no value for path parameter {p['name']}"
+                url = url.replace("{" + p["name"] + "}", path_values[p["name"]])
+        query = [p for p in parameters if p["in"] == "query"]
+        unknown = [p["name"] for p in query if p["name"] not in values]
+        assert not unknown, f"GET {path}: give the walk values for {unknown}, so it covers them"
+        required = {p["name"]: values[p["name"]][0] for p in query if p.get("required")}
+        short = path.removeprefix(API)
+        yield Get(short, url, tuple(required.items()))
+        for p in query:
+            for value in values[p["name"]]:
+                if required.get(p["name"]) != value:
+                    yield Get(short, url, tuple({**required, p["name"]: value}.items()))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+    elif isinstance(value, str):
+        yield value
+
+
+def _found(response: Any, data: dict[str, str]) -> set[str]:
+    """Which of ``data``'s unmasked values appear in the response, body (decoded, so escapes
+    cannot hide one) or headers."""
+    text = response.get_data(as_text=True)
+    try:
+        strings = [*_strings(json.loads(text)), text]
+    except ValueError:
+        strings = [text]
+    strings += [f"{k}: {v}" for k, v in response.headers.items()]
+    return {secret for secret in data if any(secret in s for s in strings)}
+
+
+def _masked_forms(response: Any) -> set[str]:
+    text = json.dumps(response.json, ensure_ascii=False)
+    return {secret for secret, masked in PERSONAL_DATA.items() if masked in text}
+
+
+#: GET routes the document does not list, none of which serves case data.
+UNDOCUMENTED_GETS = {"/static/<path:filename>", f"{API}/openapi.json", "/healthz"}
+
+
+def test_the_document_lists_every_get_the_app_serves(app: Any, http: Http) -> None:
+    """So the walk below, which follows the document, reaches every GET."""
+    documented = set(http.get("/openapi.json", None).json["paths"])
+    served = {
+        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if "GET" in (rule.methods or ()) and rule.rule not in UNDOCUMENTED_GETS
+    }
+    assert served <= documented, f"GETs missing from the document: {sorted(served - documented)}"
+
+
+def test_a_reader_sees_no_personal_data_on_any_get(http: Http, world: World, cases: Cases) -> None:
+    document = http.get("/openapi.json", None).json
+    gets = list(_every_get(document, world, cases))
+    assert {g.path for g in gets} >= set(SERVES_PARTIES), "the document lost the case GETs"
+    leaks, unmasked, admin_refused, reader_refused, missing = [], [], [], [], []
+    for get in gets:
+        query = dict(get.query)
+        admin = http.client.get(
+            get.url, query_string=query, headers=http.auth("admin", X_Access_Purpose=PURPOSE)
+        )
+        if admin.status_code != 200:  # else the request never reached the data
+            admin_refused.append(f"{get}: {admin.status_code} {admin.get_data(as_text=True)[:200]}")
+            continue
+        served = _found(admin, PERSONAL_DATA)
+        if (get.path in SERVES_PARTIES and not get.query) or get.path == "/disputes/{case_id}":
+            expected = set(PARTY_DATA) | (set(PERSONAL_DATA) if get.path in SERVES_PARTICIPANTS else set())
+            if expected - served:
+                missing.append(f"{get}: the admin does not get {sorted(expected - served)}")
+        for purpose in ({}, {"X_Access_Purpose": PURPOSE}):
+            reader = http.client.get(get.url, query_string=query, headers=http.auth("reader", **purpose))
+            asked = f"{get} (reader{', with a purpose' if purpose else ''})"
+            if reader.status_code not in (200, 403):
+                reader_refused.append(f"{asked}: {reader.status_code} {reader.get_data(as_text=True)[:200]}")
+            elif reader.status_code == 403 and get.path in SERVES_PARTIES:
+                reader_refused.append(f"{asked}: 403, but readers read cases (masked)")
+            if leaked := _found(reader, PERSONAL_DATA):
+                leaks.append(f"{asked}: {sorted(leaked)}")
+            elif reader.status_code == 200 and (not_masked := served - _masked_forms(reader)):
+                unmasked.append(f"{asked}: no masked form of {sorted(not_masked)}")
+
+    assert not leaks, "personal data reaches the reader:\n" + "\n".join(leaks)
+    assert not unmasked, "the reader does not get the masked forms:\n" + "\n".join(unmasked)
+    assert not missing, "personal data is not served where expected:\n" + "\n".join(missing)
+    assert not admin_refused, "the walk's requests are not all valid:\n" + "\n".join(admin_refused)
+    assert not reader_refused, "unexpected answers to the reader:\n" + "\n".join(reader_refused)
