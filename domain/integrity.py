@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
+import orjson
 from eventsourcing.domain import Aggregate, event
 
 GENESIS = ""
@@ -28,7 +29,20 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"cannot canonicalise {type(value).__name__}")
 
 
+#: The canonical form is json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")).
+#: orjson writes the same bytes (tests/unit/test_integrity_canonical.py holds it to that) about
+#: four times faster; hashing runs on every aggregate load and on every event `ledger verify` reads.
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
 def canonical(domain_event: Any) -> bytes:
+    body = dict(domain_event.__dict__)
+    body["type"] = f"{type(domain_event).__module__}:{type(domain_event).__qualname__}"
+    return orjson.dumps(body, default=_plain, option=_CANONICAL)
+
+
+def canonical_reference(domain_event: Any) -> bytes:
+    """The definition the fast path must equal, with the standard library alone."""
     body = dict(domain_event.__dict__)
     body["type"] = f"{type(domain_event).__module__}:{type(domain_event).__qualname__}"
     return json.dumps(body, default=_plain, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()

@@ -95,5 +95,7 @@ class ViewRunner:
         """Drop every view and rebuild from the first event."""
         with self._lock:
             self.views.drop_views()
-            self.views.create_views()
-        return self.catch_up(progress=progress)
+            self.views.create_views(query_indexes=False)
+        done = self.catch_up(progress=progress)
+        self.views.create_query_indexes()
+        return done

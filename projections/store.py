@@ -15,7 +15,7 @@ from eventsourcing.utils import Environment
 
 from application.config import StoreSettings
 from application.setup_lock import exclusive_setup
-from projections.schema import INDEXES, TABLES, VIEWS_VERSION
+from projections.schema import INDEXES, PROJECTION_INDEXES, TABLES, VIEWS_VERSION
 
 UPSTREAM = "ledger"  # the application whose events the views follow
 
@@ -78,8 +78,10 @@ class ViewsMixin(TrackingRecorder):
     def record_position(self, cur: Cursor, position: int) -> None:
         self._insert_tracking(cur.raw, Tracking(UPSTREAM, position))  # type: ignore[attr-defined]
 
-    def create_views(self) -> bool:
-        """Create missing tables; drop and recreate all when the views' code version changed.
+    def create_views(self, *, query_indexes: bool = True) -> bool:
+        """Create missing tables and indexes; drop and recreate all when the views' code version
+        changed. ``query_indexes=False`` leaves out the indexes only queries use (a rebuild adds
+        them at the end; a start after an interrupted rebuild adds them here).
 
         Returns True when the views were (re)created empty and need a rebuild.
         """
@@ -87,18 +89,29 @@ class ViewsMixin(TrackingRecorder):
             self.lock_for_writing_or_create(cur)
             stored = cur.scalar("SELECT value FROM v_meta WHERE key = 'version'")
             if stored == str(VIEWS_VERSION):
+                if query_indexes:
+                    self._create_indexes(cur, INDEXES)
                 return False
             for table in TABLES:
                 if table != "v_meta":
                     cur.execute(f"DROP TABLE IF EXISTS {table}")
             for table, columns in TABLES.items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
-            for statement in INDEXES:
-                cur.execute(statement)
+            self._create_indexes(cur, PROJECTION_INDEXES + (INDEXES if query_indexes else []))
             cur.execute("DELETE FROM v_meta WHERE key = 'version'")
             cur.execute("INSERT INTO v_meta (key, value) VALUES ('version', %s)", (str(VIEWS_VERSION),))
             self._reset_tracking(cur)
             return True
+
+    def create_query_indexes(self) -> None:
+        with self.cursor(commit=True) as cur:
+            self.lock_for_writing(cur)
+            self._create_indexes(cur, INDEXES)
+
+    @staticmethod
+    def _create_indexes(cur: Cursor, statements: list[str]) -> None:
+        for statement in statements:
+            cur.execute(statement)
 
     def drop_views(self) -> None:
         with self.cursor(commit=True) as cur:
