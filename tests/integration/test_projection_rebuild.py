@@ -93,3 +93,33 @@ def test_rebuild_equals_incremental_catch_up_row_for_row(world: World) -> None:
     problems = [f"rebuild (7-event batches): {p}" for p in dump_differences(incremental, rebuilt)]
     problems += [f"rebuild (1000-event batches): {p}" for p in dump_differences(incremental, rebuilt_in_large_batches)]
     assert not problems, "\n".join(problems)
+
+
+def test_a_rebuild_ends_with_every_index_and_a_start_restores_any_a_cut_rebuild_left_out(world: World) -> None:
+    from projections.schema import INDEXES, PROJECTION_INDEXES
+
+    def names(runner: ViewRunner) -> set[str]:
+        with runner.views.cursor() as cur:
+            if world.ledger.settings.is_postgres:
+                rows = cur.all("SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()")
+            else:
+                rows = cur.all("SELECT name FROM sqlite_master WHERE type = 'index'")
+        return {r["name"] for r in rows}
+
+    expected = {statement.split(" IF NOT EXISTS ")[1].split()[0] for statement in INDEXES + PROJECTION_INDEXES}
+    world.report()
+    runner = ViewRunner(world.ledger)
+    try:
+        runner.rebuild()
+        assert expected <= names(runner)
+        # As if a rebuild had been killed before its last step: the query indexes are missing.
+        runner.views.drop_views()
+        runner.views.create_views(query_indexes=False)
+        assert not {n for n in expected if n != "v_facts_case"} & names(runner)
+    finally:
+        runner.close()
+    restarted = ViewRunner(world.ledger)
+    try:
+        assert expected <= names(restarted)
+    finally:
+        restarted.close()
