@@ -168,7 +168,7 @@ def _relax_sqlite_sync(datastore: Any) -> None:
         connection = create()
         connection._sqlite_conn.execute("PRAGMA synchronous=NORMAL")
         connection._sqlite_conn.execute("PRAGMA wal_autocheckpoint=20000")
-        connection._sqlite_conn.execute("PRAGMA cache_size=-65536")
+        connection._sqlite_conn.execute("PRAGMA cache_size=-16384")
         return connection
 
     pool._create_connection = create_relaxed

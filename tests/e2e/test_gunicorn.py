@@ -4,11 +4,9 @@ and the case read back the write by its X-Ledger-Position, whichever worker answ
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +19,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.e2e.client import Client, free_port
 from tests.support import PG_URL, postgres_available, postgres_schema
 
 BIN = Path(sys.executable).parent
@@ -35,12 +34,6 @@ COUNTY = "621199"
 pytestmark = pytest.mark.postgres
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _stop(process: subprocess.Popen[bytes]) -> int:
     """SIGTERM, then SIGKILL to its whole process group if it has not exited within 10 s."""
     if process.poll() is None:
@@ -53,35 +46,11 @@ def _stop(process: subprocess.Popen[bytes]) -> int:
     return process.returncode
 
 
-class Stack:
+class Stack(Client):
     def __init__(self, base: str, tokens: dict[str, str], logs: Path, processes: dict[str, Any]):
-        self.base = base
-        self.tokens = tokens
+        super().__init__(base, tokens)
         self.logs = logs
         self.processes = processes
-
-    def call(
-        self,
-        method: str,
-        path: str,
-        who: str | None = None,
-        body: Any = None,
-        position: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, str], Any]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
-        if body is not None:
-            request.add_header("Content-Type", "application/json")
-        if who is not None:
-            request.add_header("Authorization", f"Bearer {self.tokens[who]}")
-        if position is not None:
-            request.add_header("X-Ledger-Position", position)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, dict(response.headers), json.loads(response.read())
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), json.loads(e.read())
 
     def output(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()}" for p in sorted(self.logs.glob("*.log")))
@@ -119,7 +88,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             for role, scope in actors.items()
         }
 
-        port = _free_port()
+        port = free_port()
         processes: dict[str, subprocess.Popen[bytes]] = {}
         stack = Stack(f"http://127.0.0.1:{port}/api/v1", tokens, tmp_path, processes)
 

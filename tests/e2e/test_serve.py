@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -17,42 +15,21 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.e2e.client import Client, free_port
+
 LEDGER = str(Path(sys.executable).with_name("ledger"))
 VILLAGE = "621199001001"
 ORGANISATION = "ORG621199001001"
 COURT = "ORGC-COURT"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, base: str, tokens: dict[str, str]):
-        self.base = base
-        self.tokens = tokens
-
-    def call(
-        self, method: str, path: str, who: str | None = None, body: Any = None, headers: dict[str, str] | None = None
-    ) -> tuple[int, dict[str, str], Any]:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
-        if body is not None:
-            request.add_header("Content-Type", "application/json")
-        if who is not None:
-            request.add_header("Authorization", f"Bearer {self.tokens[who]}")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, dict(response.headers), json.loads(response.read())
-        except urllib.error.HTTPError as e:
-            return e.code, dict(e.headers), json.loads(e.read())
+class Server(Client):
+    pass
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Any:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LEDGER_DB": str(tmp_path / "ledger.sqlite3")}
     env.pop("LEDGER_DATABASE_URL", None)
     out = (tmp_path / "serve.out").open("w")
