@@ -145,6 +145,12 @@ def disclose(actor: Actor, cases: list[dict[str, Any]], *, listing: bool = False
     return True
 
 
+def disclose_case(actor: Actor, case: Any, *, acting: bool = False) -> bool:
+    """disclose() for one case aggregate."""
+    summary = {"id": str(case.id), "status": case.status, "organisation_code": case.organisation_code}
+    return disclose(actor, [summary], acting=acting)
+
+
 def mask_personal(data: Any) -> Any:
     """A copy of ``data`` with personal data masked, wherever it sits (case state, list items,
     event payloads): a person's name 张** (first character kept), an id number 6201**********1234,

@@ -18,7 +18,7 @@ from domain.case import EVENTS
 from projections.cases import region_column, related_cases
 from projections.periods import parse_utc_text, utc_text
 from web.audit import schemas as s
-from web.auth import disclose, present, require_read
+from web.auth import disclose_case, present, require_read
 from web.context import fresh_views, ledger, now
 from web.errors import ApiError, ErrorSchema, kebab
 from web.json import plain
@@ -122,10 +122,7 @@ class Review(MethodView):
         with fresh_views() as cur:
             related = related_cases(cur, str(case.id))
         review = build_review(ledger(), str(case.id), now=now(), related=related)
-        disclosed = disclose(
-            actor, [{"id": str(case.id), "status": case.status, "organisation_code": case.organisation_code}]
-        )
-        return present(actor, plain(review), disclosed=disclosed)
+        return present(actor, plain(review), disclosed=disclose_case(actor, case))
 
 
 @blp.route("/integrity")

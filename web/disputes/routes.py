@@ -23,7 +23,7 @@ from domain.permissions import may_issue
 from domain.reference import Actor
 from projections.cases import case_row, list_cases
 from web import idempotency
-from web.auth import case_path, current_actor, disclose, present, require_covers, require_read
+from web.auth import case_path, current_actor, disclose, disclose_case, present, require_covers, require_read
 from web.context import POSITION_HEADER, fresh_views, ledger, now
 from web.disputes import schemas as s
 from web.disputes.queries import case_deadlines, parties_of
@@ -75,7 +75,7 @@ def _answer(actor: Actor, result: CommandResult, status: int) -> tuple[dict[str,
     headers = {"ETag": f'"{result.case.version}"', POSITION_HEADER: str(result.position)}
     if status == 201:
         headers["Location"] = url_for("disputes.Dispute", case_id=state["id"])
-    return present(actor, state, disclosed=_disclose_case(actor, result.case, acting=True)), status, headers
+    return present(actor, state, disclosed=disclose_case(actor, result.case, acting=True)), status, headers
 
 
 def _split(body: dict[str, Any]) -> tuple[datetime | None, str | None, dict[str, Any]]:
@@ -218,11 +218,6 @@ def _current(actor: Actor, case_id: str) -> dict[str, Any]:
     return state
 
 
-def _disclose_case(actor: Actor, case: Any, *, acting: bool = False) -> bool:
-    summary = {"id": str(case.id), "status": case.status, "organisation_code": case.organisation_code}
-    return disclose(actor, [summary], acting=acting)
-
-
 def _replayed(actor: Actor, case_id: str, when: datetime, *, recorded: bool) -> dict[str, Any]:
     current = ledger().read_case(actor, case_id)  # 404 or 403 on the case as it is now
     if recorded:
@@ -233,7 +228,7 @@ def _replayed(actor: Actor, case_id: str, when: datetime, *, recorded: bool) -> 
         what = "recorded" if recorded else "reported as happened"
         raise ApiError(404, "not_found", f"case {case_id} had not been {what} by {when.isoformat()}")
     replayed = from_case(state, now=now(), position=None, as_of=min(when, now()))
-    replayed["_disclosed"] = _disclose_case(actor, current)
+    replayed["_disclosed"] = disclose_case(actor, current)
     return replayed
 
 
@@ -255,7 +250,7 @@ class DisputeHistory(MethodView):
             history_entry(e, late_after_hours=hours, hash_of=event_hash) for e in ledger().events.get(case.id)
         ]
         body = {"case_id": str(case.id), "late_entry_hours": hours, "events": events}
-        return present(actor, body, disclosed=_disclose_case(actor, case)), 200, {"ETag": f'"{case.version}"'}
+        return present(actor, body, disclosed=disclose_case(actor, case)), 200, {"ETag": f'"{case.version}"'}
 
 
 def unknown_command(case_id: str, command: str) -> Response:
