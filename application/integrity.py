@@ -5,14 +5,16 @@ Memory grows with the number of cases (one head each), never with the number of 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from application.ledger import Ledger
+from application.stored_canonical import StoredCanonical
 from domain.access import AccessLog
 from domain.case import Case
-from domain.integrity import GENESIS, Seal, event_hash, merkle_root
+from domain.integrity import GENESIS, Seal, merkle_root
 from domain.reference import Actor
 
 SEAL_TOPIC = f"{Seal.__module__}:{Seal.__qualname__}.Sealed"
@@ -92,6 +94,7 @@ def _scan(
         if merkle_root(expected) != seal_event.root:
             report.broken.append({"case_id": None, "sequence": None, "position": seal_note.id,
                                   "problem": "the seal's own list of heads does not match its Merkle root"})
+    read = StoredCanonical(ledger.mapper)
     position = 0
     while position < head:
         page = ledger.recorder.select_notifications(start=position + 1, limit=PAGE, stop=head)
@@ -106,20 +109,20 @@ def _scan(
                 report.cases += 1
             version, previous = heads.get(case_id, (0, GENESIS))
             problem = None
-            e: Any
+            body: dict[str, Any] | None
             try:
-                e = ledger.mapper.to_domain_event(note)
+                canonical_bytes, body = read(note)
             except Exception as error:  # any decoding failure is evidence of tampering, reported as such
                 problem = f"stored event cannot be read ({type(error).__name__})"
-                e = None
+                body = None
             if problem is None and note.originator_version != version + 1:
                 problem = f"sequence jumps from {version} to {note.originator_version}: events missing or reordered"
-            elif problem is None and e.prev_hash != previous:
+            elif body is not None and body.get("prev_hash") != previous:
                 problem = (
                     f"hash chain broken between sequence {version} and {note.originator_version}: "
                     f"event {version} was changed, or this event was changed or moved here"
                 )
-            current = event_hash(e) if e is not None else ""
+            current = hashlib.sha256(canonical_bytes).hexdigest() if body is not None else ""
             if problem is None and note.id <= seal_position and case_id in expected:
                 sealed_version, sealed_hash = expected[case_id]
                 if sealed_version == note.originator_version and sealed_hash != current:
