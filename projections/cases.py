@@ -97,12 +97,17 @@ def attach_deadlines(cur: Cursor, rows: list[dict[str, Any]], now: datetime) -> 
         r["deadlines"] = pending[r["id"]]
 
 
-def case_row(cur: Cursor, case_id: str, now: datetime) -> dict[str, Any] | None:
+def judged(deadlines: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """The deadlines with ``overdue`` judged afresh at ``now`` (for rows read at another time)."""
+    return [{**d, "overdue": d["met_at"] is None and now > d["due_at"]} for d in deadlines]
+
+
+def case_row(cur: Cursor, case_id: str) -> dict[str, Any] | None:
+    """One case view row with its parties (its deadlines: web/disputes/queries.case_deadlines)."""
     row = cur.one("SELECT * FROM v_cases WHERE id = %s", (case_id,))
     if row is None:
         return None
     row["parties"] = cur.all("SELECT role, kind, name, id_number, phone FROM v_parties WHERE case_id = %s ORDER BY idx", (case_id,))
-    attach_deadlines(cur, [row], now)
     return row
 
 

@@ -3,6 +3,7 @@ the tracking position commit in one transaction, plus the few SQL helpers the vi
 
 from __future__ import annotations
 
+import uuid
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -75,6 +76,11 @@ class ViewsMixin(TrackingRecorder):
     def tracked_position(self, cur: Cursor) -> int:
         return self._max_tracking_id(UPSTREAM, cur.raw) or 0  # type: ignore[attr-defined]
 
+    def generation(self, cur: Cursor) -> str | None:
+        """Which build of the views this is: a new one each time they are (re)created empty."""
+        value = cur.scalar("SELECT value FROM v_meta WHERE key = 'generation'")
+        return None if value is None else str(value)
+
     def record_position(self, cur: Cursor, position: int) -> None:
         self._insert_tracking(cur.raw, Tracking(UPSTREAM, position))  # type: ignore[attr-defined]
 
@@ -98,8 +104,10 @@ class ViewsMixin(TrackingRecorder):
             for table, columns in TABLES.items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
             self._create_indexes(cur, PROJECTION_INDEXES + (INDEXES if query_indexes else []))
-            cur.execute("DELETE FROM v_meta WHERE key = 'version'")
+            cur.execute("DELETE FROM v_meta WHERE key IN ('version', 'generation')")
             cur.execute("INSERT INTO v_meta (key, value) VALUES ('version', %s)", (str(VIEWS_VERSION),))
+            # Positions start again from 0: caches keyed by position must tell these views apart.
+            cur.execute("INSERT INTO v_meta (key, value) VALUES ('generation', %s)", (uuid.uuid4().hex,))
             self._reset_tracking(cur)
             return True
 

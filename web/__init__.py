@@ -19,6 +19,7 @@ from flask import Flask
 
 from application.config import store_settings
 from application.ledger import Ledger, utc_now
+from projections.query_cache import PositionCache
 from projections.runner import ViewRunner
 from web import idempotency
 from web.audit.routes import blp as audit
@@ -63,6 +64,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         INLINE_PROJECTION=None,
         READ_WAIT_SECONDS=float(os.environ.get("LEDGER_READ_WAIT_SECONDS", "5")),
         AUTH_CACHE_SECONDS=float(os.environ.get("LEDGER_AUTH_CACHE_SECONDS", "30")),
+        QUERY_CACHE_ENTRIES=int(os.environ.get("LEDGER_QUERY_CACHE_ENTRIES", "512")),
+        FAST_JSON=True,
     )
     if test_config:
         app.config.update(test_config)
@@ -73,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ledger = Ledger(settings=settings, clock=app.config["CLOCK"] or utc_now)
     app.extensions["ledger"] = ledger
     app.extensions["ledger_views"] = ViewRunner(ledger)
+    app.extensions["ledger_query_cache"] = PositionCache(app.config["QUERY_CACHE_ENTRIES"])
 
     api = LedgerApi(app)
     register_error_handlers(app)

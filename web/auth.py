@@ -151,6 +151,11 @@ def disclose_case(actor: Actor, case: Any, *, acting: bool = False) -> bool:
     return disclose(actor, [summary], acting=acting)
 
 
+_SEQUENCES = (list, tuple)
+_CONTAINERS = (dict, list, tuple)
+_PERSONAL_KEYS = frozenset({"id_number", "phone", "name"})
+
+
 def mask_personal(data: Any) -> Any:
     """A copy of ``data`` with personal data masked, wherever it sits (case state, list items,
     event payloads): a person's name 张** (first character kept), an id number 6201**********1234,
@@ -166,22 +171,28 @@ def mask_personal(data: Any) -> Any:
         )
 
     def walk(value: Any) -> Any:
-        if isinstance(value, list | tuple):
-            return [walk(v) for v in value]
+        # No call per scalar: this runs over every page a reader gets.
+        if isinstance(value, _SEQUENCES):
+            return [walk(v) if isinstance(v, _CONTAINERS) else v for v in value]
         if not isinstance(value, dict):
             return value
         out: dict[str, Any] = {}
         for key, v in value.items():
-            if isinstance(v, str) and key == "id_number":
+            if isinstance(v, _CONTAINERS):
+                if key == "participants" and isinstance(v, _SEQUENCES):
+                    out[key] = [stars(p, 1, 0) if isinstance(p, str) else walk(p) for p in v]
+                else:
+                    out[key] = walk(v)
+            elif key not in _PERSONAL_KEYS or not isinstance(v, str):
+                out[key] = v
+            elif key == "id_number":
                 out[key] = stars(v, 4, 4)
-            elif isinstance(v, str) and key == "phone":
+            elif key == "phone":
                 out[key] = stars(v, 3, 4)
-            elif isinstance(v, str) and key == "name" and value.get("kind", "person") == "person":
+            elif value.get("kind", "person") == "person":
                 out[key] = stars(v, 1, 0)
-            elif isinstance(v, list) and key == "participants":
-                out[key] = [stars(p, 1, 0) if isinstance(p, str) else p for p in v]
             else:
-                out[key] = walk(v)
+                out[key] = v
         return out
 
     return walk(data)

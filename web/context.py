@@ -3,18 +3,21 @@ fresh enough for the request (inline catch-up, or read-your-writes by position).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TypeVar
 
 from flask import current_app, request
 
 from application.ledger import Ledger
+from projections.query_cache import PositionCache
 from projections.runner import ViewRunner
 from projections.store import Cursor
 from web.errors import ApiError
 
 POSITION_HEADER = "X-Ledger-Position"
+T = TypeVar("T")
 
 
 def ledger() -> Ledger:
@@ -80,3 +83,12 @@ def fresh_views() -> Iterator[Cursor]:
     ensure_fresh()
     with runner().views.cursor() as cur:
         yield cur
+
+
+def cached(cur: Cursor, key: Hashable, compute: Callable[[Cursor], T]) -> T:
+    """compute(cur), or its result for the same key while the views are still at this position
+    (projections/query_cache.py). Only for results that do not depend on the clock."""
+    cache: PositionCache = current_app.extensions["ledger_query_cache"]
+    views = runner().views
+    generation, position = views.generation(cur), views.tracked_position(cur)
+    return cache.get_or_compute(generation, position, key, lambda: compute(cur))

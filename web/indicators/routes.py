@@ -14,9 +14,10 @@ from domain.reference import Actor
 from projections.indicators import cell_evidence, indicator_table, region_level
 from projections.warnings import CardThresholds, town_cards
 from web.auth import require_covers, require_read
-from web.context import fresh_views, ledger, now
+from web.context import cached, fresh_views, ledger, now
 from web.errors import ErrorSchema
 from web.indicators import schemas as s
+from web.json import answer
 
 blp = Blueprint(
     "indicators", __name__, description="Indicators (万人成讼率, 诉前化解, 调解成功率...) and warnings."
@@ -57,10 +58,14 @@ class Indicators(MethodView):
         actor = require_read("indicators")
         region = _region(actor, query.get("region"))
         level = query.get("level") or _DEPTH[max(_DEPTH.index("town"), _DEPTH.index(region_level(region)))]
+        period, as_of = query["period"], query.get("as_of")
         with fresh_views() as cur:
-            return indicator_table(
-                cur, region=region, period=query["period"], level=level, as_of=query.get("as_of")
+            table = cached(
+                cur,
+                ("indicators", region, period, level, as_of),
+                lambda c: indicator_table(c, region=region, period=period, level=level, as_of=as_of),
             )
+        return answer(table)
 
 
 @blp.route("/cell")
