@@ -309,7 +309,9 @@ def free_port() -> int:
 class Server:
     """gunicorn 'web:create_app()' and `ledger project --follow`, each in its own process group."""
 
-    def __init__(self, settings: StoreSettings, workdir: str, *, workers: int, threads: int):
+    def __init__(
+        self, settings: StoreSettings, workdir: str, *, workers: int, threads: int, extra_env: dict[str, str] | None = None
+    ):
         self.port = free_port()
         self.logs = {"gunicorn": Path(workdir, "gunicorn.log"), "follower": Path(workdir, "follower.log")}
         env = {k: v for k, v in os.environ.items() if k != "LEDGER_DB"}
@@ -319,6 +321,7 @@ class Server:
             LEDGER_INLINE_PROJECTION="0",
             PYTHONUNBUFFERED="1",
         )
+        env.update(extra_env or {})
         gunicorn = [
             sys.executable, "-m", "gunicorn", "web:create_app()",
             "--bind", f"127.0.0.1:{self.port}",
@@ -526,6 +529,42 @@ def drive(
     return meter.into(run)
 
 
+def reads_while_writing(server: Server, fixture: Fixture, args: argparse.Namespace) -> list[Run]:
+    """The list and the indicator table read by ``clients - writers`` clients while ``writers``
+    clients report disputes all along: the views move on every follower batch, so the query
+    cache keeps being emptied and the reads pay for their queries again."""
+    made = scenarios(fixture, args.read_as, args.period)
+    report = made[3][2]
+    runs = []
+    for i, (name, kind, make) in enumerate(made[1:3]):
+        label = f"{name} while {args.writers} clients report"
+        say(f"{label}: {args.clients - args.writers} readers")
+        writes: list[Run] = []
+
+        def write(out: list[Run] = writes, seed: int = args.seed + 40 + i) -> None:
+            out.append(
+                drive(
+                    server.port, "reports beside reads", "command", report,
+                    clients=args.writers, seconds=args.seconds, warmup=args.warmup,
+                    max_requests=args.max_requests, seed=seed, groups={},
+                )
+            )  # fmt: skip
+
+        writer = threading.Thread(target=write, daemon=True)
+        writer.start()
+        run = drive(
+            server.port, label, kind, make,
+            clients=args.clients - args.writers, seconds=args.seconds, warmup=args.warmup,
+            max_requests=args.max_requests, seed=args.seed + 30 + i, groups=server.groups(),
+        )  # fmt: skip
+        writer.join(args.seconds + 90)
+        if writes:
+            say(f"  beside it: {writes[0].requests:,} reports, {writes[0].ok_rate:,.1f}/s, p95 {writes[0].percentile(95):.1f} ms")
+            run.name += f" ({writes[0].ok_rate:,.0f} reports/s)"
+        runs.append(run)
+    return runs
+
+
 # ---------------------------------------------------------------------------------------- report
 
 
@@ -627,6 +666,14 @@ def main() -> None:
         help="reader: masked, nothing logged; admin: declares X-Access-Purpose (reads may be access-logged)",
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--writers", type=int, default=2,
+        help="then read the list and indicators again while this many of the clients report (0: skip)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--uncached", action=argparse.BooleanOptionalAction, default=True,
+        help="then restart the server with the query cache off and read the list and indicators again",
+    )  # fmt: skip
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -677,6 +724,23 @@ def main() -> None:
                         f"follower: {behind:,} events behind after the commands, caught up in {waited:.1f} s"
                     )
             server.check_alive()
+            if args.writers:
+                runs += reads_while_writing(server, fixture, args)
+            if args.uncached:
+                server.stop()
+                extra += [f"{name}: {count} tracebacks / ERROR lines" for name, (count, _) in server.problems().items()]
+                server = Server(settings, workdir, workers=args.workers, threads=args.threads,
+                                extra_env={"LEDGER_QUERY_CACHE_ENTRIES": "0"})
+                server.wait_healthy()
+                for i, (name, kind, make) in enumerate(scenarios(fixture, args.read_as, args.period)[1:3]):
+                    say(f"{name}, query cache off: {args.clients} clients")
+                    run = drive(
+                        server.port, f"{name} (query cache off)", kind, make,
+                        clients=args.clients, seconds=args.seconds, warmup=args.warmup,
+                        max_requests=args.max_requests, seed=args.seed + 20 + i, groups=server.groups(),
+                    )  # fmt: skip
+                    runs.append(run)
+                server.check_alive()
         finally:
             if server is not None:
                 server.stop()

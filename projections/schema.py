@@ -58,5 +58,8 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS v_facts_cell ON v_facts (kind, month, recorded_at)",
     "CREATE INDEX IF NOT EXISTS v_counts_town ON v_counts (town_code, month)",
     "CREATE INDEX IF NOT EXISTS v_counts_county ON v_counts (county_code, month)",
+    # One kind over a year (court filings by village, last year's filings): kind before month.
+    "CREATE INDEX IF NOT EXISTS v_counts_county_kind ON v_counts (county_code, kind, month)",
+    "CREATE INDEX IF NOT EXISTS v_counts_town_kind ON v_counts (town_code, kind, month)",
     "CREATE INDEX IF NOT EXISTS v_regions_parent ON v_regions (parent_code)",
 ]

@@ -76,10 +76,20 @@ class ViewsMixin(TrackingRecorder):
     def tracked_position(self, cur: Cursor) -> int:
         return self._max_tracking_id(UPSTREAM, cur.raw) or 0  # type: ignore[attr-defined]
 
-    def generation(self, cur: Cursor) -> str | None:
-        """Which build of the views this is: a new one each time they are (re)created empty."""
-        value = cur.scalar("SELECT value FROM v_meta WHERE key = 'generation'")
-        return None if value is None else str(value)
+    def generation_and_position(self, cur: Cursor) -> tuple[str | None, int]:
+        """Which build of the views this is (a new one each time they are recreated empty, when
+        positions start again from 0) and the position it has reached, in one statement."""
+        row = cur.one(
+            "SELECT (SELECT value FROM v_meta WHERE key = 'generation') AS generation, "
+            f"(SELECT MAX(notification_id) FROM {self._tracking_table()} WHERE application_name = %s) AS position",
+            (UPSTREAM,),
+        )
+        assert row is not None
+        generation = row["generation"]
+        return (None if generation is None else str(generation)), int(row["position"] or 0)
+
+    def _tracking_table(self) -> str:
+        raise NotImplementedError
 
     def record_position(self, cur: Cursor, position: int) -> None:
         self._insert_tracking(cur.raw, Tracking(UPSTREAM, position))  # type: ignore[attr-defined]
@@ -138,12 +148,34 @@ class ViewsMixin(TrackingRecorder):
 class SQLiteViews(ViewsMixin, SQLiteTrackingRecorder):
     sqlite = True
 
+    def _tracking_table(self) -> str:
+        return "tracking"
+
     def _reset_tracking(self, cur: Cursor) -> None:
         cur.execute("DELETE FROM tracking WHERE application_name = %s", (UPSTREAM,))
 
 
 class PostgresViews(ViewsMixin, PostgresTrackingRecorder):
     sqlite = False
+
+    @contextmanager
+    def cursor(self, *, commit: bool = False) -> Iterator[Cursor]:
+        if commit:
+            with super().cursor(commit=True) as cur:
+                yield cur
+            return
+        # Reads run outside a transaction: under READ COMMITTED each statement takes its own
+        # snapshot inside one or not, so BEGIN, SET LOCAL and ROLLBACK would only add three round
+        # trips to every request. The pool's connections are in autocommit mode; the search path
+        # is set once per connection instead (the library's own statements name their schema).
+        with self.datastore.get_connection() as conn:
+            if getattr(conn, "ledger_search_path", None) != self.schema:
+                conn.execute(f'SET search_path TO "{self.schema}"')
+                conn.ledger_search_path = self.schema
+            yield Cursor(conn.cursor(), False)
+
+    def _tracking_table(self) -> str:
+        return f'"{self.schema}"."{self.tracking_table_name}"'
 
     def _reset_tracking(self, cur: Cursor) -> None:
         cur.execute(f'DELETE FROM "{self.schema}"."{self.tracking_table_name}" WHERE application_name = %s', (UPSTREAM,))

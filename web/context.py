@@ -90,5 +90,5 @@ def cached(cur: Cursor, key: Hashable, compute: Callable[[Cursor], T]) -> T:
     (projections/query_cache.py). Only for results that do not depend on the clock."""
     cache: PositionCache = current_app.extensions["ledger_query_cache"]
     views = runner().views
-    generation, position = views.generation(cur), views.tracked_position(cur)
+    generation, position = views.generation_and_position(cur)
     return cache.get_or_compute(generation, position, key, lambda: compute(cur))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -111,3 +111,11 @@ def test_fast_answers_are_the_schemas_answers(http: Http, world: World, schema_a
         assert (fast.status_code, fast.mimetype) == (schema.status_code, schema.mimetype) == (200, "application/json")
         assert fast.json == schema.json, (path, who, query)
         assert fast.headers.get("ETag") == schema.headers.get("ETag")
+
+
+def test_one_instant_asked_in_two_offsets_is_answered_as_asked(http: Http, world: World) -> None:
+    http.report()
+    utc = world.clock.now.astimezone(UTC)
+    for when in (utc, utc.astimezone(timezone(timedelta(hours=8)))):
+        table = http.get("/indicators", "reader", {"period": "2026-03", "as_of": when.isoformat()}).json
+        assert table["as_of"] == when.isoformat()

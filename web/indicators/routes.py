@@ -62,7 +62,8 @@ class Indicators(MethodView):
         with fresh_views() as cur:
             table = cached(
                 cur,
-                ("indicators", region, period, level, as_of),
+                # as text: equal instants in two offsets are equal keys, but answer differently
+                ("indicators", region, period, level, as_of.isoformat() if as_of else None),
                 lambda c: indicator_table(c, region=region, period=period, level=level, as_of=as_of),
             )
         return answer(table)
