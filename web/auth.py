@@ -153,44 +153,94 @@ def disclose_case(actor: Actor, case: Any, *, acting: bool = False) -> bool:
 
 _SEQUENCES = (list, tuple)
 _CONTAINERS = (dict, list, tuple)
-_PERSONAL_KEYS = frozenset({"id_number", "phone", "name"})
+
+
+def _stars(text: str, keep_start: int, keep_end: int) -> str:
+    if len(text) <= keep_start + keep_end:
+        return text[:1] + "*" * (len(text) - 1)
+    return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + (text[-keep_end:] if keep_end else "")
+
+
+def _personal_values(data: Any) -> dict[str, str]:
+    """Every piece of personal data in ``data`` (a person's name, id number, phone, a session
+    participant's name) and its masked form."""
+    found: dict[str, str] = {}
+
+    def collect(value: Any) -> None:
+        if isinstance(value, _SEQUENCES):
+            for v in value:
+                if isinstance(v, _CONTAINERS):
+                    collect(v)
+            return
+        if not isinstance(value, dict):
+            return
+        for key, v in value.items():
+            if isinstance(v, _CONTAINERS):
+                if key == "participants" and isinstance(v, _SEQUENCES):
+                    found.update((p, _stars(p, 1, 0)) for p in v if isinstance(p, str) and p)
+                else:
+                    collect(v)
+            elif not isinstance(v, str) or not v:
+                continue
+            elif key == "id_number":
+                found[v] = _stars(v, 4, 4)
+            elif key == "phone":
+                found[v] = _stars(v, 3, 4)
+            elif key == "name" and value.get("kind", "person") == "person":
+                found[v] = _stars(v, 1, 0)
+
+    collect(data)
+    return found
+
+
+#: Keys whose text the ledger itself writes (codes, instants, labels, hashes), never a person's
+#: words: skipped when free text is searched for personal data. Any other key's text is searched.
+_SYSTEM_TEXT = frozenset({
+    "id", "case_id", "lead_id", "status", "status_label", "source", "category", "route", "region_code",
+    "village_code", "town_code", "county_code", "organisation_code", "mediator_id", "risk_level", "risk_flags",
+    "reported_at", "closed_at", "resolution", "kind", "role", "due_at", "met_at", "opened_at", "as_of",
+    "allowed_commands", "type", "command", "label", "occurred_at", "recorded_at", "actor_id", "actor_role",
+    "prev_hash", "hash", "next", "prev", "period", "level", "region",
+})  # fmt: skip
 
 
 def mask_personal(data: Any) -> Any:
     """A copy of ``data`` with personal data masked, wherever it sits (case state, list items,
     event payloads): a person's name 张** (first character kept), an id number 6201**********1234,
-    a phone 138****1234, and session participants like names. Organisation names stay readable."""
+    a phone 138****1234, and session participants like names. Organisation names stay readable.
 
-    def stars(text: str, keep_start: int, keep_end: int) -> str:
-        if len(text) <= keep_start + keep_end:
-            return text[:1] + "*" * (len(text) - 1)
-        return (
-            text[:keep_start]
-            + "*" * (len(text) - keep_start - keep_end)
-            + (text[-keep_end:] if keep_end else "")
-        )
+    Free text (a summary, agreed terms, a note) is masked too where it repeats any of those
+    values found in the same answer: "张建国同意分期赔偿" becomes "张**同意分期赔偿". A name
+    that appears nowhere as a party or participant cannot be recognised in free text.
+    """
+    personal = _personal_values(data)
+    # Longest first, so a full name is masked whole before a shorter one inside it.
+    replacements = sorted(personal.items(), key=lambda item: len(item[0]), reverse=True)
 
-    def walk(value: Any) -> Any:
-        # No call per scalar: this runs over every page a reader gets.
+    def text(value: str) -> str:
+        masked = personal.get(value)
+        if masked is not None:
+            return masked
+        for secret, stars in replacements:
+            if secret in value:
+                value = value.replace(secret, stars)
+        return value
+
+    def walk(value: Any, system: bool = False) -> Any:
+        # No call per scalar but for free text: this runs over every page a reader gets.
         if isinstance(value, _SEQUENCES):
-            return [walk(v) if isinstance(v, _CONTAINERS) else v for v in value]
+            return [
+                walk(v) if isinstance(v, _CONTAINERS) else text(v) if isinstance(v, str) and not system else v
+                for v in value
+            ]
         if not isinstance(value, dict):
-            return value
+            return text(value) if isinstance(value, str) else value
         out: dict[str, Any] = {}
         for key, v in value.items():
             if isinstance(v, _CONTAINERS):
-                if key == "participants" and isinstance(v, _SEQUENCES):
-                    out[key] = [stars(p, 1, 0) if isinstance(p, str) else walk(p) for p in v]
-                else:
-                    out[key] = walk(v)
-            elif key not in _PERSONAL_KEYS or not isinstance(v, str):
-                out[key] = v
-            elif key == "id_number":
-                out[key] = stars(v, 4, 4)
-            elif key == "phone":
-                out[key] = stars(v, 3, 4)
-            elif value.get("kind", "person") == "person":
-                out[key] = stars(v, 1, 0)
+                out[key] = walk(v, key in _SYSTEM_TEXT)
+            elif isinstance(v, str) and key not in _SYSTEM_TEXT:
+                out[key] = text(v)
             else:
                 out[key] = v
         return out

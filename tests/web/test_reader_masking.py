@@ -70,7 +70,8 @@ class Cases:
 
 @pytest.fixture
 def cases(http: Http, world: World) -> Cases:
-    summary = "小区业主与物业公司因漏水维修费用发生纠纷"
+    # Free text repeats personal data too; a reader gets it masked there as well.
+    summary = "小区业主欧阳晓岚（电话13912345678）与物业公司、司马建业因漏水维修费用发生纠纷"
     body = {
         "parties": [APPLICANT, RESPONDENT, THIRD_PARTY, COMPANY],
         "people_involved": 4,
@@ -86,13 +87,13 @@ def cases(http: Http, world: World) -> Cases:
         mediating,
         "hold-session",
         "mediator",
-        {"mode": "onsite", "participants": PARTICIPANTS, "summary": "当面调解，双方同意再议"},
+        {"mode": "onsite", "participants": PARTICIPANTS, "summary": "诸葛慧敏主持，上官文博到场，双方同意再议"},
     )
     http.ok(
         mediating,
         "report-incident",
         "supervisor",
-        {"kind": "criminal_escalation", "description": "双方在调解后发生争执", "severity": "serious"},
+        {"kind": "criminal_escalation", "description": "司马建业在调解后与欧阳晓岚发生争执", "severity": "serious"},
     )
     world.clock.advance(hours=1)
     related = http.report(parties=[APPLICANT], people_involved=1, summary=summary).json["id"]
