@@ -161,38 +161,6 @@ def _stars(text: str, keep_start: int, keep_end: int) -> str:
     return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + (text[-keep_end:] if keep_end else "")
 
 
-def _personal_values(data: Any) -> dict[str, str]:
-    """Every piece of personal data in ``data`` (a person's name, id number, phone, a session
-    participant's name) and its masked form."""
-    found: dict[str, str] = {}
-
-    def collect(value: Any) -> None:
-        if isinstance(value, _SEQUENCES):
-            for v in value:
-                if isinstance(v, _CONTAINERS):
-                    collect(v)
-            return
-        if not isinstance(value, dict):
-            return
-        for key, v in value.items():
-            if isinstance(v, _CONTAINERS):
-                if key == "participants" and isinstance(v, _SEQUENCES):
-                    found.update((p, _stars(p, 1, 0)) for p in v if isinstance(p, str) and p)
-                else:
-                    collect(v)
-            elif not isinstance(v, str) or not v:
-                continue
-            elif key == "id_number":
-                found[v] = _stars(v, 4, 4)
-            elif key == "phone":
-                found[v] = _stars(v, 3, 4)
-            elif key == "name" and value.get("kind", "person") == "person":
-                found[v] = _stars(v, 1, 0)
-
-    collect(data)
-    return found
-
-
 #: Keys whose text the ledger itself writes (codes, instants, labels, hashes), never a person's
 #: words: skipped when free text is searched for personal data. Any other key's text is searched.
 _SYSTEM_TEXT = frozenset({
@@ -213,36 +181,61 @@ def mask_personal(data: Any) -> Any:
     values found in the same answer: "张建国同意分期赔偿" becomes "张**同意分期赔偿". A name
     that appears nowhere as a party or participant cannot be recognised in free text.
     """
-    personal = _personal_values(data)
+    personal: dict[str, str] = {}
+    # Free text is masked once the whole answer has been read, since a summary may come before
+    # the parties it names: (container, key) of each piece, key None for a list of texts.
+    free_text: list[tuple[Any, Any]] = []
+
+    def secret(value: str, keep_start: int, keep_end: int) -> str:
+        masked = personal[value] = _stars(value, keep_start, keep_end)
+        return masked
+
+    def walk(value: Any) -> Any:
+        # One pass, no call per scalar: this runs over every page a reader gets.
+        if isinstance(value, _SEQUENCES):
+            items = [walk(v) if isinstance(v, _CONTAINERS) else v for v in value]
+            if any(isinstance(v, str) for v in items):
+                free_text.append((items, None))
+            return items
+        if not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for key, v in value.items():
+            if isinstance(v, _CONTAINERS):
+                if key in _SYSTEM_TEXT:
+                    out[key] = v  # codes only; shared, never changed
+                elif key == "participants" and isinstance(v, _SEQUENCES):
+                    out[key] = [secret(p, 1, 0) if isinstance(p, str) and p else walk(p) for p in v]
+                else:
+                    out[key] = walk(v)
+            elif not isinstance(v, str) or not v or key in _SYSTEM_TEXT:
+                out[key] = v
+            elif key == "id_number":
+                out[key] = secret(v, 4, 4)
+            elif key == "phone":
+                out[key] = secret(v, 3, 4)
+            elif key == "name" and value.get("kind", "person") == "person":
+                out[key] = secret(v, 1, 0)
+            else:
+                out[key] = v
+                free_text.append((out, key))
+        return out
+
+    masked = walk(data)
+    if not personal:
+        return masked
     # Longest first, so a full name is masked whole before a shorter one inside it.
     replacements = sorted(personal.items(), key=lambda item: len(item[0]), reverse=True)
 
     def text(value: str) -> str:
-        masked = personal.get(value)
-        if masked is not None:
-            return masked
-        for secret, stars in replacements:
-            if secret in value:
-                value = value.replace(secret, stars)
+        for secret_value, stars in replacements:
+            if secret_value in value:
+                value = value.replace(secret_value, stars)
         return value
 
-    def walk(value: Any, system: bool = False) -> Any:
-        # No call per scalar but for free text: this runs over every page a reader gets.
-        if isinstance(value, _SEQUENCES):
-            return [
-                walk(v) if isinstance(v, _CONTAINERS) else text(v) if isinstance(v, str) and not system else v
-                for v in value
-            ]
-        if not isinstance(value, dict):
-            return text(value) if isinstance(value, str) else value
-        out: dict[str, Any] = {}
-        for key, v in value.items():
-            if isinstance(v, _CONTAINERS):
-                out[key] = walk(v, key in _SYSTEM_TEXT)
-            elif isinstance(v, str) and key not in _SYSTEM_TEXT:
-                out[key] = text(v)
-            else:
-                out[key] = v
-        return out
-
-    return walk(data)
+    for container, key in free_text:
+        if key is None:
+            container[:] = [text(v) if isinstance(v, str) else v for v in container]
+        else:
+            container[key] = text(container[key])
+    return masked
