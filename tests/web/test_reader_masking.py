@@ -245,3 +245,24 @@ def test_a_reader_sees_no_personal_data_on_any_get(http: Http, world: World, cas
     assert not missing, "personal data is not served where expected:\n" + "\n".join(missing)
     assert not admin_refused, "the walk's requests are not all valid:\n" + "\n".join(admin_refused)
     assert not reader_refused, "unexpected answers to the reader:\n" + "\n".join(reader_refused)
+
+
+def test_free_text_is_masked_wherever_it_repeats_personal_data() -> None:
+    from web.auth import mask_personal
+
+    answer = {
+        "summary": "张建国与张建（13812341234）因排水沟发生纠纷，青山县某某有限公司到场",
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "张建国", "phone": "13812341234"},
+            {"role": "respondent", "kind": "person", "name": "张建"},
+            {"role": "third_party", "kind": "organisation", "name": "青山县某某有限公司"},
+        ],
+        "allowed_commands": ["assign"],
+        "events": [{"payload": {"participants": ["诸葛慧敏"], "summary": "诸葛慧敏主持"}}],
+    }
+    masked = mask_personal(answer)
+    # The summary comes before the parties it names; the longer name is masked whole.
+    assert masked["summary"] == "张**与张*（138****1234）因排水沟发生纠纷，青山县某某有限公司到场"
+    assert [p["name"] for p in masked["parties"]] == ["张**", "张*", "青山县某某有限公司"]
+    assert masked["events"][0]["payload"] == {"participants": ["诸***"], "summary": "诸***主持"}
+    assert answer["summary"].startswith("张建国")  # a copy: the cached original is untouched
