@@ -168,8 +168,15 @@ _SYSTEM_TEXT = frozenset({
     "village_code", "town_code", "county_code", "organisation_code", "mediator_id", "risk_level", "risk_flags",
     "reported_at", "closed_at", "resolution", "kind", "role", "due_at", "met_at", "opened_at", "as_of",
     "allowed_commands", "type", "command", "label", "occurred_at", "recorded_at", "actor_id", "actor_role",
-    "prev_hash", "hash", "next", "prev", "period", "level", "region",
+    "prev_hash", "hash", "next", "prev", "period", "level", "region", "amount_in_dispute", "amount",
+    "deadlines",  # kinds and instants; who held a case is staff, not personal data
 })  # fmt: skip
+
+
+#: Keys whose values are masked whole (characters kept at the start and end); participants are
+#: names. Any key neither here nor in _SYSTEM_TEXT is free text, searched for those values.
+_KEY_RULES = {"id_number": "id_number", "phone": "phone", "name": "name", "participants": "participants"}
+_KEEP = {"id_number": (4, 4), "phone": (3, 4), "name": (1, 0)}
 
 
 def mask_personal(data: Any) -> Any:
@@ -199,26 +206,22 @@ def mask_personal(data: Any) -> Any:
             return items
         if not isinstance(value, dict):
             return value
-        out: dict[str, Any] = {}
-        for key, v in value.items():
+        out = dict(value)  # what the ledger wrote itself (codes, instants, labels) is shared as is
+        for key in value.keys() - _SYSTEM_TEXT:
+            v = value[key]
+            rule = _KEY_RULES.get(key)
             if isinstance(v, _CONTAINERS):
-                if key in _SYSTEM_TEXT:
-                    out[key] = v  # codes only; shared, never changed
-                elif key == "participants" and isinstance(v, _SEQUENCES):
+                if rule == "participants" and isinstance(v, _SEQUENCES):
                     out[key] = [secret(p, 1, 0) if isinstance(p, str) and p else walk(p) for p in v]
                 else:
                     out[key] = walk(v)
-            elif not isinstance(v, str) or not v or key in _SYSTEM_TEXT:
-                out[key] = v
-            elif key == "id_number":
-                out[key] = secret(v, 4, 4)
-            elif key == "phone":
-                out[key] = secret(v, 3, 4)
-            elif key == "name" and value.get("kind", "person") == "person":
-                out[key] = secret(v, 1, 0)
-            else:
-                out[key] = v
+            elif not isinstance(v, str) or not v:
+                continue
+            elif rule is None or rule == "participants" or (rule == "name" and value.get("kind", "person") != "person"):
+                # Free text, or an organisation's name: readable, but searched for secrets below.
                 free_text.append((out, key))
+            else:
+                out[key] = secret(v, *_KEEP[rule])
         return out
 
     masked = walk(data)
@@ -226,8 +229,11 @@ def mask_personal(data: Any) -> Any:
         return masked
     # Longest first, so a full name is masked whole before a shorter one inside it.
     replacements = sorted(personal.items(), key=lambda item: len(item[0]), reverse=True)
+    firsts = frozenset(v[0] for v in personal)
 
     def text(value: str) -> str:
+        if firsts.isdisjoint(value):  # most text shares no first character with any secret
+            return value
         for secret_value, stars in replacements:
             if secret_value in value:
                 value = value.replace(secret_value, stars)
