@@ -266,3 +266,10 @@ def test_free_text_is_masked_wherever_it_repeats_personal_data() -> None:
     assert [p["name"] for p in masked["parties"]] == ["张**", "张*", "青山县某某有限公司"]
     assert masked["events"][0]["payload"] == {"participants": ["诸***"], "summary": "诸***主持"}
     assert answer["summary"].startswith("张建国")  # a copy: the cached original is untouched
+
+
+def test_an_organisations_phone_is_masked_though_its_name_is_not() -> None:
+    from web.auth import mask_personal
+
+    company = {"role": "respondent", "kind": "organisation", "name": "青山县某某有限公司", "phone": "09318123456"}
+    assert mask_personal({"parties": [company]})["parties"][0] == {**company, "phone": "093****3456"}
