@@ -11,7 +11,7 @@ from application.access_log import access_log
 from application.config import late_entry_hours
 from application.ledger import Ledger
 from domain.case import EVENTS
-from domain.deadlines import KINDS
+from domain.deadlines import KINDS, past_due
 from domain.integrity import event_hash
 from domain.lifecycle import PROGRESS
 
@@ -53,7 +53,7 @@ def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[d
 
     deadlines = []
     for d in case.deadlines:
-        due_passed = d.met_at is None and d.cancelled_at is None and now > d.due_at
+        due_passed = d.cancelled_at is None and past_due(d.due_at, d.met_at, now)
         if d.superseded:
             # An extension granted after the due date does not undo the miss before it.
             outcome = "missed, then re-dated" if d.cancelled_at > d.due_at else "re-dated"  # type: ignore[operator]
@@ -62,7 +62,7 @@ def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[d
         elif d.met_at is None:
             outcome = "missed (still open)" if due_passed else "open"
         else:
-            outcome = "met late" if d.met_at > d.due_at else "met in time"
+            outcome = "met late" if d.missed else "met in time"
         # Who held the case when the deadline fell due (or when it was met, if earlier).
         at = min(d.due_at, d.met_at) if d.met_at else d.due_at
         holder = ledger.case_as_of(case_id, occurred_at=at)
@@ -83,7 +83,7 @@ def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[d
         if d.met_at is not None and d.met_seq is not None:
             met = by_seq[d.met_seq]
             entry["met"] = _cite(met) | {"at": d.met_at.isoformat(), "actor_id": d.met_by}
-            if d.met_at > d.due_at:
+            if d.missed:
                 entry["late_by_hours"] = _hours(d.met_at - d.due_at)
         elif due_passed:
             entry["late_by_hours"] = _hours(now - d.due_at)

@@ -161,7 +161,7 @@ class Deadline:
 
     def overdue_at(self, when: datetime) -> bool:
         """Pending at ``when`` and past due; exactly at the due instant is still in time."""
-        return self.open_at(when) and when > self.due_at
+        return self.open_at(when) and past_due(self.due_at, None, when)
 
     @property
     def missed(self) -> bool | None:
@@ -169,6 +169,12 @@ class Deadline:
         if self.met_at is None:
             return None
         return self.met_at > self.due_at
+
+
+def past_due(due_at: datetime, met_at: datetime | None, when: datetime) -> bool:
+    """Overdue as a case's current state shows it (cancelled deadlines left out): not met, and
+    past due at ``when``; exactly at the due instant is still in time."""
+    return met_at is None and when > due_at
 
 
 def settle(

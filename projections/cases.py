@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.codes import RiskLevel, Status
+from domain.deadlines import past_due
 from domain.errors import InvalidValue
 from projections.periods import parse_utc_text, utc_text
 from projections.store import Cursor
@@ -89,17 +90,16 @@ def attach_deadlines(cur: Cursor, rows: list[dict[str, Any]], now: datetime) -> 
         f"SELECT * FROM v_deadlines WHERE case_id IN ({marks}) AND met_at IS NULL AND cancelled_at IS NULL ORDER BY seq",
         ids,
     ):
-        due = parse_utc_text(d["due_at"])
         pending[d["case_id"]].append(
-            {"kind": d["kind"], "due_at": due, "met_at": None, "overdue": now > due, "opened_at": parse_utc_text(d["opened_at"])}
+            {"kind": d["kind"], "due_at": parse_utc_text(d["due_at"]), "met_at": None, "opened_at": parse_utc_text(d["opened_at"])}
         )
     for r in rows:
-        r["deadlines"] = pending[r["id"]]
+        r["deadlines"] = judged(pending[r["id"]], now)
 
 
 def judged(deadlines: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     """The deadlines with ``overdue`` judged afresh at ``now`` (for rows read at another time)."""
-    return [{**d, "overdue": d["met_at"] is None and now > d["due_at"]} for d in deadlines]
+    return [{**d, "overdue": past_due(d["due_at"], d["met_at"], now)} for d in deadlines]
 
 
 def case_row(cur: Cursor, case_id: str) -> dict[str, Any] | None:

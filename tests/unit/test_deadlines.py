@@ -480,3 +480,14 @@ def test_a_ledger_applies_its_configured_rules(tmp_path) -> None:
         assert "10" in refused.value.rule
     finally:
         ledger.close()
+
+
+def test_past_due_is_strictly_after_the_due_instant_and_never_once_met() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from domain.deadlines import past_due
+
+    due = datetime(2026, 3, 4, 8, tzinfo=UTC)
+    assert not past_due(due, None, due)
+    assert past_due(due, None, due + timedelta(seconds=1))
+    assert not past_due(due, due + timedelta(days=1), due + timedelta(days=2))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from domain.deadlines import past_due
 from projections.periods import parse_utc_text
 from projections.store import Cursor
 
@@ -21,7 +22,7 @@ def case_deadlines(cur: Cursor, case_id: str, now: datetime) -> list[dict[str, A
     for r in rows:
         due = parse_utc_text(r["due_at"])
         met = None if r["met_at"] is None else parse_utc_text(r["met_at"])
-        out.append({"kind": r["kind"], "due_at": due, "met_at": met, "overdue": met is None and now > due})
+        out.append({"kind": r["kind"], "due_at": due, "met_at": met, "overdue": past_due(due, met, now)})
     return out
 
 

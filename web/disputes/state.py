@@ -9,7 +9,7 @@ from typing import Any
 
 from domain.case import EVENTS, Case
 from domain.codes import Status
-from domain.deadlines import Deadline
+from domain.deadlines import Deadline, past_due
 from domain.lifecycle import allowed_commands
 from projections.periods import parse_utc_text
 from web.errors import kebab
@@ -22,7 +22,7 @@ def _allowed(status: str) -> list[str]:
 
 def _deadlines(deadlines: Iterable[Deadline], when: datetime) -> list[dict[str, Any]]:
     return [
-        {"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at, "overdue": d.is_open and when > d.due_at}
+        {"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at, "overdue": past_due(d.due_at, d.met_at, when)}
         for d in deadlines
         if d.cancelled_at is None
     ]
