@@ -223,9 +223,11 @@ class Ledger(Application[UUID]):
         return events
 
     def read_case(self, actor: Actor, case_id: UUID | str) -> Case:
+        """The case, if it lies inside the actor's region scope. A case outside it is "not
+        found", exactly as an id that names no case: a 403 would tell its existence."""
         case = self.get_case(case_id)
         if not actor.covers(case.region_path):
-            raise AccessDenied(f"case {case.id} lies outside {actor.name}'s region")
+            raise CaseNotFound(case_id)
         return case
 
     def report(
@@ -337,15 +339,19 @@ class Ledger(Application[UUID]):
                 raise AccessDenied(f"region {args.get('value')} lies outside {actor.name}'s region")
             args = {**args, "region_path": path}
         if command == "link_to_lead_case":
-            lead = self.get_case_or_invalid("lead_id", args.get("lead_id"))
+            lead = self.get_case_or_invalid("lead_id", args.get("lead_id"), actor=actor)
             args = {**args, "lead_id": lead.id}
         return args
 
-    def get_case_or_invalid(self, field: str, case_id: object) -> Case:
+    def get_case_or_invalid(self, field: str, case_id: object, *, actor: Actor | None = None) -> Case:
+        """The case an argument names; with ``actor``, only a case inside its region scope (one
+        outside is refused with the same words as an unknown id, so the refusal tells nothing)."""
         try:
-            return self.get_case(_uuid(case_id))
+            if actor is None:
+                return self.get_case(_uuid(case_id))
+            return self.read_case(actor, _uuid(case_id))
         except (CaseNotFound, ValueError):
-            raise InvalidValue(field, f"no case {case_id!r}") from None
+            raise InvalidValue(field, f"no case {str(case_id)!r}") from None
 
 
 def _uuid(value: object) -> UUID:

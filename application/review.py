@@ -14,6 +14,7 @@ from domain.case import EVENTS
 from domain.deadlines import KINDS, past_due
 from domain.integrity import event_hash
 from domain.lifecycle import PROGRESS
+from domain.reference import Actor
 
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor_id", "actor_role",
             "occurred_at", "note", "prev_hash"}
@@ -27,11 +28,34 @@ def _hours(delta: timedelta) -> float:
     return round(delta.total_seconds() / 3600, 2)
 
 
-def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def related_in_scope(
+    ledger: Ledger, related: list[dict[str, Any]], reader: Actor | None
+) -> tuple[list[dict[str, Any]], int]:
+    """The related cases the reader may read, and how many others there are. One outside the
+    reader's region is only counted: its id, status, category or village would describe a case
+    that the reader is told does not exist (404). The region comes from the store, which is
+    never behind the views the related rows were found in."""
+    if reader is None or not reader.region_path:
+        return list(related), 0
+    inside = [r for r in related if reader.covers(ledger.get_case(r["id"]).region_path)]
+    return inside, len(related) - len(inside)
+
+
+def build_review(
+    ledger: Ledger,
+    case_id: str,
+    *,
+    now: datetime,
+    related: list[dict[str, Any]] | None = None,
+    reader: Actor | None = None,
+) -> dict[str, Any]:
+    """The review of one case; ``reader`` (None: the whole ledger, as the CLI) decides which
+    related cases are described and which only counted."""
     events = ledger.history(case_id)
     case = ledger.case_as_of(case_id)
     assert case is not None
     late_after = timedelta(hours=late_entry_hours())
+    related_shown, related_outside = related_in_scope(ledger, related or [], reader)
     by_seq = {e.originator_version: e for e in events}
 
     timeline = []
@@ -141,7 +165,8 @@ def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[d
         "supervision_notes": notes,
         "late_entries": [t for t in timeline if t["late_entry"]],
         "risk_assessments": risks,
-        "related_cases": related or [],
+        "related_cases": related_shown,
+        "related_outside_scope": related_outside,
         "head": _cite(events[-1]),
         "access_log": _reads_around(ledger, str(case.id), incidents),
     }
@@ -186,7 +211,11 @@ def to_markdown(review: dict[str, Any]) -> str:
     lines += ["", "## Late entries"]
     lines += [f"- #{t['sequence']} {t['event']} by {t['actor_id']}: recorded {t['recorded_after_hours']} h after it happened" for t in review["late_entries"]] or ["- none"]
     lines += ["", "## Related cases"]
-    lines += [f"- {r['id']} {r['status']} {r.get('resolution') or ''} ({r['reason']})" for r in review["related_cases"]] or ["- none"]
+    lines += [f"- {r['id']} {r['status']} {r.get('resolution') or ''} ({r['reason']})" for r in review["related_cases"]]
+    if review.get("related_outside_scope"):
+        lines.append(f"- {review['related_outside_scope']} more outside the reader's region (counted, not described)")
+    if not review["related_cases"] and not review.get("related_outside_scope"):
+        lines.append("- none")
     log = review["access_log"]
     lines += ["", "## Reads of personal data" + (f" (incident at {log['incident_at']})" if log["incident_at"] else "")]
     for when, reads in (("before", log["before"]), ("after", log["after"])):

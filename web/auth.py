@@ -15,7 +15,7 @@ from urllib.parse import unquote
 from flask import current_app, g, request
 
 from application.access_log import Read, log_reads
-from application.errors import UnknownActor
+from application.errors import CaseNotFound, UnknownActor
 from domain.codes import Role
 from domain.errors import AccessDenied
 from domain.permissions import AUDIT_ROLES, MASKED_ROLES, WARNING_ROLES, handles
@@ -96,8 +96,16 @@ def case_path(row: dict[str, Any]) -> list[str]:
 
 
 def require_covers(actor: Actor, path: list[str], what: str) -> None:
+    """For a region asked for by code (public reference data): outside the scope is 403."""
     if not actor.covers(path):
         raise AccessDenied(f"{what} lies outside {actor.name}'s region")
+
+
+def require_case_in_scope(actor: Actor, row: dict[str, Any], case_id: str) -> None:
+    """A case outside the actor's region scope is 404 with the words of an unknown id (as
+    Ledger.read_case), so neither status nor message tells that it exists."""
+    if not actor.covers(case_path(row)):
+        raise CaseNotFound(case_id)
 
 
 def present(actor: Actor, data: Any, *, disclosed: bool | None = None) -> Any:

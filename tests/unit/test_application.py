@@ -168,10 +168,11 @@ def test_other_town_recorder_cannot_act_on_a_first_town_case(memory_world: World
     case = drive_to(w, _state_for(command))
     args = command_args(w, command)
     before = w.event_count()
-    with pytest.raises(AccessDenied, match="outside other-recorder's region"):
+    # Outside the region the case is not found, in the words used for an id that names no case.
+    with pytest.raises(CaseNotFound, match=f"^no dispute case {case.id}$"):
         w.do(case.id, command, "other-recorder", **args)
     assert w.event_count() == before
-    with pytest.raises(AccessDenied):
+    with pytest.raises(CaseNotFound, match=f"^no dispute case {case.id}$"):
         w.ledger.read_case(w.actors["other-recorder"], case.id)
     # the first town's recorder may
     w.do(case.id, command, "recorder", **args)
@@ -188,7 +189,7 @@ def test_region_scope_binds_judges_and_supervisors(memory_world: World, role: st
     case = drive_to(w, state)
     args = command_args(w, command)
     before = w.event_count()
-    with pytest.raises(AccessDenied):
+    with pytest.raises(CaseNotFound):
         w.do(case.id, command, f"east-{role}", **args)
     assert w.event_count() == before
 
@@ -199,7 +200,7 @@ def test_a_grid_case_is_inside_its_town(memory_world: World) -> None:
     assert case.region_path == [COUNTY, TOWN, VILLAGE, "621199001001001"]
     assert case.region_code == "621199001001001" and case.village_code == VILLAGE
     w.do(case.id, "assess_risk", "recorder", level="medium", flags=[])
-    with pytest.raises(AccessDenied):
+    with pytest.raises(CaseNotFound):
         w.do(case.id, "assess_risk", "other-recorder", level="medium", flags=[])
 
 
@@ -451,6 +452,23 @@ def test_link_to_missing_lead_case_is_refused(memory_world: World) -> None:
     assert w.event_count() == before
 
 
+def test_a_lead_case_outside_the_region_is_refused_as_if_it_did_not_exist(memory_world: World) -> None:
+    w = memory_world
+    elsewhere = w.report(actor="other-recorder", region_code=OTHER_TOWN_VILLAGE)
+    case = w.report()
+    before = w.event_count()
+    refusals = []
+    for lead_id in (elsewhere.id, uuid4()):
+        with pytest.raises(InvalidValue) as refused:
+            w.do(case.id, "link_to_lead_case", "recorder", lead_id=lead_id)
+        refusals.append((refused.value.field, refused.value.rule.replace(str(lead_id), "<id>")))
+    assert refusals[0] == refusals[1] == ("lead_id", "no case '<id>'")
+    assert w.event_count() == before
+    # the admin, whose scope is everything, may link them
+    linked = w.do(case.id, "link_to_lead_case", "admin", lead_id=elsewhere.id)
+    assert linked.lead_id == str(elsewhere.id)
+
+
 def test_link_to_lead_case(memory_world: World) -> None:
     w = memory_world
     lead = w.report(summary="示范案件")
@@ -482,7 +500,7 @@ def test_a_case_moved_to_another_town_leaves_the_first_towns_scope(memory_world:
     w = memory_world
     case = w.report()
     w.do(case.id, "correct_details", "admin", field="region_code", value=OTHER_TOWN_VILLAGE, reason="登记时选错镇")
-    with pytest.raises(AccessDenied):
+    with pytest.raises(CaseNotFound):
         w.do(case.id, "assess_risk", "recorder", level="high", flags=[])
     w.do(case.id, "assess_risk", "other-recorder", level="high", flags=[])
 

@@ -207,8 +207,8 @@ def test_roles_and_regions_are_enforced_and_nothing_is_written(http: Http, world
     assert_error(http.post("/disputes", "reader", report_body()), 403, "forbidden")
     assert_error(http.post("/disputes", "mediator", {"anything": 1}), 403, "forbidden")
     assert_error(http.do(case_id, "assign", "judge"), 403, "forbidden")
-    # A recorder of town 2 may not act on, nor report in, town 1.
-    assert_error(http.do(case_id, "assign", "other-recorder"), 403, "forbidden")
+    # A recorder of town 2 may not act on, nor report in, town 1; its cases are not found there.
+    assert_error(http.do(case_id, "assign", "other-recorder"), 404, "not_found")
     assert_error(http.post("/disputes", "other-recorder", report_body()), 403, "forbidden")
     # A mediator acts only on cases handed to the mediator's own organisation.
     http.ok(

@@ -68,8 +68,9 @@ def test_one_case_now_and_outside_the_region(http: Http) -> None:
         "id_number": None,
         "phone": None,
     }
-    assert_error(http.get(f"/disputes/{case_id}", "other-recorder"), 403, "forbidden")
-    assert_error(http.get(f"/disputes/{case_id}/history", "other-recorder"), 403, "forbidden")
+    # Outside the actor's region a case is not found, as an id that names no case.
+    assert_error(http.get(f"/disputes/{case_id}", "other-recorder"), 404, "not_found")
+    assert_error(http.get(f"/disputes/{case_id}/history", "other-recorder"), 404, "not_found")
     assert_error(http.get("/disputes/7c9e6679-7425-40de-944b-e07fc1f90ae7"), 404, "not_found")
     assert_error(http.get("/disputes/nope/history"), 404, "not_found")
     assert_error(

@@ -88,8 +88,8 @@ def _action(row: dict[str, Any], late_after_hours: float) -> dict[str, Any]:
 class AccessLog(MethodView):
     @blp.arguments(s.AccessLogQuery, location="query")
     @blp.response(200, s.AccessLogPage)
-    @blp.alt_response(403, schema=ErrorSchema, description="role or region not allowed")
-    @blp.alt_response(404, schema=ErrorSchema, description="no such case")
+    @blp.alt_response(403, schema=ErrorSchema, description="role not allowed")
+    @blp.alt_response(404, schema=ErrorSchema, description="no such case in your region")
     def get(self, query: dict[str, Any]) -> Any:
         """Who read a case's personal data (查阅记录), oldest first
 
@@ -108,20 +108,21 @@ class AccessLog(MethodView):
 class Review(MethodView):
     @blp.arguments(s.Freshness, location="query")
     @blp.response(200, s.Review)
-    @blp.alt_response(403, schema=ErrorSchema, description="role or region not allowed")
-    @blp.alt_response(404, schema=ErrorSchema, description="no such case")
+    @blp.alt_response(403, schema=ErrorSchema, description="role not allowed")
+    @blp.alt_response(404, schema=ErrorSchema, description="no such case in your region")
     def get(self, query: dict[str, Any], dispute_id: str) -> Any:
         """Accountability review (责任倒查) of one case
 
         The timeline, each deadline met or missed and by whom (and who held the case then), late
         entries, supervision notes, risk handling and related cases (same party or village);
-        every statement cites its event by sequence number and hash.
+        every statement cites its event by sequence number and hash. Related cases outside your
+        region are only counted (`related_outside_scope`), not described.
         """
         actor = require_read("reviews")
         case = ledger().read_case(actor, dispute_id)
         with fresh_views() as cur:
             related = related_cases(cur, str(case.id))
-        review = build_review(ledger(), str(case.id), now=now(), related=related)
+        review = build_review(ledger(), str(case.id), now=now(), related=related, reader=actor)
         return present(actor, plain(review), disclosed=disclose_case(actor, case))
 
 

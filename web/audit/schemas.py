@@ -79,7 +79,13 @@ class Review(ma.Schema):
     supervision_notes = fields.List(fields.Dict())
     late_entries = fields.List(fields.Dict())
     risk_assessments = fields.List(fields.Dict())
-    related_cases = fields.List(fields.Dict())
+    related_cases = fields.List(
+        fields.Dict(),
+        metadata={"description": "same party id number, or same village and category; in your region"},
+    )
+    related_outside_scope = fields.Integer(
+        metadata={"description": "how many more related cases lie outside your region (not described)"}
+    )
     head = fields.Nested(Cited)
     access_log = fields.Dict(
         metadata={"description": "reads of the case's personal data before and after the first incident"}

@@ -24,7 +24,7 @@ from domain.reference import Actor
 from projections.cases import case_row, judged, list_cases
 from projections.store import Cursor
 from web import idempotency
-from web.auth import case_path, current_actor, disclose, disclose_case, present, require_covers, require_read
+from web.auth import current_actor, disclose, disclose_case, present, require_case_in_scope, require_read
 from web.context import POSITION_HEADER, cached, fresh_views, ledger, now
 from web.disputes import schemas as s
 from web.disputes.queries import case_deadlines, parties_of
@@ -196,8 +196,8 @@ def _role_may_issue() -> None:
 class Dispute(MethodView):
     @blp.arguments(s.CaseQuery, location="query")
     @blp.response(200, s.CaseState, headers={"ETag": COMMAND_HEADERS["ETag"]})
-    @blp.alt_response(403, schema=ErrorSchema, description="outside your region")
-    @blp.alt_response(404, schema=ErrorSchema, description="no such case (or not yet at as_of)")
+    @blp.alt_response(403, schema=ErrorSchema, description="personal data asked for without X-Access-Purpose")
+    @blp.alt_response(404, schema=ErrorSchema, description="no such case in your region (or not yet at as_of)")
     def get(self, query: dict[str, Any], case_id: str) -> Any:
         """The state of one case, now or as of an instant
 
@@ -220,7 +220,7 @@ def _current(actor: Actor, case_id: str) -> dict[str, Any]:
         row = case_row(cur, case_id)
         if row is None:
             raise CaseNotFound(case_id)
-        require_covers(actor, case_path(row), f"case {case_id}")
+        require_case_in_scope(actor, row, case_id)
         deadlines = case_deadlines(cur, case_id, at)
     state = from_row(row, parties=row["parties"], deadlines=deadlines)
     state["_disclosed"] = disclose(actor, [row])
@@ -228,7 +228,7 @@ def _current(actor: Actor, case_id: str) -> dict[str, Any]:
 
 
 def _replayed(actor: Actor, case_id: str, when: datetime, *, recorded: bool) -> dict[str, Any]:
-    current = ledger().read_case(actor, case_id)  # 404 or 403 on the case as it is now
+    current = ledger().read_case(actor, case_id)  # 404 unless the case is in scope now
     if recorded:
         state = ledger().case_as_of(case_id, recorded_at=when)
     else:
@@ -244,8 +244,8 @@ def _replayed(actor: Actor, case_id: str, when: datetime, *, recorded: bool) -> 
 @blp.route("/<case_id>/history")
 class DisputeHistory(MethodView):
     @blp.response(200, s.History)
-    @blp.alt_response(403, schema=ErrorSchema, description="outside your region")
-    @blp.alt_response(404, schema=ErrorSchema, description="no such case")
+    @blp.alt_response(403, schema=ErrorSchema, description="personal data asked for without X-Access-Purpose")
+    @blp.alt_response(404, schema=ErrorSchema, description="no such case in your region")
     def get(self, case_id: str) -> Any:
         """Every event of one case, in order
 
