@@ -21,6 +21,7 @@ from domain.errors import AccessDenied
 from domain.permissions import AUDIT_ROLES, MASKED_ROLES, WARNING_ROLES, handles
 from domain.reference import Actor, token_digest
 from web.context import ledger
+from web.personal_text import number_masker, one_character_names
 
 ALL_ROLES = frozenset(Role)
 #: What each kind of read requires (DESIGN.md §2).
@@ -165,7 +166,9 @@ _CONTAINERS = (dict, list, tuple)
 
 def _stars(text: str, keep_start: int, keep_end: int) -> str:
     if len(text) <= keep_start + keep_end:
-        return text[:1] + "*" * (len(text) - 1)
+        # Too short to keep both ends: keep the first character only, none of a one-character name.
+        keep = 1 if len(text) > 1 else 0
+        return text[:keep] + "*" * (len(text) - keep)
     return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + (text[-keep_end:] if keep_end else "")
 
 
@@ -194,12 +197,16 @@ def mask_personal(data: Any) -> Any:
 
     Free text (a summary, agreed terms, a note) is masked too where it repeats any of those
     values found in the same answer: "张建国同意分期赔偿" becomes "张**同意分期赔偿". A name
-    that appears nowhere as a party or participant cannot be recognised in free text.
+    that appears nowhere as a party or participant cannot be recognised in free text. Phones
+    and id numbers are found however they are written, and so is any number with their shape;
+    a one-character name (王 → *) only where it stands as a name (web/personal_text.py).
     """
     personal: dict[str, str] = {}
     # Free text is masked once the whole answer has been read, since a summary may come before
     # the parties it names: (container, key) of each piece, key None for a list of texts.
     free_text: list[tuple[Any, Any]] = []
+
+    numbers_seen: set[str] = set()  # phones and id numbers, found in free text however written
 
     def secret(value: str, keep_start: int, keep_end: int) -> str:
         masked = personal[value] = _stars(value, keep_start, keep_end)
@@ -230,22 +237,30 @@ def mask_personal(data: Any) -> Any:
                 free_text.append((out, key))
             else:
                 out[key] = secret(v, *_KEEP[rule])
+                if rule != "name":
+                    numbers_seen.add(v)
         return out
 
     masked = walk(data)
-    if not personal:
+    if not free_text:
         return masked
-    # Longest first, so a full name is masked whole before a shorter one inside it.
-    replacements = sorted(personal.items(), key=lambda item: len(item[0]), reverse=True)
+    # Longest first, so a full name is masked whole before a shorter one inside it; a
+    # one-character name only where it stands as a name, not inside every word that holds it.
+    replacements = sorted(
+        ((v, m) for v, m in personal.items() if len(v) > 1), key=lambda item: len(item[0]), reverse=True
+    )
     firsts = frozenset(v[0] for v in personal)
+    single = one_character_names(personal)
+    numbers = number_masker(numbers_seen, _stars)
 
     def text(value: str) -> str:
+        value = numbers(value)
         if firsts.isdisjoint(value):  # most text shares no first character with any secret
             return value
         for secret_value, stars in replacements:
             if secret_value in value:
                 value = value.replace(secret_value, stars)
-        return value
+        return single.sub("*", value) if single else value
 
     for container, key in free_text:
         if key is None:

@@ -40,6 +40,8 @@ RESPONDENT = {
     "phone": "0931-8123456",
 }
 THIRD_PARTY = {"role": "third_party", "kind": "person", "name": "上官文博", "phone": "15800001111"}
+#: A name of one character (in no reference data), whose phone the summary writes otherwise.
+ONE_CHARACTER = {"role": "third_party", "kind": "person", "name": "岑", "phone": "13800002222"}
 COMPANY = {"role": "respondent", "kind": "organisation", "name": "青山县某某物业服务有限公司"}
 #: Who sat in the mediation session; 诸葛慧敏 is not a party.
 PARTICIPANTS = ["欧阳晓岚", "司马建业", "诸葛慧敏"]
@@ -54,6 +56,10 @@ PARTY_DATA = {
     "13912345678": "139****5678",
     "0931-8123456": "093*****3456",
     "15800001111": "158****1111",
+    "岑": "*",
+    "13800002222": "138****2222",
+    "138-0000-2222": "138******2222",  # as the summary writes it
+    "+86 138 0000 2222": "+86 *********2222",
 }
 PERSONAL_DATA = {**PARTY_DATA, "诸葛慧敏": "诸***"}
 PURPOSE = "masking test"
@@ -71,10 +77,10 @@ class Cases:
 @pytest.fixture
 def cases(http: Http, world: World) -> Cases:
     # Free text repeats personal data too; a reader gets it masked there as well.
-    summary = "小区业主欧阳晓岚（电话13912345678）与物业公司、司马建业因漏水维修费用发生纠纷"
+    summary = "小区业主欧阳晓岚（电话13912345678）与物业公司、司马建业因漏水维修费用发生纠纷，岑（138-0000-2222，+86 138 0000 2222）到场"
     body = {
-        "parties": [APPLICANT, RESPONDENT, THIRD_PARTY, COMPANY],
-        "people_involved": 4,
+        "parties": [APPLICANT, RESPONDENT, THIRD_PARTY, ONE_CHARACTER, COMPANY],
+        "people_involved": 5,
         "summary": summary,
     }
     mediating = http.report(**body).json["id"]
@@ -273,3 +279,90 @@ def test_an_organisations_phone_is_masked_though_its_name_is_not() -> None:
 
     company = {"role": "respondent", "kind": "organisation", "name": "青山县某某有限公司", "phone": "09318123456"}
     assert mask_personal({"parties": [company]})["parties"][0] == {**company, "phone": "093****3456"}
+
+
+# ------------------------------------------------------------------ one-character names, numbers as written
+
+
+def _party(name: str, **more: str) -> dict[str, str]:
+    return {"role": "applicant", "kind": "person", "name": name, **more}
+
+
+def test_a_one_character_name_is_masked_in_its_field_and_where_free_text_uses_it_as_a_name() -> None:
+    from web.auth import mask_personal
+
+    answer = {
+        "summary": "当事人：王，男；申请人王某称，王先生与老王、小王曾口头约定（王）",
+        "parties": [_party("王")],
+        "events": [{"payload": {"participants": ["王"], "summary": "王到场；王师傅陈述"}}],
+    }
+    masked = mask_personal(answer)
+    assert masked["parties"][0]["name"] == "*"
+    assert masked["events"][0]["payload"]["participants"] == ["*"]
+    assert masked["summary"] == "当事人：*，男；申请人*某称，*先生与老*、小*曾口头约定（*）"
+    # Glued to a following verb it cannot be told from a word: the documented limit.
+    assert masked["events"][0]["payload"]["summary"] == "王到场；*师傅陈述"
+
+
+def test_a_one_character_name_is_not_masked_inside_other_words() -> None:
+    from web.auth import mask_personal
+
+    words = "王府井商户与国王酒店、王牌物流因三王村道路发生纠纷，王同意赔偿"
+    answer = {"summary": words, "parties": [_party("王"), _party("王建国")], "note": "王建国到场"}
+    masked = mask_personal(answer)
+    assert masked["summary"] == words
+    # the longer name is masked whole first, and its first character is not masked again
+    assert masked["note"] == "王**到场"
+    assert [p["name"] for p in masked["parties"]] == ["*", "王**"]
+
+
+@pytest.mark.parametrize(
+    ("written", "masked"),
+    [
+        ("13811112222", "138****2222"),
+        ("138 1111 2222", "138******2222"),
+        ("138-1111-2222", "138******2222"),
+        ("+86 138 1111 2222", "+86 *********2222"),
+        ("+8613811112222", "+861******2222"),
+        ("0086-138-1111-2222", "008***********2222"),
+        ("0931-8123456", "093*****3456"),
+        ("11010519491231002x", "1101**********002x"),
+        ("11010519491231002X", "1101**********002X"),
+        ("110105 19491231 002x", "1101************002x"),
+    ],
+)
+def test_phones_and_id_numbers_are_masked_in_free_text_however_written(written: str, masked: str) -> None:
+    from web.auth import mask_personal
+
+    # Both as one of the answer's own values (written otherwise in its field) and as a number
+    # with the shape of a phone or id number that no field holds.
+    party = _party("张三", phone="13811112222", id_number="11010519491231002X")
+    own = {"summary": f"联系电话{written}。", "parties": [party]}
+    alone = {"summary": f"联系电话{written}。"}
+    assert mask_personal(own)["summary"] == f"联系电话{masked}。"
+    assert mask_personal(alone)["summary"] == f"联系电话{masked}。"
+
+
+def test_a_field_written_with_separators_or_prefix_is_masked_and_found_in_free_text() -> None:
+    from web.auth import mask_personal
+
+    party = _party("张三", phone="+86 138-1111-2222", id_number="11010519491231002x")
+    masked = mask_personal({"summary": "张三（1381111 2222；证件号11010519491231002X）", "parties": [party]})
+    assert masked["parties"][0]["phone"] == "+86**********2222"
+    assert masked["parties"][0]["id_number"] == "1101**********002x"
+    assert masked["summary"] == "张*（138*****2222；证件号1101**********002X）"
+    # A 7-digit local phone has no shape to be found by, but is found as its field writes it.
+    local = mask_personal({"note": "电话8123456", "parties": [_party("李四", phone="8123456")]})
+    assert local["parties"][0]["phone"] == "8******" and local["note"] == "电话8******"
+
+
+def test_numbers_that_are_not_personal_stay_readable() -> None:
+    from web.auth import mask_personal
+
+    text = (
+        "2026-03-02立案，(2026)甘1199民初123号，金额12000.50元，档案号QS-000001，"
+        "面积120平方米，2026 03 02 10 30到场，编号621199001001"
+    )
+    assert mask_personal({"summary": text, "parties": [_party("张三", phone="13811112222")]})["summary"] == text
+    # A phone joined by a space to a year is still found.
+    assert mask_personal({"summary": "2026 13811112222"})["summary"] == "2026 138****2222"
