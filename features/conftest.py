@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from pytest_bdd import parsers, step, then
@@ -536,3 +536,78 @@ def nothing_pending(ledger_world: World, dispute_id: UUID) -> None:
     case = current(ledger_world, dispute_id)
     assert case.open_deadlines() == [], case.open_deadlines()
     assert not any(d.overdue_at(ledger_world.clock.now) for d in case.deadlines)
+
+
+# ---------------------------------------------------------------------------- region scope
+
+
+def town_recorder(world: World, town: str) -> Any:
+    """The recorder of a town (by its name), created on first use."""
+    codes = [r.code for r in world.ledger.regions().regions.values() if r.name == town and r.level == "town"]
+    assert codes, f"no town named {town!r}"
+    return world.actor(f"recorder-{codes[0]}", "recorder", codes[0])
+
+
+def _outcome(call: Any, case_id: Any) -> tuple[str, str]:
+    """What a refusal tells: its kind and its words, with the case id blanked."""
+    try:
+        call(case_id)
+    except LedgerError as refused:
+        return type(refused).__name__, str(refused).replace(str(case_id), "<id>")
+    raise AssertionError(f"not refused for {case_id}")
+
+
+def _both(call: Any, dispute_id: UUID) -> tuple[tuple[str, str], tuple[str, str]]:
+    """The refusal for the scenario's case, and for an id that names no case."""
+    return _outcome(call, dispute_id), _outcome(call, uuid4())
+
+
+@step(parsers.parse('"{town}"开通了登记员账号'))
+def town_recorder_account(ledger_world: World, town: str) -> None:
+    town_recorder(ledger_world, town)
+
+
+@step(parsers.parse('"{town}"的登记员查看该案件'), target_fixture="outcomes")
+def read_elsewhere(ledger_world: World, dispute_id: UUID, town: str) -> Any:
+    actor = town_recorder(ledger_world, town)
+    return _both(lambda case_id: ledger_world.ledger.read_case(actor, case_id), dispute_id)
+
+
+@step(parsers.parse('"{town}"的登记员试图将该案件的风险等级评估为"{level}"'), target_fixture="outcomes")
+def assess_elsewhere(ledger_world: World, dispute_id: UUID, town: str, level: str) -> Any:
+    actor = town_recorder(ledger_world, town)
+    code = by_label(RiskLevel, level).value
+
+    def assess(case_id: Any) -> None:
+        ledger_world.ledger.execute(actor, case_id, "assess_risk", level=code, flags=[])
+
+    return _both(assess, dispute_id)
+
+
+@step(
+    parsers.parse('"{town}"的登记员在"{village}"登记一起"{category}"纠纷，并试图将其关联到该案件'),
+    target_fixture="outcomes",
+)
+def link_elsewhere(ledger_world: World, dispute_id: UUID, town: str, village: str, category: str) -> Any:
+    actor = town_recorder(ledger_world, town)
+    body = report_body(region_code=village_code(ledger_world, village), category=by_label(Category, category).value)
+    own = ledger_world.ledger.report(actor, **body).case
+
+    def link(lead_id: Any) -> None:
+        ledger_world.ledger.execute(actor, own.id, "link_to_lead_case", lead_id=lead_id)
+
+    return _both(link, dispute_id)
+
+
+@then(parsers.parse("回答为查无此案，与{doing}一个不存在的案件编号时相同"))
+def answered_as_unknown(outcomes: Any, doing: str) -> None:
+    elsewhere, unknown = outcomes
+    assert elsewhere == unknown, f"{doing}: {elsewhere} ≠ {unknown}"
+    assert elsewhere[0] == "CaseNotFound", elsewhere
+
+
+@then("拒绝理由与关联一个不存在的案件编号时相同")
+def link_refused_as_unknown(outcomes: Any) -> None:
+    elsewhere, unknown = outcomes
+    assert elsewhere == unknown, f"{elsewhere} ≠ {unknown}"
+    assert elsewhere[0] == "InvalidValue", elsewhere
