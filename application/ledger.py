@@ -18,6 +18,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
 from application.config import StoreSettings, deadline_rules, store_settings
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
@@ -42,6 +43,51 @@ SYSTEM = "system"
 
 #: Commands a mediator may take only on cases handed to the mediator's own organisation.
 _HANDLER_COMMANDS = frozenset(PROGRESS) - {"assign"}
+
+
+@dataclass(frozen=True)
+class ActorListing:
+    """One line of `ledger actors list`: who the actor is and where its token stands."""
+
+    name: str
+    role: str
+    region_code: str | None
+    organisation_code: str | None
+    created_at: datetime
+    token: str  # active, revoked, expired, or none (the system actor)
+    expires_at: datetime | None
+    rotated_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, actor: Actor, now: datetime) -> ActorListing:
+        return cls(
+            name=actor.name,
+            role=actor.role,
+            region_code=actor.region_code,
+            organisation_code=actor.organisation_code,
+            created_at=actor.created_on,
+            token=actor.token_state(now),
+            expires_at=actor.expires_at,
+            rotated_at=actor.rotated_at,
+            revoked_at=actor.revoked_at,
+        )
+
+
+def _topics_of(cls: type[Aggregate]) -> list[str]:
+    """The stored topics of every event class of an aggregate."""
+    return sorted(
+        get_topic(v) for v in vars(cls).values() if isinstance(v, type) and issubclass(v, Aggregate.Event)
+    )
+
+
+_ACTOR_TOPICS = _topics_of(Actor)
+
+
+def token_refused(why: str) -> UnknownActor:
+    """The 401 for a token that was once valid: it says whether it was revoked or has expired,
+    and nothing about whose it was."""
+    return UnknownActor("the bearer token has " + ("been revoked" if why == "revoked" else why))
 
 
 @dataclass(frozen=True)
@@ -149,8 +195,10 @@ class Ledger(Application[UUID]):
         region_code: str | None = None,
         organisation_code: str | None = None,
         created_by: str = SYSTEM,
+        expires_at: datetime | None = None,
     ) -> tuple[Actor, str]:
-        """Register an actor and return it with its bearer token; only the token's hash is kept."""
+        """Register an actor and return it with its bearer token; only the token's hash is kept.
+        With ``expires_at`` the token stops working at that instant."""
         region_path = []
         if region_code:
             region_path = self.region_path("region", region_code, levels=("county", "town", "village", "grid"))
@@ -166,6 +214,8 @@ class Ledger(Application[UUID]):
             token_hash=digest,
             created_by=created_by,
         )
+        if expires_at is not None:
+            actor.expire_token(expires_at, at=self.clock(), actor_id=created_by)
         index = TokenIndex(token_hash=digest, actor_name=name)
         try:
             self.save(actor, index)
@@ -179,14 +229,91 @@ class Ledger(Application[UUID]):
         except AggregateNotFoundError:
             raise UnknownActor(f"unknown actor {name!r}") from None
 
+    def rotate(self, name: str, *, by: str = SYSTEM, expires_at: datetime | None = None) -> tuple[Actor, str]:
+        """Issue ``name`` a new token (returned; only its hash is kept) and retire the old one,
+        whether it was active, revoked or expired. Without ``expires_at`` the new one never expires."""
+        actor = self._actor_to_change(name)
+        token = secrets.token_urlsafe(32)
+        digest = token_digest(token)
+        at = self.clock()
+        old = self._token_index(actor.token_hash)
+        actor.rotate(digest, expires_at=expires_at, at=at, actor_id=by)
+        changed: list[Aggregate] = [actor, TokenIndex(token_hash=digest, actor_name=name)]
+        if old is not None and not old.revoked:
+            old.revoke(at=at, actor_id=by)
+            changed.append(old)
+        self._save_actor_change(name, changed)
+        return actor, token
+
+    def revoke(self, name: str, *, by: str = SYSTEM) -> Actor:
+        """Stop ``name``'s token working; the actor has no valid token until it is rotated."""
+        actor = self._actor_to_change(name)
+        at = self.clock()
+        actor.revoke(at=at, actor_id=by)
+        changed: list[Aggregate] = [actor]
+        index = self._token_index(actor.token_hash)
+        if index is not None and not index.revoked:
+            index.revoke(at=at, actor_id=by)
+            changed.append(index)
+        self._save_actor_change(name, changed)
+        return actor
+
+    def list_actors(self) -> list[ActorListing]:
+        """Every actor with the state of its token now, by name.
+
+        There is no index of actor names: the actors' own events are read in one pass over the
+        notification log filtered by their topics (pages of 1,000), and each actor is folded from
+        them, so thousands of actors cost one scan rather than a read per actor."""
+        actors: dict[UUID, Any] = {}
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=_ACTOR_TOPICS)
+            for notification in page:
+                e: Any = self.mapper.to_domain_event(notification)
+                actors[e.originator_id] = e.mutate(actors.get(e.originator_id))
+            if len(page) < 1000:
+                break
+            start = page[-1].id + 1
+        now = self.clock()
+        return sorted((ActorListing.of(a, now) for a in actors.values()), key=lambda a: a.name)
+
     def authenticate(self, token: str) -> Actor:
+        """The actor whose current token this is. Refused (401) when the token is unknown, was
+        revoked or rotated away ("revoked"), or has expired by the ledger's clock ("expired")."""
         if not token:
             raise UnknownActor("a bearer token is required")
+        digest = token_digest(token)
         try:
-            index: TokenIndex = self.repository.get(TokenIndex.create_id(token_digest(token)), deepcopy_from_cache=False)
+            index: TokenIndex = self.repository.get(TokenIndex.create_id(digest), deepcopy_from_cache=False)
         except AggregateNotFoundError:
             raise UnknownActor("the bearer token is not valid") from None
-        return self.actor(index.actor_name)
+        actor = self.actor(index.actor_name)
+        why = "revoked" if index.revoked else actor.refuses(digest, self.clock())
+        if why is not None:
+            raise token_refused(why)
+        return actor
+
+    def _actor_to_change(self, name: str) -> Actor:
+        """A copy of the actor to apply a command to (the cached one is shared with readers)."""
+        self.actor(name)
+        actor: Actor = self.repository.get(Actor.create_id(name))
+        return actor
+
+    def _token_index(self, token_hash: str) -> TokenIndex | None:
+        if not token_hash:
+            return None
+        try:
+            index: TokenIndex = self.repository.get(TokenIndex.create_id(token_hash))
+        except AggregateNotFoundError:
+            return None
+        return index
+
+    def _save_actor_change(self, name: str, changed: list[Aggregate]) -> None:
+        try:
+            self.save(*changed)
+        except IntegrityError:
+            # Someone else rotated or revoked this actor after we read it.
+            raise InvalidValue("name", f"{name} was changed at the same time; look again and retry") from None
 
     # ------------------------------------------------------------------ cases
 
