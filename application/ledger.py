@@ -10,7 +10,7 @@ import inspect
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 from uuid import UUID
@@ -82,6 +82,12 @@ def _topics_of(cls: type[Aggregate]) -> list[str]:
 
 
 _ACTOR_TOPICS = _topics_of(Actor)
+
+
+def _expiry(at: datetime, expires_at: datetime | None, expires_in: timedelta | None) -> datetime | None:
+    if expires_at is not None and expires_in is not None:
+        raise InvalidValue("expires_in", "give an expiry instant or a lifetime, not both")
+    return at + expires_in if expires_in is not None else expires_at
 
 
 def token_refused(why: str) -> UnknownActor:
@@ -196,9 +202,10 @@ class Ledger(Application[UUID]):
         organisation_code: str | None = None,
         created_by: str = SYSTEM,
         expires_at: datetime | None = None,
+        expires_in: timedelta | None = None,
     ) -> tuple[Actor, str]:
         """Register an actor and return it with its bearer token; only the token's hash is kept.
-        With ``expires_at`` the token stops working at that instant."""
+        With ``expires_at`` (or ``expires_in`` from now) the token stops working at that instant."""
         region_path = []
         if region_code:
             region_path = self.region_path("region", region_code, levels=("county", "town", "village", "grid"))
@@ -214,8 +221,10 @@ class Ledger(Application[UUID]):
             token_hash=digest,
             created_by=created_by,
         )
+        at = self.clock()
+        expires_at = _expiry(at, expires_at, expires_in)
         if expires_at is not None:
-            actor.expire_token(expires_at, at=self.clock(), actor_id=created_by)
+            actor.expire_token(expires_at, at=at, actor_id=created_by)
         index = TokenIndex(token_hash=digest, actor_name=name)
         try:
             self.save(actor, index)
@@ -229,15 +238,23 @@ class Ledger(Application[UUID]):
         except AggregateNotFoundError:
             raise UnknownActor(f"unknown actor {name!r}") from None
 
-    def rotate(self, name: str, *, by: str = SYSTEM, expires_at: datetime | None = None) -> tuple[Actor, str]:
+    def rotate(
+        self,
+        name: str,
+        *,
+        by: str = SYSTEM,
+        expires_at: datetime | None = None,
+        expires_in: timedelta | None = None,
+    ) -> tuple[Actor, str]:
         """Issue ``name`` a new token (returned; only its hash is kept) and retire the old one,
-        whether it was active, revoked or expired. Without ``expires_at`` the new one never expires."""
+        whether it was active, revoked or expired. The new one expires at ``expires_at`` (or
+        ``expires_in`` from now); without either, never."""
         actor = self._actor_to_change(name)
         token = secrets.token_urlsafe(32)
         digest = token_digest(token)
         at = self.clock()
         old = self._token_index(actor.token_hash)
-        actor.rotate(digest, expires_at=expires_at, at=at, actor_id=by)
+        actor.rotate(digest, expires_at=_expiry(at, expires_at, expires_in), at=at, actor_id=by)
         changed: list[Aggregate] = [actor, TokenIndex(token_hash=digest, actor_name=name)]
         if old is not None and not old.revoked:
             old.revoke(at=at, actor_id=by)

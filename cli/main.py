@@ -171,9 +171,8 @@ def actors_add(
 ) -> None:
     """Register an actor; prints its bearer token alone on the last line (only its hash is stored)."""
     with open_ledger() as ledger, refusals():
-        expires_at = ledger.clock() + expires if expires else None
         actor, token = ledger.add_actor(
-            name, role, region_code=region, organisation_code=organisation, expires_at=expires_at
+            name, role, region_code=region, organisation_code=organisation, expires_in=expires
         )
     scope = actor.region_code or "all"
     click.echo(f"actor {actor.name}: role {actor.role}, region {scope}, expires {_when(actor.expires_at)}")
@@ -193,16 +192,14 @@ def actors_list(as_json: bool) -> None:
             row = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(a).items()}
             click.echo(json.dumps(row, ensure_ascii=False))
         return
-    # Fits 80 columns: the scope is the organisation of a mediator, else the region; dates only
-    # (--json has the instants); "issued" is when the current token was created or rotated.
-    table = Table("name", "role", "scope", "token", "expires", "issued", box=None, pad_edge=False)
+    # Fits 80 columns with the demo's longest names (mediator-ORG621199001001): the scope is a
+    # mediator's organisation, else the region; the expiry as a date. --json has every instant
+    # (created, rotated, revoked, expires).
+    table = Table("name", "role", "scope", "token", "expires", box=None, pad_edge=False)
     table.columns[0].overflow = "fold"
     for a in listed:
-        table.add_row(
-            a.name, a.role, a.organisation_code or a.region_code or "all", a.token,
-            a.expires_at.strftime("%Y-%m-%d") if a.expires_at else "-",
-            (a.rotated_at or a.created_at).astimezone(UTC).strftime("%Y-%m-%d"),
-        )  # fmt: skip
+        expires = a.expires_at.strftime("%Y-%m-%d") if a.expires_at else "-"
+        table.add_row(a.name, a.role, a.organisation_code or a.region_code or "all", a.token, expires)
     console.print(table)
 
 
@@ -221,8 +218,7 @@ def actors_revoke(name: str) -> None:
 def actors_rotate(name: str, expires: timedelta | None) -> None:
     """Give NAME a new token, printed alone on the last line; the old one stops working."""
     with open_ledger() as ledger, refusals():
-        expires_at = ledger.clock() + expires if expires else None
-        actor, token = ledger.rotate(name, expires_at=expires_at)
+        actor, token = ledger.rotate(name, expires_in=expires)
     click.echo(f"actor {actor.name}: new token, expires {_when(actor.expires_at)}; the old one is revoked")
     click.echo(token)
 

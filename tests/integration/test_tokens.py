@@ -103,8 +103,15 @@ def test_the_list_shows_every_actor_and_the_state_of_its_token(world: World) -> 
         "system": "none",
     }
     supervisor = listed["supervisor"]
-    assert (supervisor.role, supervisor.region_code, supervisor.organisation_code) == ("supervisor", "621199", None)
-    assert (supervisor.expires_at, supervisor.rotated_at) == (T0 + timedelta(days=30), T0 + timedelta(hours=2))
+    assert (supervisor.role, supervisor.region_code, supervisor.organisation_code) == (
+        "supervisor",
+        "621199",
+        None,
+    )
+    assert (supervisor.expires_at, supervisor.rotated_at) == (
+        T0 + timedelta(days=30),
+        T0 + timedelta(hours=2),
+    )
     assert listed["mediator"].organisation_code == "ORG621199001001"
     assert listed["judge"].revoked_at == T0 and listed["temp"].expires_at == T0 + timedelta(hours=1)
     assert all(a.created_at is not None for a in listed.values())
@@ -119,7 +126,8 @@ def test_the_demo_actors_are_reused_on_a_later_start(world: World) -> None:
     assert len(world.ledger.list_actors()) == actors_after_first
     assert [(role, name) for role, name, _ in second] == [(role, name) for role, name, _ in first]
     assert [name for _, name, _ in first] == [
-        f"demo-{role}" for role in ("recorder", "mediator", "judge", "supervisor", "auditor", "reader", "admin")
+        f"demo-{role}"
+        for role in ("recorder", "mediator", "judge", "supervisor", "auditor", "reader", "admin")
     ]
     for (role, name, old), (_, _, new) in zip(first, second, strict=True):
         assert refusal(world.ledger, old) == "the bearer token has been revoked"
