@@ -304,7 +304,11 @@ class Ledger(Application[UUID]):
             index: TokenIndex = self.repository.get(TokenIndex.create_id(digest), deepcopy_from_cache=False)
         except AggregateNotFoundError:
             raise UnknownActor("the bearer token is not valid") from None
-        actor = self.actor(index.actor_name)
+        try:
+            actor = self.actor(index.actor_name)
+        except UnknownActor:
+            # Only an edited index names no actor; the answer does not repeat the name.
+            raise UnknownActor("the bearer token is not valid") from None
         why = "revoked" if index.revoked else actor.refuses(digest, self.clock())
         if why is not None:
             raise token_refused(why)
@@ -312,8 +316,10 @@ class Ledger(Application[UUID]):
 
     def _actor_to_change(self, name: str) -> Actor:
         """A copy of the actor to apply a command to (the cached one is shared with readers)."""
-        self.actor(name)
-        actor: Actor = self.repository.get(Actor.create_id(name))
+        try:
+            actor: Actor = self.repository.get(Actor.create_id(name))
+        except AggregateNotFoundError:
+            raise UnknownActor(f"unknown actor {name!r}") from None
         return actor
 
     def _token_index(self, token_hash: str) -> TokenIndex | None:

@@ -84,7 +84,7 @@ def _authenticated(token: str) -> Actor:
             why = actor.refuses(key, now)
             if why is None:
                 return actor
-            del cache[key]
+            cache.pop(key, None)  # another thread may have dropped it already
             raise token_refused(why)
         cache.pop(key, None)
     actor = ledger().authenticate(token)

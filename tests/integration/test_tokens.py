@@ -134,3 +134,30 @@ def test_the_demo_actors_are_reused_on_a_later_start(world: World) -> None:
         actor = world.ledger.authenticate(new)
         assert (actor.name, actor.role) == (name, role)
     assert refusal(world.ledger, earlier_extra) == "the bearer token has been revoked"
+
+
+@pytest.mark.parametrize(
+    ("named", "answer"),
+    [("admin", "the bearer token has been revoked"), ("ghost-admin", "the bearer token is not valid")],
+)
+def test_an_index_entry_edited_to_name_another_actor_authenticates_nobody(
+    world: World, store: StoreSettings, named: str, answer: str
+) -> None:
+    """An intruder with write access to the table points the reader's token at the admin (or at
+    a name no actor has): the token is not that actor's current one, so it authenticates nobody,
+    and the answer does not repeat the name."""
+    from domain.reference import TokenIndex, token_digest
+    from tests.integration.test_integrity import Rows
+
+    token = world.tokens["reader"]
+    index_id = TokenIndex.create_id(token_digest(token))
+    rows = Rows(world)
+    state = rows.state(index_id, 1)
+    assert b'"actor_name":"reader"' in state
+    rows.set_state(index_id, 1, state.replace(b'"actor_name":"reader"', f'"actor_name":"{named}"'.encode()))
+    fresh = Ledger(settings=store, clock=world.clock)
+    try:
+        assert refusal(fresh, token) == answer
+        assert fresh.authenticate(world.tokens["admin"]).name == "admin"
+    finally:
+        fresh.close()
