@@ -4,6 +4,7 @@ read fails and none is lost; two ledgers on one store stand for two server proce
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -14,6 +15,7 @@ from application.access_log import AccessLogBusy, Read, case_log, log_reads
 from application.integrity import verify
 from application.ledger import Ledger
 from domain.access import AccessLog, ListingLog
+from tests.integration.test_integrity import Rows
 from tests.support import World
 
 
@@ -103,3 +105,23 @@ def test_a_listing_is_one_entry_in_the_readers_listing_log(world: World) -> None
     assert all(case_log(world.ledger, i) == [] for i in ids)  # no case's own log was touched
     report = verify(world.ledger)
     assert report.intact, report.summary()
+
+
+def test_a_changed_listing_entry_in_the_store_is_named_by_the_integrity_check(world: World) -> None:
+    ids = [str(world.report().id) for _ in range(2)]
+    auditor = world.actors["auditor"]
+    for purpose in ("督办核查", "责任倒查"):
+        log_reads(
+            world.ledger,
+            auditor,
+            [Read(i, False) for i in ids],
+            endpoint="list",
+            purpose=purpose,
+            listing=True,
+        )
+    log_id = ListingLog.create_id("auditor")
+    rows = Rows(world)
+    rows.set_state(log_id, 2, rows.state(log_id, 2).replace("督办核查".encode(), "例行检查".encode()))
+    report = verify(world.ledger)
+    assert not report.intact
+    assert str(log_id) in json.dumps(report.broken, default=str)

@@ -96,3 +96,19 @@ def test_concurrent_list_reads_by_one_actor_all_succeed(app: Any, http: Http, wo
     assert statuses == [200] * 24
     total, _ = _log(http, case_id)
     assert total == 24
+
+
+@both_stores
+def test_a_purpose_with_a_control_character_is_refused_before_anything_is_written(
+    http: Http, world: Any
+) -> None:
+    case_id = http.report().json["id"]
+    before = world.event_count()
+    for path in (f"/disputes/{case_id}", "/disputes"):
+        response = http.get(path, "auditor", X_Access_Purpose=quote("复核\x00"))
+        assert response.status_code == 422, response.json
+        assert "purpose" in response.json["errors"]
+    assert world.event_count() == before
+    # The views still follow the store: a later read is indexed and shown.
+    assert http.get(f"/disputes/{case_id}", "auditor", X_Access_Purpose=PURPOSE).status_code == 200
+    assert _log(http, case_id)[0] == 1
