@@ -372,6 +372,7 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
     from application.bundle.writer import write_bundle
     from application.ledger import utc_now
     from application.review import build_review, to_markdown
+    from projections.access import reads_of_case
     from projections.cases import related_cases
     from projections.runner import ViewRunner
 
@@ -381,8 +382,9 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
         runner.catch_up()
         with runner.views.cursor() as cur:
             related = related_cases(cur, str(case.id))
+            _, reads = reads_of_case(cur, str(case.id))
         runner.close()
-        result = build_review(ledger, str(case.id), now=utc_now(), related=related)
+        result = build_review(ledger, str(case.id), now=utc_now(), related=related, reads=reads)
         log_reads(ledger, ledger.system_actor(), [Read(str(case.id), False)],
                   endpoint="cli ledger review" + (" --bundle" if bundle else ""), purpose=purpose)
         if bundle:

@@ -134,7 +134,8 @@ def declared_purpose() -> str | None:
 
 def disclose(actor: Actor, cases: list[dict[str, Any]], *, listing: bool = False, acting: bool = False) -> bool:
     """Whether ``actor`` sees the personal data of ``cases`` (each with id, status and
-    organisation_code) in this response; every such read is appended to the cases' access logs.
+    organisation_code) in this response; every such read is appended to the access log (a list
+    as one entry naming its cases).
 
     A declared purpose opens them to any role but reader; a case's current handlers need none.
     Without a purpose a list (and a command's answer) is masked, and one case's details are
@@ -156,7 +157,9 @@ def disclose(actor: Actor, cases: list[dict[str, Any]], *, listing: bool = False
             f"in the {PURPOSE_HEADER} header (it is written to the case's access log)"
         )
     endpoint = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-    log_reads(ledger(), actor, (Read(cid, h) for cid, h in handled.items()), endpoint=endpoint, purpose=purpose)
+    reads = (Read(cid, h) for cid, h in handled.items())
+    # A list page is one entry naming its cases, not an entry per case (issue 10 item 7).
+    log_reads(ledger(), actor, reads, endpoint=endpoint, purpose=purpose, listing=listing)
     return True
 
 
