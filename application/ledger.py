@@ -179,9 +179,7 @@ class Ledger(Application[UUID]):
         self.save(directory)
         return count
 
-    def region_path(
-        self, field: str, code: object, *, levels: tuple[str, ...] = ("village", "grid")
-    ) -> list[str]:
+    def region_path(self, field: str, code: object, *, levels: tuple[str, ...] = ("village", "grid")) -> list[str]:
         catalogue = self.regions()
         region = catalogue.regions.get(str(code).strip())
         if region is None:
@@ -223,9 +221,7 @@ class Ledger(Application[UUID]):
         With ``expires_at`` (or ``expires_in`` from now) the token stops working at that instant."""
         region_path = []
         if region_code:
-            region_path = self.region_path(
-                "region", region_code, levels=("county", "town", "village", "grid")
-            )
+            region_path = self.region_path("region", region_code, levels=("county", "town", "village", "grid"))
         if organisation_code and organisation_code not in self.directory().organisations:
             raise InvalidValue("organisation", f"unknown organisation {organisation_code!r}")
         token = secrets.token_urlsafe(32)
@@ -408,7 +404,7 @@ class Ledger(Application[UUID]):
         **details: Any,
     ) -> CommandResult:
         """Open a case. ``key`` and ``prepare``: as for execute."""
-        if key is not None and (first := self._answered(key)) is not None:
+        if key is not None and (first := self.first_result(key)) is not None:
             return first
         self._authorise_role(actor, "report")
         path = self.region_path("region_code", region_code)
@@ -421,7 +417,7 @@ class Ledger(Application[UUID]):
             position = self._save(case, key=key, command="report")
         except IntegrityError:
             # A new case cannot conflict; its receipt can: the same key, sent twice at once.
-            if key is not None and (first := self._answered(key)) is not None:
+            if key is not None and (first := self.first_result(key)) is not None:
                 return first
             raise
         return CommandResult(case, position, prepared=prepared)
@@ -454,7 +450,7 @@ class Ledger(Application[UUID]):
         """
         if command not in PROGRESS | ANY_STATE:
             raise InvalidValue("command", f"unknown command {command!r}")
-        if key is not None and (first := self._answered(key)) is not None:
+        if key is not None and (first := self.first_result(key)) is not None:
             return first
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             self._authorise_role(actor, command)
@@ -471,7 +467,7 @@ class Ledger(Application[UUID]):
                 position = self._save(case, key=key, command=command)
             except IntegrityError:
                 # Someone else saved this case (or, with our key, this very request) first.
-                if key is not None and (first := self._answered(key)) is not None:
+                if key is not None and (first := self.first_result(key)) is not None:
                     return first
                 if expected_version is not None or attempt == CONFLICT_ATTEMPTS:
                     raise VersionConflict(started_at, self.get_case(case.id).version) from None
@@ -481,7 +477,7 @@ class Ledger(Application[UUID]):
             return CommandResult(case, position, prepared=prepared)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _answered(self, key: RequestKey) -> CommandResult | None:
+    def first_result(self, key: RequestKey) -> CommandResult | None:
         """The first result of a request sent again with its Idempotency-Key, None if none was
         recorded; KeyReused if the key came with another request."""
         receipt = receipts.find(self, key)
@@ -542,9 +538,7 @@ class Ledger(Application[UUID]):
         if command == "assign":
             org = directory.organisations.get(str(args.get("organisation_code", "")))
             if org is None:
-                raise InvalidValue(
-                    "organisation_code", f"unknown organisation {args.get('organisation_code')!r}"
-                )
+                raise InvalidValue("organisation_code", f"unknown organisation {args.get('organisation_code')!r}")
             mediator_id = args.get("mediator_id")
             if mediator_id:
                 mediator = directory.mediators.get(str(mediator_id))
@@ -555,9 +549,7 @@ class Ledger(Application[UUID]):
         if command in ("request_confirmation", "file_in_court"):
             court = directory.organisations.get(str(args.get("court_code", "")))
             if court is None or court.kind not in COURT_KINDS:
-                raise InvalidValue(
-                    "court_code", f"{args.get('court_code')!r} is not a known court or tribunal"
-                )
+                raise InvalidValue("court_code", f"{args.get('court_code')!r} is not a known court or tribunal")
         if command == "correct_details" and args.get("field") == "region_code":
             path = self.region_path("value", args.get("value"))
             if not actor.covers(path):
@@ -588,9 +580,7 @@ def _uuid(value: object) -> UUID:
 def _parameters(command: str) -> tuple[frozenset[str], frozenset[str]]:
     """(all, required) keyword arguments of a case command, from its signature."""
     method = Case.report if command == "report" else getattr(Case, command)
-    params = [
-        p for p in inspect.signature(method).parameters.values() if p.name not in ("self", "act", "cls")
-    ]
+    params = [p for p in inspect.signature(method).parameters.values() if p.name not in ("self", "act", "cls")]
     names = frozenset(p.name for p in params) - {"region_path", "case_id"}
     required = frozenset(p.name for p in params if p.default is p.empty) - {"region_path"}
     return names, required

@@ -9,14 +9,16 @@ path or body) is refused with 422. Keys belong to their actor.
 Once a command is committed its answer is the answer, whatever fails afterwards: the view
 builds it before anything else it does after the commit, and should a later step still raise
 (an after_request hook, say), the 500 handler here sends that answer instead of an error that
-would invite the client to send the command again.
+would invite the client to send the command again. A keyed request that failed before its
+answer was built is looked up by its key in the same handler: if the command was committed
+after all, its answer is sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from application.receipts import KeyReused, RequestKey, request_hash
@@ -51,6 +53,11 @@ def committed(response: Response) -> Response:
     return response
 
 
+def on_unexpected_error(answer_if_committed: Callable[[], Response | None]) -> None:
+    """For a keyed request: how to find its answer should it fail with no answer built."""
+    g.answer_if_committed = answer_if_committed
+
+
 def _key_reused(e: KeyReused) -> Response:
     return error_response(
         422,
@@ -62,10 +69,18 @@ def _key_reused(e: KeyReused) -> Response:
 
 def _server_error(fallback: Callable[[HTTPException], Response]) -> Callable[[InternalServerError], Response]:
     def handle(e: InternalServerError) -> Response:
-        answer = g.get("committed_answer")
+        answer: Response | None = g.get("committed_answer")
+        find = g.get("answer_if_committed")
+        if answer is None and find is not None:
+            # The request failed before it had an answer; its key's receipt says whether the
+            # command is nevertheless in the store (a step after the commit failed).
+            try:
+                answer = find()
+            except Exception:
+                current_app.logger.exception("looking for the receipt of a failed keyed command failed")
         if answer is not None:
             # The command is in the store: its answer stands (the failure is logged by Flask).
-            return answer  # type: ignore[no-any-return]
+            return answer
         return fallback(e)
 
     return handle

@@ -4,7 +4,7 @@ instant) and the history of one case."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -18,6 +18,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from application.config import late_entry_hours
 from application.errors import CaseNotFound
 from application.ledger import CommandResult
+from application.receipts import RequestKey
 from domain.access import check_purpose
 from domain.case import EVENTS, Case
 from domain.codes import Role
@@ -145,6 +146,21 @@ def _check_purpose() -> None:
     check_purpose(declared_purpose())
 
 
+def _keyed(actor: Actor, key: RequestKey | None, status: int) -> None:
+    """Should the request fail unexpectedly, its key tells whether the command got committed
+    all the same; if so the 500 is replaced by the command's answer."""
+    if key is None:
+        return
+
+    def answer_if_committed() -> Response | None:
+        first = ledger().first_result(key)
+        if first is None:
+            return None
+        return _answer(actor, replace(first, replayed=False), status)
+
+    idempotency.on_unexpected_error(answer_if_committed)
+
+
 def _split(body: dict[str, Any]) -> tuple[datetime | None, str | None, dict[str, Any]]:
     args = dict(body)
     return args.pop("occurred_at", None), args.pop("note", None), args
@@ -168,9 +184,7 @@ class Disputes(MethodView):
         at = now()
 
         def page_rows(cur: Cursor) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
-            rows, total = list_cases(
-                cur, scope=actor.region_path, now=at, page=page, per_page=per_page, **query
-            )
+            rows, total = list_cases(cur, scope=actor.region_path, now=at, page=page, per_page=per_page, **query)
             return rows, total, parties_of(cur, [r["id"] for r in rows])
 
         with fresh_views() as cur:
@@ -181,9 +195,7 @@ class Disputes(MethodView):
                 rows, total, parties = page_rows(cur)
         items = [from_row(r, parties=parties[r["id"]], deadlines=judged(r["deadlines"], at)) for r in rows]
         disclosed = disclose(actor, rows, listing=True)
-        return answer(
-            present(actor, page_of(items, page=page, per_page=per_page, total=total), disclosed=disclosed)
-        )
+        return answer(present(actor, page_of(items, page=page, per_page=per_page, total=total), disclosed=disclosed))
 
     @blp.arguments(s.ReportBody)
     @blp.response(201, s.CaseState, headers={**COMMAND_HEADERS, "Location": {"schema": {"type": "string"}}})
@@ -197,6 +209,7 @@ class Disputes(MethodView):
         actor = current_actor()
         key = idempotency.request_key(actor)
         _check_purpose()
+        _keyed(actor, key, 201)
         occurred_at, note, details = _split(body)
         result = ledger().report(
             actor, occurred_at=occurred_at, note=note, key=key, prepare=_prepare(actor, 201), **details
@@ -223,6 +236,7 @@ def _command_view(name: str, body: type[s.CommandSchema]) -> type[MethodView]:
             key = idempotency.request_key(actor)
             expected_version = _expected_version()
             _check_purpose()
+            _keyed(actor, key, 200)
             occurred_at, note, details = _split(args)
             result = ledger().execute(
                 actor,
@@ -284,9 +298,7 @@ class Dispute(MethodView):
             state = _replayed(actor, _case_id(case_id), when, recorded=query.get("as_of") is not None)
         else:
             state = _current(actor, _case_id(case_id))
-        return answer(
-            present(actor, state, disclosed=state.pop("_disclosed")), 200, {"ETag": f'"{state["version"]}"'}
-        )
+        return answer(present(actor, state, disclosed=state.pop("_disclosed")), 200, {"ETag": f'"{state["version"]}"'})
 
 
 def _current(actor: Actor, case_id: str) -> dict[str, Any]:
