@@ -7,7 +7,9 @@ case aggregate check the state machine and the values, save with optimistic conc
 from __future__ import annotations
 
 import inspect
+import random
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,8 +22,10 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
+from application import receipts
 from application.config import StoreSettings, deadline_rules, store_settings
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
+from application.receipts import CommandReceipt, RequestKey
 from application.setup_lock import exclusive_setup
 from domain.case import Act, Case
 from domain.codes import Role
@@ -43,6 +47,9 @@ SYSTEM = "system"
 
 #: Commands a mediator may take only on cases handed to the mediator's own organisation.
 _HANDLER_COMMANDS = frozenset(PROGRESS) - {"assign"}
+#: How many times a command without If-Match is run when others keep saving the case first;
+#: each lost round means another command was saved, so this many concurrent writers all succeed.
+CONFLICT_ATTEMPTS = 32
 
 
 @dataclass(frozen=True)
@@ -98,8 +105,14 @@ def token_refused(why: str) -> UnknownActor:
 
 @dataclass(frozen=True)
 class CommandResult:
+    """What a command wrote: the case after it and the store position of its event.
+    ``replayed``: found by its Idempotency-Key, written by an earlier request.
+    ``prepared``: what the caller's ``prepare`` made of the case before the commit."""
+
     case: Case
     position: int
+    replayed: bool = False
+    prepared: Any = None
 
 
 def utc_now() -> datetime:
@@ -386,15 +399,28 @@ class Ledger(Application[UUID]):
         occurred_at: datetime | None = None,
         note: str | None = None,
         case_id: UUID | None = None,
+        key: RequestKey | None = None,
+        prepare: Callable[[Case], Any] | None = None,
         **details: Any,
     ) -> CommandResult:
+        """Open a case. ``key`` and ``prepare``: as for execute."""
+        if key is not None and (first := self.first_result(key)) is not None:
+            return first
         self._authorise_role(actor, "report")
         path = self.region_path("region_code", region_code)
         if not actor.covers(path):
             raise AccessDenied(f"region {region_code} lies outside {actor.name}'s region")
         _check_arguments("report", details)
         case = Case.report(self._act(actor, occurred_at, note), region_path=path, case_id=case_id, **details)
-        return CommandResult(case, self._save(case))
+        prepared = None if prepare is None else prepare(case)
+        try:
+            position = self._save(case, key=key, command="report")
+        except IntegrityError:
+            # A new case cannot conflict; its receipt can: the same key, sent twice at once.
+            if key is not None and (first := self.first_result(key)) is not None:
+                return first
+            raise
+        return CommandResult(case, position, prepared=prepared)
 
     def execute(
         self,
@@ -405,25 +431,61 @@ class Ledger(Application[UUID]):
         expected_version: int | None = None,
         occurred_at: datetime | None = None,
         note: str | None = None,
+        key: RequestKey | None = None,
+        prepare: Callable[[Case], Any] | None = None,
         **args: Any,
     ) -> CommandResult:
+        """Run one command on a case and save its event.
+
+        ``expected_version`` (If-Match): refuse unless the case is at that version. Without it a
+        version conflict (someone saved the case after we read it) is not the client's business:
+        the command is run again on the case as it now is, every check included, a bounded
+        number of times, and refused only for what the new state refuses.
+
+        ``key`` (Idempotency-Key): the first request with it saves a receipt in the same
+        transaction as the event; a retry gets that first result back (``replayed``) and writes
+        nothing. ``prepare(case)`` is called with the case as it is about to be saved, and its
+        result comes back as ``prepared``: whatever may fail in building the answer fails before
+        the commit, when failing still writes nothing.
+        """
         if command not in PROGRESS | ANY_STATE:
             raise InvalidValue("command", f"unknown command {command!r}")
-        self._authorise_role(actor, command)
-        case = self.read_case(actor, case_id)
-        if expected_version is not None and expected_version != case.version:
-            raise VersionConflict(expected_version, case.version)
-        self._authorise_handler(actor, command, case)
-        args = self._resolve(actor, command, args)
-        _check_arguments(command, args)
-        started_at = case.version
-        getattr(case, command)(self._act(actor, occurred_at, note), **args)
-        try:
-            position = self._save(case)
-        except IntegrityError:
-            # Someone else saved this case after we read it.
-            raise VersionConflict(started_at, self.get_case(case.id).version) from None
-        return CommandResult(case, position)
+        if key is not None and (first := self.first_result(key)) is not None:
+            return first
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            self._authorise_role(actor, command)
+            case = self.read_case(actor, case_id)
+            if expected_version is not None and expected_version != case.version:
+                raise VersionConflict(expected_version, case.version)
+            self._authorise_handler(actor, command, case)
+            resolved = self._resolve(actor, command, args)
+            _check_arguments(command, resolved)
+            started_at = case.version
+            getattr(case, command)(self._act(actor, occurred_at, note), **resolved)
+            prepared = None if prepare is None else prepare(case)
+            try:
+                position = self._save(case, key=key, command=command)
+            except IntegrityError:
+                # Someone else saved this case (or, with our key, this very request) first.
+                if key is not None and (first := self.first_result(key)) is not None:
+                    return first
+                if expected_version is not None or attempt == CONFLICT_ATTEMPTS:
+                    raise VersionConflict(started_at, self.get_case(case.id).version) from None
+                # Spread the contenders out, so the next round is not the same race.
+                time.sleep(random.uniform(0, min(0.05, 0.002 * attempt)))  # noqa: S311
+                continue
+            return CommandResult(case, position, prepared=prepared)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def first_result(self, key: RequestKey) -> CommandResult | None:
+        """The first result of a request sent again with its Idempotency-Key, None if none was
+        recorded; KeyReused if the key came with another request."""
+        receipt = receipts.find(self, key)
+        if receipt is None:
+            return None
+        case: Case = self.repository.get(receipt.case_id, version=receipt.case_version)
+        position = receipts.position_of(self, receipt.case_id, receipt.case_version)
+        return CommandResult(case, position, replayed=True)
 
     # ------------------------------------------------------------------ helpers
 
@@ -438,9 +500,16 @@ class Ledger(Application[UUID]):
             rules=self.rules,
         )
 
-    def _save(self, case: Case) -> int:
-        recordings = self.save(case)
-        return recordings[-1].notification.id
+    def _save(self, case: Case, *, key: RequestKey | None = None, command: str = "") -> int:
+        """Save the case's new events, with the receipt of ``key`` in the same transaction;
+        the store position of the case's last event."""
+        receipt = None
+        if key is not None:
+            receipt = CommandReceipt.issue(
+                key, case_id=case.id, case_version=case.version, command=command, at=case.modified_on
+            )
+        recordings = self.save(case, receipt)
+        return max(r.notification.id for r in recordings if r.domain_event.originator_id == case.id)
 
     def _require_admin(self, actor: Actor) -> None:
         if actor.role != Role.ADMIN:
