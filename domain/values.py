@@ -138,7 +138,9 @@ def check_amount(field: str, value: object) -> Decimal:
         raise InvalidValue(field, 'an amount is a decimal string such as "1200.50", not a float')
     if isinstance(value, str):
         check_characters(field, value)
-        if not _AMOUNT.fullmatch(value.removeprefix("-")):
+        if value.startswith("-") and _AMOUNT.fullmatch(value[1:]):
+            raise InvalidValue(field, "must not be negative (an amount carries no sign)")
+        if not _AMOUNT.fullmatch(value):
             raise InvalidValue(
                 field,
                 f"{value[:40]!r} is not a decimal amount in yuan: digits and a decimal point only, "
