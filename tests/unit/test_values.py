@@ -163,6 +163,7 @@ def test_amounts_are_quantised_to_fen(value: object, expected: str) -> None:
         ("0.001", "two decimal places"),
         ("-1", "negative"),
         ("-0.01", "negative"),
+        ("-0", "negative"),
         ("abc", "not a decimal"),
         ("", "not a decimal"),
         ("12,5", "not a decimal"),
