@@ -161,7 +161,7 @@ class ReportBody(CommandSchema):
     parties = fields.List(
         fields.Nested(PartyIn), required=True, validate=validate.Length(min=1, max=MAX_PARTIES)
     )
-    people_involved = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    people_involved = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
     amount_in_dispute = Amount(allow_none=True)
 
 
