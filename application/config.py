@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 from zoneinfo import ZoneInfo
 
 from domain.deadlines import DeadlineRules
+from domain.values import TimeWindow
 
 DEFAULT_DB = "./ledger.sqlite3"
 
@@ -68,8 +70,10 @@ def store_settings() -> StoreSettings:
 
 
 def deadline_rules() -> DeadlineRules:
+    """LEDGER_DEADLINES (a .toml or .json file), with the time window every command is held to."""
     path = os.environ.get("LEDGER_DEADLINES", "").strip()
-    return DeadlineRules.load(path) if path else DeadlineRules()
+    rules = DeadlineRules.load(path) if path else DeadlineRules()
+    return replace(rules, window=time_window())
 
 
 def county_tz() -> ZoneInfo:
@@ -78,3 +82,31 @@ def county_tz() -> ZoneInfo:
 
 def late_entry_hours() -> float:
     return float(os.environ.get("LEDGER_LATE_ENTRY_HOURS", "48"))
+
+
+DEFAULT_EARLIEST = "1990-01-01"
+
+
+def earliest() -> datetime:
+    """LEDGER_EARLIEST: the earliest instant any command or query may name. A date is its
+    midnight in the county's zone; an instant needs its offset. Not before 1900, not in the future."""
+    raw = os.environ.get("LEDGER_EARLIEST", "").strip() or DEFAULT_EARLIEST
+    try:
+        if len(raw) == 10:
+            when = datetime.combine(date.fromisoformat(raw), time(), tzinfo=county_tz())
+        else:
+            when = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(
+            f"LEDGER_EARLIEST must be a date (1990-01-01) or an instant with offset, not {raw!r}"
+        ) from None
+    if when.tzinfo is None:
+        raise ValueError("LEDGER_EARLIEST as an instant needs an offset, e.g. 1990-01-01T00:00:00+08:00")
+    if not datetime(1900, 1, 1, tzinfo=UTC) <= when <= datetime.now(UTC):
+        raise ValueError(f"LEDGER_EARLIEST must lie between 1900 and now, not {raw!r}")
+    return when
+
+
+def time_window() -> TimeWindow:
+    """The instants commands and queries may carry (domain.values.TimeWindow)."""
+    return TimeWindow(earliest=earliest(), zone=county_tz())

@@ -8,7 +8,7 @@ replaying history never re-runs a check that might since have changed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -36,9 +36,14 @@ from domain.errors import InvalidValue, RuleViolation
 from domain.integrity import GENESIS, event_hash
 from domain.lifecycle import allowed_commands, next_status
 from domain.values import (
+    MAX_CODE_LENGTH,
+    MAX_PARTICIPANTS,
     Party,
+    TimeWindow,
     check_amount,
     check_count,
+    check_items,
+    check_optional_text,
     check_region_code,
     check_text,
     parse_parties,
@@ -64,6 +69,10 @@ class Act:
     note: str | None = None
     rules: DeadlineRules = field(default_factory=DeadlineRules)
 
+    @property
+    def window(self) -> TimeWindow:
+        return self.rules.window
+
     def stamp(self) -> dict[str, Any]:
         return {
             "actor_id": self.actor_id,
@@ -72,12 +81,6 @@ class Act:
             "note": self.note,
             "timestamp": self.recorded_at,
         }
-
-
-def _aware(when: datetime, name: str) -> datetime:
-    if when.tzinfo is None or when.utcoffset() is None:
-        raise InvalidValue(name, "must carry a time zone offset, e.g. 2026-03-01T08:00:00+08:00")
-    return when
 
 
 class Case(Aggregate):
@@ -225,8 +228,8 @@ class Case(Aggregate):
         status = self._check("assign", act)
         self._assigned(
             route=Route.parse("route", route).value,
-            organisation_code=check_text("organisation_code", organisation_code, max_length=64),
-            mediator_id=mediator_id or None,
+            organisation_code=check_text("organisation_code", organisation_code, max_length=MAX_CODE_LENGTH),
+            mediator_id=check_optional_text("mediator_id", mediator_id, max_length=MAX_CODE_LENGTH),
             escalation=self.status == Status.FAILED,
             status=status,
             due={"acceptance": act.rules.after("acceptance", act.occurred_at)},
@@ -248,11 +251,10 @@ class Case(Aggregate):
 
     def hold_session(self, act: Act, *, mode: str, participants: list[str], summary: str) -> None:
         status = self._check("hold_session", act)
-        if not isinstance(participants, list | tuple) or not participants:
-            raise InvalidValue("participants", "name at least one participant")
+        participants = check_items("participants", participants, maximum=MAX_PARTICIPANTS, what="participant")
         self._session_held(
             mode=SessionMode.parse("mode", mode).value,
-            participants=[check_text("participants", p, max_length=100) for p in participants],
+            participants=[check_text(f"participants[{i}]", p, max_length=100) for i, p in enumerate(participants)],
             summary=check_text("summary", summary),
             status=status,
             **act.stamp(),
@@ -268,7 +270,7 @@ class Case(Aggregate):
             days=days,
             reason=check_text("reason", reason),
             status=status,
-            due={"mediation": mediation.due_at + _days(days)},
+            due={"mediation": act.rules.extended("mediation", mediation.due_at, days)},
             **act.stamp(),
         )
 
@@ -289,7 +291,7 @@ class Case(Aggregate):
     def request_confirmation(self, act: Act, *, court_code: str, online: bool) -> None:
         status = self._check("request_confirmation", act)
         self._confirmation_requested(
-            court_code=check_text("court_code", court_code, max_length=64),
+            court_code=check_text("court_code", court_code, max_length=MAX_CODE_LENGTH),
             online=_bool("online", online),
             status=status,
             due={"confirmation_decision": act.rules.after("confirmation_decision", act.occurred_at)},
@@ -306,8 +308,8 @@ class Case(Aggregate):
     def file_in_court(self, act: Act, *, court_code: str, court_case_number: str, reason: str) -> None:
         status = self._check("file_in_court", act)
         self._filed_in_court(
-            court_code=check_text("court_code", court_code, max_length=64),
-            court_case_number=check_text("court_case_number", court_case_number, max_length=64),
+            court_code=check_text("court_code", court_code, max_length=MAX_CODE_LENGTH),
+            court_case_number=check_text("court_case_number", court_case_number, max_length=MAX_CODE_LENGTH),
             reason=check_text("reason", reason),
             status=status,
             **act.stamp(),
@@ -355,7 +357,9 @@ class Case(Aggregate):
     def archive(self, act: Act, *, archive_number: str) -> None:
         status = self._check("archive", act)
         self._archived(
-            archive_number=check_text("archive_number", archive_number, max_length=64), status=status, **act.stamp()
+            archive_number=check_text("archive_number", archive_number, max_length=MAX_CODE_LENGTH),
+            status=status,
+            **act.stamp(),
         )
 
     def reopen(self, act: Act, *, reason: str) -> None:
@@ -378,6 +382,8 @@ class Case(Aggregate):
         level = RiskLevel.parse("level", level).value
         if not isinstance(flags, list | tuple):
             raise InvalidValue("flags", "a list of risk flags")
+        if len(flags) > len(RiskFlag):
+            raise InvalidValue("flags", f"at most {len(RiskFlag)} flags, each once")
         parsed = sorted({RiskFlag.parse("flags", f).value for f in flags})
         due = {}
         for d in self.open_deadlines():
@@ -387,9 +393,8 @@ class Case(Aggregate):
 
     def add_supervision_note(self, act: Act, *, instruction: str, due_at: datetime) -> None:
         self._check("add_supervision_note", act)
-        if not isinstance(due_at, datetime):
-            raise InvalidValue("due_at", "an ISO 8601 instant with offset")
-        if _aware(due_at, "due_at") <= act.occurred_at:
+        act.window.check("due_at", due_at, act.recorded_at)
+        if due_at <= act.occurred_at:
             raise InvalidValue("due_at", "must be after the note itself")
         self._supervision_note_added(
             instruction=check_text("instruction", instruction), due={"supervision": due_at}, **act.stamp()
@@ -583,9 +588,10 @@ class Case(Aggregate):
 
 
 def _check_time(act: Act, previous: datetime | None) -> None:
-    occurred_at = _aware(act.occurred_at, "occurred_at")
-    if occurred_at > act.recorded_at:
-        raise InvalidValue("occurred_at", f"must not be in the future (now is {act.recorded_at.isoformat()})")
+    """The act's instant inside the ledger's window and not before the case's last event; its
+    note, stored with every event, is text like any other."""
+    occurred_at = act.window.check("occurred_at", act.occurred_at, act.recorded_at, not_after_now=True)
+    check_optional_text("note", act.note)
     if previous is not None and occurred_at < previous:
         raise InvalidValue(
             "occurred_at", f"must not be before the case's previous event ({previous.isoformat()})"
@@ -596,10 +602,6 @@ def _bool(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise InvalidValue(name, "must be true or false")
     return value
-
-
-def _days(days: int) -> timedelta:
-    return timedelta(days=days)
 
 
 #: The command behind each stored event, and its Chinese label for histories and reviews.

@@ -7,17 +7,24 @@ from __future__ import annotations
 
 import json
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from domain.codes import RiskLevel
+from domain.errors import InvalidValue
 from domain.lifecycle import PROGRESS
+from domain.values import TimeWindow
+
+#: The longest duration a rule may set: a longer one is a typing slip, and its due dates
+#: would leave the ledger's time window.
+MAX_RULE_DAYS = 3650
 
 
 @dataclass(frozen=True)
 class DeadlineRules:
-    """Durations in days. Defaults are DESIGN.md §5."""
+    """Durations in days. Defaults are DESIGN.md §5. ``window`` bounds every instant a command
+    carries; it comes from LEDGER_EARLIEST and LEDGER_TZ, not from the rules file."""
 
     triage_days: float = 3
     triage_high_risk_days: float = 1
@@ -27,6 +34,7 @@ class DeadlineRules:
     confirmation_request_days: float = 30
     confirmation_decision_days: float = 15
     follow_up_days: float = 30
+    window: TimeWindow = field(default_factory=TimeWindow)
 
     @classmethod
     def load(cls, path: str | Path) -> DeadlineRules:
@@ -39,21 +47,43 @@ class DeadlineRules:
             if stray:
                 raise ValueError(f"unknown settings beside [deadlines]: {', '.join(sorted(stray))}")
             data = data["deadlines"]
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"window"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown deadline settings: {', '.join(sorted(unknown))}")
         for key, value in data.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-                raise ValueError(f"{key} must be a positive number of days, not {value!r}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 < value <= MAX_RULE_DAYS
+            ):
+                raise ValueError(
+                    f"{key} must be a positive number of days up to {MAX_RULE_DAYS}, not {value!r}"
+                )
         return replace(cls(), **data)
 
     def triage(self, opened_at: datetime, risk_level: str) -> datetime:
         high = risk_level in (RiskLevel.HIGH, RiskLevel.CRITICAL)
-        return opened_at + timedelta(days=self.triage_high_risk_days if high else self.triage_days)
+        return self._due("triage", opened_at, self.triage_high_risk_days if high else self.triage_days)
 
     def after(self, kind: str, opened_at: datetime) -> datetime:
-        return opened_at + timedelta(days=getattr(self, f"{kind}_days"))
+        return self._due(kind, opened_at, getattr(self, f"{kind}_days"))
+
+    def extended(self, kind: str, due_at: datetime, days: float) -> datetime:
+        return self._due(kind, due_at, days)
+
+    def _due(self, kind: str, start: datetime, days: float) -> datetime:
+        """A due instant every view can still write (see TimeWindow); refused otherwise, so
+        the event that would open it is never stored."""
+        rule = f"the {kind} deadline it opens would fall outside the dates the ledger can write"
+        try:
+            due = start + timedelta(days=days)
+        except OverflowError:
+            raise InvalidValue("occurred_at", rule) from None
+        try:
+            return self.window.check_representable("occurred_at", due)
+        except InvalidValue:
+            raise InvalidValue("occurred_at", rule) from None
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from web.health.routes import blp as health
 from web.indicators.routes import blp as indicators
 from web.json import OrjsonProvider
 from web.reference.routes import blp as reference
+from web.request_checks import check_request
 
 API_PREFIX = "/api/v1"
 
@@ -81,6 +82,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api = LedgerApi(app)
     register_error_handlers(app)
     app.before_request(authenticate_request)
+    app.before_request(check_request)
     api.register_blueprint(disputes, url_prefix=f"{API_PREFIX}/disputes")
     api.register_blueprint(indicators, url_prefix=f"{API_PREFIX}/indicators")
     api.register_blueprint(reference, url_prefix=f"{API_PREFIX}/reference")

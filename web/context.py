@@ -19,6 +19,28 @@ from web.errors import ApiError
 POSITION_HEADER = "X-Ledger-Position"
 T = TypeVar("T")
 
+#: The longest value each header may have, raw as sent: beyond it a header is an attack or a
+#: bug, and is refused (400) before it is parsed. X-Access-Purpose is percent-encoded UTF-8,
+#: nine characters per Chinese character: 2,000 hold a purpose of 200 characters.
+HEADER_LIMITS = {
+    "If-Match": 40,
+    POSITION_HEADER: 20,
+    "Idempotency-Key": 200,
+    "X-Access-Purpose": 2000,
+}
+
+
+def check_header_lengths() -> None:
+    for name, limit in HEADER_LIMITS.items():
+        raw = request.headers.get(name)
+        if raw is not None and len(raw) > limit:
+            raise ApiError(
+                400,
+                "bad_request",
+                f"the {name} header is {len(raw)} characters long; at most {limit}",
+                errors={name: [f"at most {limit} characters"]},
+            )
+
 
 def ledger() -> Ledger:
     return current_app.extensions["ledger"]
@@ -36,6 +58,13 @@ def _min_position() -> int | None:
     raw = request.headers.get(POSITION_HEADER) or request.args.get("min_position")
     if raw in (None, ""):
         return None
+    if len(raw) > HEADER_LIMITS[POSITION_HEADER]:
+        raise ApiError(
+            400,
+            "bad_request",
+            f"{POSITION_HEADER} / min_position is a store position: at most 20 digits",
+            errors={"min_position": ["a whole number of at most 20 digits"]},
+        )
     try:
         position = int(raw.strip())
     except ValueError:

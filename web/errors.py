@@ -154,8 +154,11 @@ def _request_errors(messages: Any) -> dict[str, list[str]]:
 COMMON_RESPONSES: dict[str, tuple[str, str]] = {
     "400": (
         "MALFORMED_REQUEST",
-        "the body is not JSON, or a header is malformed (If-Match, Idempotency-Key, X-Ledger-Position)",
+        "the body is not strict JSON (nested deeper than 32 levels, a key given twice, lone surrogates, "
+        "NaN), a header is malformed or too long (If-Match, Idempotency-Key, X-Ledger-Position, "
+        "X-Access-Purpose), or the path or query string holds control characters",
     ),
+    "413": ("PAYLOAD_TOO_LARGE", "the body is larger than the server accepts (1 MiB)"),
     "401": ("UNAUTHENTICATED", "no bearer token, or not a valid one"),
     "503": (
         "UNAVAILABLE",
@@ -167,8 +170,9 @@ COMMON_RESPONSES: dict[str, tuple[str, str]] = {
 
 class CommonResponses(BasePlugin):
     """Documents on each operation the refusals it can meet without documenting them itself:
-    400 where a JSON body or a position is read, 401 wherever a token is required (the
-    before-request check of web/auth.py; an operation's ``security: []`` waives it), 503 everywhere."""
+    400 everywhere (headers, path and query string are checked on every request, web/request_checks.py),
+    413 where a body is read, 401 wherever a token is required (the before-request check of
+    web/auth.py; an operation's ``security: []`` waives it), 503 everywhere."""
 
     def init_spec(self, spec: Any) -> None:
         self.spec = spec
@@ -177,13 +181,9 @@ class CommonResponses(BasePlugin):
         for method, operation in (operations or {}).items():
             if method == "parameters" or not isinstance(operation, dict):
                 continue
-            reads_position = any(
-                isinstance(p, dict) and p.get("name") == "min_position"
-                for p in operation.get("parameters", [])
-            )
-            statuses = ["503"]
-            if "requestBody" in operation or reads_position:
-                statuses.append("400")
+            statuses = ["400", "503"]
+            if "requestBody" in operation:
+                statuses.append("413")
             if operation.get("security", self.spec.options.get("security")):
                 statuses.append("401")
             responses = operation.setdefault("responses", {})

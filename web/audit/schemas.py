@@ -5,13 +5,13 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
-from web.disputes.schemas import MIN_POSITION, UtcDateTime
+from web.disputes.schemas import MIN_POSITION, Instant, UtcDateTime
 from web.paging import PageQuery, PageSchema
 
 
 class ActionsQuery(PageQuery):
-    from_ = fields.AwareDateTime(data_key="from", metadata={"description": "recorded at or after (ISO 8601)"})
-    to = fields.AwareDateTime(metadata={"description": "recorded at or before (ISO 8601)"})
+    from_ = Instant(data_key="from", metadata={"description": "recorded at or after (ISO 8601)"})
+    to = Instant(metadata={"description": "recorded at or before (ISO 8601)"})
     min_position = fields.Integer(metadata=MIN_POSITION)
 
 

@@ -75,7 +75,8 @@ def _expected_version() -> int | None:
     if raw is None or raw.strip() == "*":
         return None
     value = raw.strip().removeprefix("W/").strip('"')
-    if not (value.isascii() and value.isdigit()):
+    # 18 digits: any version a case can reach, and never a number too long for int() to read.
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
         raise ApiError(
             400,
             "bad_request",

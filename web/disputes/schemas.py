@@ -33,8 +33,20 @@ from domain.codes import (
     Status,
 )
 from domain.errors import InvalidValue
-from domain.values import check_amount
+from domain.values import (
+    MAX_CODE_LENGTH,
+    MAX_PARTICIPANTS,
+    MAX_PARTIES,
+    check_amount,
+    forbidden_character,
+)
+from web.context import ledger, now
 from web.paging import PageQuery, PageSchema
+
+#: Longest text of each kind; the same bounds as the domain's checks (domain/case.py).
+SHORT_TEXT = 2000
+LONG_TEXT = 10000
+NAME = 100
 
 
 def one_of(codes: type[Coded]) -> validate.OneOf:
@@ -45,8 +57,19 @@ def code(codes: type[Coded], **kwargs: Any) -> fields.String:
     return fields.String(validate=one_of(codes), metadata={"enum": [c.value for c in codes]}, **kwargs)
 
 
-def text(**kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.Length(min=1), **kwargs)
+def plain_text(value: str) -> None:
+    """No character that no stored text may hold (domain.values.forbidden_character)."""
+    reason = forbidden_character(value)
+    if reason is not None:
+        raise ma.ValidationError(reason)
+
+
+def text(max_length: int = SHORT_TEXT, **kwargs: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(min=1, max=max_length), plain_text], **kwargs)
+
+
+def optional_text(max_length: int, **kwargs: Any) -> fields.String:
+    return fields.String(allow_none=True, validate=[validate.Length(max=max_length), plain_text], **kwargs)
 
 
 class Amount(fields.Field):
@@ -84,7 +107,18 @@ class StrictBoolean(fields.Boolean):
         return value
 
 
-Instant = fields.AwareDateTime  # ISO 8601 with an offset; a naive time is refused
+class Instant(fields.AwareDateTime):
+    """ISO 8601 with an offset (a naive time is refused), inside the ledger's time window:
+    not before LEDGER_EARLIEST, at most ten years ahead, and writable in UTC and in the
+    county's zone (domain.values.TimeWindow, the same window the domain holds commands to)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        when = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return ledger().rules.window.check(attr or "instant", when, now())
+        except InvalidValue as e:
+            raise ma.ValidationError(e.rule) from None
+
 
 #: The query twin of the X-Ledger-Position header; both are checked in web/context.py (400).
 MIN_POSITION = {
@@ -108,33 +142,33 @@ class CommandSchema(ma.Schema):
             "description": "when it happened in the world, ISO 8601 with offset; default now; never in the future"
         }
     )
-    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    note = optional_text(SHORT_TEXT)
 
 
 class PartyIn(ma.Schema):
     role = code(PartyRole, required=True)
     kind = code(PartyKind, required=True)
-    name = text(required=True)
-    id_number = fields.String(
-        allow_none=True, metadata={"description": "resident id (person) or credit code"}
-    )
-    phone = fields.String(allow_none=True)
+    name = text(NAME, required=True)
+    id_number = optional_text(32, metadata={"description": "resident id (person) or credit code"})
+    phone = optional_text(32)
 
 
 class ReportBody(CommandSchema):
     source = code(Source, required=True)
     category = code(Category, required=True)
-    region_code = fields.String(required=True, metadata={"description": "a village or grid code"})
+    region_code = text(32, required=True, metadata={"description": "a village or grid code"})
     summary = text(required=True)
-    parties = fields.List(fields.Nested(PartyIn), required=True, validate=validate.Length(min=1))
-    people_involved = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    parties = fields.List(
+        fields.Nested(PartyIn), required=True, validate=validate.Length(min=1, max=MAX_PARTIES)
+    )
+    people_involved = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
     amount_in_dispute = Amount(allow_none=True)
 
 
 class AssignBody(CommandSchema):
     route = code(Route, required=True)
-    organisation_code = text(required=True)
-    mediator_id = fields.String(allow_none=True)
+    organisation_code = text(MAX_CODE_LENGTH, required=True)
+    mediator_id = optional_text(MAX_CODE_LENGTH)
 
 
 class AcceptBody(CommandSchema):
@@ -147,7 +181,9 @@ class ReasonBody(CommandSchema):
 
 class HoldSessionBody(CommandSchema):
     mode = code(SessionMode, required=True)
-    participants = fields.List(text(), required=True, validate=validate.Length(min=1))
+    participants = fields.List(
+        text(NAME), required=True, validate=validate.Length(min=1, max=MAX_PARTICIPANTS)
+    )
     summary = text(required=True)
 
 
@@ -159,12 +195,12 @@ class ExtendDeadlineBody(CommandSchema):
 
 
 class RecordAgreementBody(CommandSchema):
-    terms = text(required=True)
+    terms = text(LONG_TEXT, required=True)
     amount = Amount(allow_none=True)
 
 
 class RequestConfirmationBody(CommandSchema):
-    court_code = text(required=True)
+    court_code = text(MAX_CODE_LENGTH, required=True)
     online = StrictBoolean(required=True)
 
 
@@ -174,8 +210,8 @@ class DecideConfirmationBody(CommandSchema):
 
 
 class FileInCourtBody(CommandSchema):
-    court_code = text(required=True)
-    court_case_number = text(required=True)
+    court_code = text(MAX_CODE_LENGTH, required=True)
+    court_case_number = text(MAX_CODE_LENGTH, required=True)
     reason = text(required=True)
 
 
@@ -198,12 +234,12 @@ class FollowUpBody(CommandSchema):
 
 
 class ArchiveBody(CommandSchema):
-    archive_number = text(required=True)
+    archive_number = text(MAX_CODE_LENGTH, required=True)
 
 
 class AssessRiskBody(CommandSchema):
     level = code(RiskLevel, required=True)
-    flags = fields.List(code(RiskFlag), load_default=list)
+    flags = fields.List(code(RiskFlag), load_default=list, validate=validate.Length(max=len(RiskFlag)))
 
 
 class AddSupervisionNoteBody(CommandSchema):
@@ -213,7 +249,7 @@ class AddSupervisionNoteBody(CommandSchema):
 
 class ReportIncidentBody(CommandSchema):
     kind = code(IncidentKind, required=True)
-    description = text(required=True)
+    description = text(LONG_TEXT, required=True)
     severity = code(Severity, required=True)
 
 
@@ -228,8 +264,19 @@ class CorrectDetailsBody(CommandSchema):
 
     @ma.validates_schema
     def _amount_is_a_string(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if data.get("field") == "amount_in_dispute" and isinstance(data.get("value"), float | int):
+        value = data.get("value")
+        if data.get("field") == "amount_in_dispute" and isinstance(value, float | int):
             raise ma.ValidationError('an amount is a decimal string such as "1200.50"', "value")
+        if isinstance(value, dict | list):
+            raise ma.ValidationError(
+                "a code, region code, text, whole number or decimal string; not an object or list", "value"
+            )
+        if isinstance(value, str):
+            reason = forbidden_character(value)
+            if reason is not None:
+                raise ma.ValidationError(reason, "value")
+            if len(value) > SHORT_TEXT:
+                raise ma.ValidationError(f"at most {SHORT_TEXT} characters", "value")
 
 
 class LinkToLeadCaseBody(CommandSchema):
@@ -326,7 +373,10 @@ class CasePage(PageSchema):
 
 
 class CaseListQuery(PageQuery):
-    region = fields.String(metadata={"description": "a county, town, village or grid code"})
+    region = fields.String(
+        validate=[validate.Length(max=32), plain_text],
+        metadata={"description": "a county, town, village or grid code"},
+    )
     status = code(Status)
     category = code(Category)
     risk = code(RiskLevel)

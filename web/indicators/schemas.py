@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
 from projections.indicators import INDICATORS, LEVELS
-from web.disputes.schemas import MIN_POSITION
+from web.context import ledger, now
+from web.disputes.schemas import MIN_POSITION, Instant, plain_text
 
 _PERIOD = {"description": "a year (2026), a quarter (2026-Q1) or a month (2026-03)", "example": "2026-Q1"}
+
+
+_YEAR = re.compile(r"(?<![0-9])[0-9]{4,}(?![0-9])")
+
+
+def period_in_window(value: str) -> None:
+    """Every year a period names lies inside the ledger's time window: a period's bounds and its
+    comparisons (the year before) must be instants every view can compute. Its shape is the
+    period parser's business (projections/periods.py)."""
+    plain_text(value)
+    if len(value) > 40:
+        raise ma.ValidationError("at most 40 characters, e.g. 2026-Q1")
+    window = ledger().rules.window
+    first, last = window.earliest.year, window.latest(now()).year
+    for year in _YEAR.findall(value):
+        if not first <= int(year) <= last:
+            raise ma.ValidationError(
+                f"a period between {first} and {last} (LEDGER_EARLIEST to ten years ahead)"
+            )
+
+
+def period_field(**kwargs: Any) -> fields.String:
+    return fields.String(validate=period_in_window, metadata=_PERIOD, **kwargs)
+
+
+def region_field(**kwargs: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(max=32), plain_text], **kwargs)
 
 
 class Freshness(ma.Schema):
@@ -16,31 +47,29 @@ class Freshness(ma.Schema):
 
 
 class IndicatorQuery(Freshness):
-    region = fields.String(
+    region = region_field(
         metadata={"description": "county, town or village code; default your own region, else the county"}
     )
-    period = fields.String(required=True, metadata=_PERIOD)
+    period = period_field(required=True)
     level = fields.String(
         validate=validate.OneOf(list(LEVELS)),
         metadata={
             "description": "one row per region of this level (default town, or the region's own level below)"
         },
     )
-    as_of = fields.AwareDateTime(
-        metadata={"description": "the table as the ledger knew it at this recorded instant"}
-    )
+    as_of = Instant(metadata={"description": "the table as the ledger knew it at this recorded instant"})
 
 
 class CellQuery(Freshness):
-    region = fields.String(metadata={"description": "default your own region, else the county"})
-    period = fields.String(required=True, metadata=_PERIOD)
+    region = region_field(metadata={"description": "default your own region, else the county"})
+    period = period_field(required=True)
     indicator = fields.String(required=True, validate=validate.OneOf(list(INDICATORS)))
-    as_of = fields.AwareDateTime()
+    as_of = Instant()
 
 
 class WarningQuery(Freshness):
-    period = fields.String(required=True, metadata=_PERIOD)
-    county = fields.String(metadata={"description": "default your county, else the only county"})
+    period = period_field(required=True)
+    county = region_field(metadata={"description": "default your county, else the only county"})
 
 
 class IndicatorRow(ma.Schema):
