@@ -219,10 +219,14 @@ def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> 
     An event that fails to project stops the views just before it: without --follow this ends
     with one line naming it (exit 1); --follow keeps running and retries it with a back-off.
     """
+    import logging
     import signal
     import threading
 
     from projections.runner import ProjectionFailed, ViewRunner
+
+    # This command reports a failing event itself, in one line; not a second time from the log.
+    logging.getLogger("ledger.projections").addHandler(logging.NullHandler())
 
     with open_ledger() as ledger:
         runner = ViewRunner(ledger, batch_size=batch_size)
@@ -237,7 +241,7 @@ def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> 
                     done = runner.rebuild(progress=update) if rebuild else runner.catch_up(progress=update)
                 console.print(f"{done} events projected; views at {runner.position()}")
             except ProjectionFailed as e:
-                console.print(f"[red]{_failed_line(e)}[/red]")
+                click.echo(_failed_line(e), err=True)  # one line, never wrapped to the terminal
                 if not follow:
                     sys.exit(1)
             if follow:
@@ -251,7 +255,7 @@ def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> 
 
                 def report(error: BaseException) -> None:
                     line = _failed_line(error) if isinstance(error, ProjectionFailed) else f"store: {error}"
-                    console.print(f"[red]{line}; retrying in {runner.retry_in():.0f} s[/red]")
+                    click.echo(f"{line}; retrying in {runner.retry_in():.0f} s", err=True)
 
                 runner.follow(stop, report=report)
         finally:

@@ -173,14 +173,15 @@ class ViewRunner:
 
     def _record(self, failed: _EventFailed) -> ProjectionFailed:
         n, error = failed.notification, failed.error
-        log.error(
-            "projection failed at position %s (case %s, version %s): %s: %s",
-            n.id,
-            n.originator_id,
-            n.originator_version,
-            type(error).__name__,
-            error,
-        )
+        if self._failed is None or self._failed.position != n.id:  # once, not at every retry
+            log.error(
+                "projection failed at position %s (case %s, version %s): %s: %s",
+                n.id,
+                n.originator_id,
+                n.originator_version,
+                type(error).__name__,
+                error,
+            )
         failure: Failure | None
         try:
             failure = self.views.record_failure(
