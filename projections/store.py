@@ -187,24 +187,45 @@ class ViewsMixin(TrackingRecorder):
                 (UPSTREAM, utc_text(self.clock())),
             )
 
-    def _create_health_tables(self, cur: Cursor, *, fresh_views: bool) -> None:
-        for table, columns in HEALTH_TABLES.items():
-            cur.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
-        now = utc_text(self.clock())
-        if fresh_views:
-            # New views (new code): what failed before is tried again from the start.
-            cur.execute("DELETE FROM v_failure")
-            cur.execute(
-                "INSERT INTO v_progress (name, position, moved_at) VALUES (%s, 0, %s) "
-                "ON CONFLICT (name) DO UPDATE SET position = 0, moved_at = excluded.moved_at",
-                (UPSTREAM, now),
-            )
-        else:
+    def _health_tables_ready(self) -> bool:
+        with self.cursor() as cur:
+            if self.sqlite:
+                tables = cur.scalar(
+                    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('v_failure', 'v_progress')"
+                )
+            else:
+                tables = cur.scalar(
+                    "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = %s "
+                    "AND table_name IN ('v_failure', 'v_progress')",
+                    (self.schema,),
+                )
+            if tables != len(HEALTH_TABLES):
+                return False
+            return bool(cur.scalar("SELECT count(*) AS n FROM v_progress WHERE name = %s", (UPSTREAM,)))
+
+    def _create_health_tables(self) -> None:
+        """Only when missing, and in a transaction of its own: a write in the transaction that has
+        just read the views' version would fail at once on SQLite ("database is locked") whenever
+        another process has committed a batch in between."""
+        if self._health_tables_ready():
+            return
+        with self.cursor(commit=True) as cur:
+            if not self.sqlite:
+                self.lock_for_writing_or_create(cur)
+            for table, columns in HEALTH_TABLES.items():
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
             # The start of the clock for views that never moved (a follower that never ran).
             cur.execute(
                 "INSERT INTO v_progress (name, position, moved_at) VALUES (%s, 0, %s) ON CONFLICT (name) DO NOTHING",
-                (UPSTREAM, now),
+                (UPSTREAM, utc_text(self.clock())),
             )
+
+    def _reset_health(self, cur: Cursor) -> None:
+        """New views (new code): what failed before is tried again from the start."""
+        cur.execute("DELETE FROM v_failure")
+        cur.execute(
+            "UPDATE v_progress SET position = 0, moved_at = %s WHERE name = %s", (utc_text(self.clock()), UPSTREAM)
+        )
 
     def create_views(self, *, query_indexes: bool = True) -> bool:
         """Create missing tables and indexes; drop and recreate all when the views' code version
@@ -213,10 +234,10 @@ class ViewsMixin(TrackingRecorder):
 
         Returns True when the views were (re)created empty and need a rebuild.
         """
+        self._create_health_tables()
         with self.cursor(commit=True) as cur:
             self.lock_for_writing_or_create(cur)
             stored = cur.scalar("SELECT value FROM v_meta WHERE key = 'version'")
-            self._create_health_tables(cur, fresh_views=stored != str(VIEWS_VERSION))
             if stored == str(VIEWS_VERSION):
                 if query_indexes:
                     self._create_indexes(cur, INDEXES)
@@ -232,6 +253,7 @@ class ViewsMixin(TrackingRecorder):
             # Positions start again from 0: caches keyed by position must tell these views apart.
             cur.execute("INSERT INTO v_meta (key, value) VALUES ('generation', %s)", (uuid.uuid4().hex,))
             self._reset_tracking(cur)
+            self._reset_health(cur)
             return True
 
     def create_query_indexes(self) -> None:
