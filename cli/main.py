@@ -294,37 +294,92 @@ def case_history(case_id: str, as_json: bool, purpose: str | None) -> None:
 @main.command()
 @click.option("--follow", is_flag=True, help="Keep following new events until interrupted.")
 @click.option("--rebuild", is_flag=True, help="Drop every view and rebuild it from the event store.")
-@click.option("--status", "show_status", is_flag=True, help="Show how far each view is behind the store.")
+@click.option(
+    "--status", "show_status", is_flag=True,
+    help="Show how far each view is behind the store and whether an event fails to project; exit 1 if not healthy.",
+)
 @click.option("--batch-size", default=1000, show_default=True)
 def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> None:
-    """Bring the views (case state, deadlines, indicators) up to date with the event store."""
+    """Bring the views (case state, deadlines, indicators) up to date with the event store.
+
+    An event that fails to project stops the views just before it: without --follow this ends
+    with one line naming it (exit 1); --follow keeps running and retries it with a back-off.
+    """
+    import logging
     import signal
     import threading
 
-    from projections.runner import ViewRunner
-    from projections.schema import TABLES
+    from projections.runner import ProjectionFailed, ViewRunner
+
+    # This command reports a failing event itself, in one line; not a second time from the log.
+    logging.getLogger("ledger.projections").addHandler(logging.NullHandler())
 
     with open_ledger() as ledger:
         runner = ViewRunner(ledger, batch_size=batch_size)
-        if show_status:
-            lag = runner.lag()
-            for table in TABLES:
-                if table != "v_meta":
-                    click.echo(f"{table}\tposition {lag.position}\thead {lag.head}\tbehind {lag.behind}")
-            return
-        with progress_bar("rebuilding" if rebuild else "projecting") as update:
-            done = runner.rebuild(progress=update) if rebuild else runner.catch_up(progress=update)
-        console.print(f"{done} events projected; views at {runner.position()}")
-        if follow:
-            from application.sealing import start_sealing
+        try:
+            if show_status:
+                healthy = _project_status(runner)
+                if not healthy:
+                    sys.exit(1)
+                return
+            try:
+                with progress_bar("rebuilding" if rebuild else "projecting") as update:
+                    done = runner.rebuild(progress=update) if rebuild else runner.catch_up(progress=update)
+                console.print(f"{done} events projected; views at {runner.position()}")
+            except ProjectionFailed as e:
+                click.echo(_failed_line(e), err=True)  # one line, never wrapped to the terminal
+                if not follow:
+                    sys.exit(1)
+            if follow:
+                from application.sealing import start_sealing
 
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            signal.signal(signal.SIGINT, lambda *_: stop.set())
-            start_sealing(ledger, stop)
-            console.print("following; Ctrl-C to stop")
-            runner.follow(stop)
-        runner.close()
+                stop = threading.Event()
+                signal.signal(signal.SIGTERM, lambda *_: stop.set())
+                signal.signal(signal.SIGINT, lambda *_: stop.set())
+                start_sealing(ledger, stop)
+                console.print("following; Ctrl-C to stop")
+
+                def report(error: BaseException) -> None:
+                    line = _failed_line(error) if isinstance(error, ProjectionFailed) else f"store: {error}"
+                    click.echo(f"{line}; retrying in {runner.retry_in():.0f} s", err=True)
+
+                runner.follow(stop, report=report)
+        finally:
+            runner.close()
+
+
+def _failed_line(e: Any) -> str:
+    f = e.failure
+    return (
+        f"projection failed at position {f.position} (case {f.case_id}, version {f.version}): "
+        f"{f.error}: {f.message}; views at {e.position}"
+    )
+
+
+def _project_status(runner: Any) -> bool:
+    """Print the views' position, the failing event if any, and the health verdict; True if ok."""
+    from application.ledger import utc_now
+    from projections.health import judge, stall_seconds
+    from projections.schema import TABLES
+
+    lag = runner.lag()
+    for table in TABLES:
+        if table != "v_meta":
+            click.echo(f"{table}\tposition {lag.position}\thead {lag.head}\tbehind {lag.behind}")
+    failure = runner.failure()
+    progress = runner.views.progress()
+    verdict = judge(behind=lag.behind, failure=failure, progress=progress, now=utc_now(), stall=stall_seconds())
+    if failure is not None:
+        click.echo(
+            f"failed\tposition {failure.position}\tcase {failure.case_id}\tversion {failure.version}\t"
+            f"{failure.topic}\t{failure.error}: {failure.message}\t"
+            f"first seen {failure.first_seen.isoformat()}\tlast seen {failure.last_seen.isoformat()}\t"
+            f"attempts {failure.attempts}"
+        )
+    last = progress.last.isoformat() if progress.last else "never"
+    stalled = f"\tstalled for {verdict.stalled_for:.0f} s" if verdict.stalled_for is not None else ""
+    click.echo(f"health\t{verdict.status}\tlast progress {last}{stalled}")
+    return verdict.status == "ok"
 
 
 @main.command()

@@ -69,3 +69,15 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS v_counts_town_kind ON v_counts (town_code, kind, month)",
     "CREATE INDEX IF NOT EXISTS v_regions_parent ON v_regions (parent_code)",
 ]
+
+#: How the projection itself is doing, kept apart from TABLES: these are never dropped with the
+#: views, so a change of VIEWS_VERSION neither loses nor needs them. One row each at most.
+#: v_failure: the event the projection last failed on (cleared in the same transaction as the
+#: tracking position that moves past it). v_progress: when the position last moved, and when a
+#: runner last found the views caught up with the store (the heartbeat of an idle follower).
+HEALTH_TABLES = {
+    "v_failure": """
+        position BIGINT PRIMARY KEY, case_id TEXT, version INTEGER, topic TEXT, error TEXT,
+        message TEXT, first_seen TEXT, last_seen TEXT, attempts INTEGER""",
+    "v_progress": "name TEXT PRIMARY KEY, position BIGINT, moved_at TEXT, caught_up_at TEXT",
+}

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
@@ -16,9 +17,24 @@ from eventsourcing.utils import Environment
 
 from application.config import StoreSettings
 from application.setup_lock import exclusive_setup
-from projections.schema import INDEXES, PROJECTION_INDEXES, TABLES, VIEWS_VERSION
+from projections.health import Failure, Progress
+from projections.periods import parse_utc_text, utc_text
+from projections.schema import HEALTH_TABLES, INDEXES, PROJECTION_INDEXES, TABLES, VIEWS_VERSION
 
 UPSTREAM = "ledger"  # the application whose events the views follow
+#: A failure's message is kept for people; a poison event's text must not make it unstorable.
+_MESSAGE_LIMIT = 1000
+
+
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def storable_text(text: str, limit: int = _MESSAGE_LIMIT) -> str:
+    """``text`` cut to ``limit`` and without what PostgreSQL text refuses (NUL, lone surrogates):
+    an error message may quote the very value that could not be projected."""
+    cleaned = text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
 class Cursor:
@@ -57,6 +73,8 @@ class ViewsMixin(TrackingRecorder):
     sqlite: bool
     schema: str = "public"
     datastore: Any
+    #: Stamps the progress and failure records (a test's clock makes "stalled" exact).
+    clock: Callable[[], datetime] = staticmethod(_wall_clock)
 
     @contextmanager
     def cursor(self, *, commit: bool = False) -> Iterator[Cursor]:
@@ -92,7 +110,122 @@ class ViewsMixin(TrackingRecorder):
         raise NotImplementedError
 
     def record_position(self, cur: Cursor, position: int) -> None:
+        """The batch's last position, in the batch's transaction; with it, the time the views
+        moved, and the end of any failure they have now moved past (it was fixed)."""
         self._insert_tracking(cur.raw, Tracking(UPSTREAM, position))  # type: ignore[attr-defined]
+        cur.execute(
+            "INSERT INTO v_progress (name, position, moved_at) VALUES (%s, %s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position, moved_at = excluded.moved_at",
+            (UPSTREAM, position, utc_text(self.clock())),
+        )
+        cur.execute("DELETE FROM v_failure WHERE position <= %s", (position,))
+
+    # -- the projection's own health (projections/health.py judges it)
+
+    def record_failure(
+        self, position: int, case_id: str | None, version: int | None, topic: str, error: str, message: str
+    ) -> Failure | None:
+        """Keep (or update) the one failure record; None when the views are already past
+        ``position`` (another runner got through it meanwhile: nothing to report)."""
+        now = utc_text(self.clock())
+        with self.cursor(commit=True) as cur:
+            self.lock_for_writing(cur)
+            if self.tracked_position(cur) >= position:
+                return None
+            cur.execute("DELETE FROM v_failure WHERE position <> %s", (position,))
+            cur.execute(
+                "INSERT INTO v_failure (position, case_id, version, topic, error, message, first_seen, "
+                "last_seen, attempts) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 1) ON CONFLICT (position) "
+                "DO UPDATE SET case_id = excluded.case_id, version = excluded.version, topic = excluded.topic, "
+                "error = excluded.error, message = excluded.message, last_seen = excluded.last_seen, "
+                "attempts = v_failure.attempts + 1",
+                (position, case_id, version, storable_text(topic), storable_text(error), storable_text(message), now, now),
+            )
+            return self._failure(cur)
+
+    def failure(self) -> Failure | None:
+        with self.cursor() as cur:
+            return self._failure(cur)
+
+    @staticmethod
+    def _failure(cur: Cursor) -> Failure | None:
+        row = cur.one("SELECT * FROM v_failure ORDER BY position LIMIT 1")
+        if row is None:
+            return None
+        return Failure(
+            position=int(row["position"]),
+            case_id=row["case_id"],
+            version=None if row["version"] is None else int(row["version"]),
+            topic=row["topic"],
+            error=row["error"],
+            message=row["message"],
+            first_seen=parse_utc_text(row["first_seen"]),
+            last_seen=parse_utc_text(row["last_seen"]),
+            attempts=int(row["attempts"]),
+        )
+
+    def clear_failure(self) -> None:
+        with self.cursor(commit=True) as cur:
+            cur.execute("DELETE FROM v_failure")
+
+    def progress(self) -> Progress:
+        with self.cursor() as cur:
+            row = cur.one("SELECT moved_at, caught_up_at FROM v_progress WHERE name = %s", (UPSTREAM,))
+        if row is None:
+            return Progress(None, None)
+        return Progress(
+            moved_at=None if row["moved_at"] is None else parse_utc_text(row["moved_at"]),
+            caught_up_at=None if row["caught_up_at"] is None else parse_utc_text(row["caught_up_at"]),
+        )
+
+    def record_caught_up(self) -> None:
+        """The heartbeat of a runner with nothing to do: the views were at the store's head now."""
+        with self.cursor(commit=True) as cur:
+            cur.execute(
+                "INSERT INTO v_progress (name, caught_up_at) VALUES (%s, %s) "
+                "ON CONFLICT (name) DO UPDATE SET caught_up_at = excluded.caught_up_at",
+                (UPSTREAM, utc_text(self.clock())),
+            )
+
+    def _health_tables_ready(self) -> bool:
+        with self.cursor() as cur:
+            if self.sqlite:
+                tables = cur.scalar(
+                    "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('v_failure', 'v_progress')"
+                )
+            else:
+                tables = cur.scalar(
+                    "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = %s "
+                    "AND table_name IN ('v_failure', 'v_progress')",
+                    (self.schema,),
+                )
+            if tables != len(HEALTH_TABLES):
+                return False
+            return bool(cur.scalar("SELECT count(*) AS n FROM v_progress WHERE name = %s", (UPSTREAM,)))
+
+    def _create_health_tables(self) -> None:
+        """Only when missing, and in a transaction of its own: a write in the transaction that has
+        just read the views' version would fail at once on SQLite ("database is locked") whenever
+        another process has committed a batch in between."""
+        if self._health_tables_ready():
+            return
+        with self.cursor(commit=True) as cur:
+            if not self.sqlite:
+                self.lock_for_writing_or_create(cur)
+            for table, columns in HEALTH_TABLES.items():
+                cur.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
+            # The start of the clock for views that never moved (a follower that never ran).
+            cur.execute(
+                "INSERT INTO v_progress (name, position, moved_at) VALUES (%s, 0, %s) ON CONFLICT (name) DO NOTHING",
+                (UPSTREAM, utc_text(self.clock())),
+            )
+
+    def _reset_health(self, cur: Cursor) -> None:
+        """New views (new code): what failed before is tried again from the start."""
+        cur.execute("DELETE FROM v_failure")
+        cur.execute(
+            "UPDATE v_progress SET position = 0, moved_at = %s WHERE name = %s", (utc_text(self.clock()), UPSTREAM)
+        )
 
     def create_views(self, *, query_indexes: bool = True) -> bool:
         """Create missing tables and indexes; drop and recreate all when the views' code version
@@ -101,6 +234,7 @@ class ViewsMixin(TrackingRecorder):
 
         Returns True when the views were (re)created empty and need a rebuild.
         """
+        self._create_health_tables()
         with self.cursor(commit=True) as cur:
             self.lock_for_writing_or_create(cur)
             stored = cur.scalar("SELECT value FROM v_meta WHERE key = 'version'")
@@ -119,6 +253,7 @@ class ViewsMixin(TrackingRecorder):
             # Positions start again from 0: caches keyed by position must tell these views apart.
             cur.execute("INSERT INTO v_meta (key, value) VALUES ('generation', %s)", (uuid.uuid4().hex,))
             self._reset_tracking(cur)
+            self._reset_health(cur)
             return True
 
     def create_query_indexes(self) -> None:
@@ -181,8 +316,9 @@ class PostgresViews(ViewsMixin, PostgresTrackingRecorder):
         cur.execute(f'DELETE FROM "{self.schema}"."{self.tracking_table_name}" WHERE application_name = %s', (UPSTREAM,))
 
 
-def open_views(settings: StoreSettings) -> SQLiteViews | PostgresViews:
-    """The views' recorder on the same store as the events (its tracking table is views_tracking)."""
+def open_views(settings: StoreSettings, clock: Callable[[], datetime] | None = None) -> SQLiteViews | PostgresViews:
+    """The views' recorder on the same store as the events (its tracking table is views_tracking).
+    ``clock`` stamps the progress and failure records (default: the wall clock)."""
     env = settings.eventsourcing_env()
     if settings.is_postgres:
         env["POSTGRES_POOL_SIZE"] = "2"
@@ -191,8 +327,10 @@ def open_views(settings: StoreSettings) -> SQLiteViews | PostgresViews:
     if not settings.is_postgres:
         _relax_sqlite_sync(factory.datastore)  # type: ignore[attr-defined]
     with exclusive_setup(settings, "views"):
-        views = factory.tracking_recorder(views_class)  # type: ignore[arg-type]
+        views: SQLiteViews | PostgresViews = factory.tracking_recorder(views_class)  # type: ignore[arg-type,assignment]
         views.schema = settings.schema
+        if clock is not None:
+            views.clock = clock  # type: ignore[method-assign]
         views.create_views()
     return views
 

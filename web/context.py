@@ -1,5 +1,8 @@
 """What a request needs from the app: the ledger, the views and the clock, and views that are
-fresh enough for the request (inline catch-up, or read-your-writes by position)."""
+fresh enough for the request (inline catch-up, or read-your-writes by position).
+
+Views that cannot reach what the request needs (an event fails to project) are answered 503
+projection_failed, never served as if fresh."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from flask import current_app, request
 
 from application.ledger import Ledger
 from projections.query_cache import PositionCache
-from projections.runner import ViewRunner
+from projections.runner import ProjectionFailed, ViewRunner
 from projections.store import Cursor
 from web.errors import ApiError
 
@@ -81,10 +84,33 @@ def _min_position() -> int | None:
     return position
 
 
+def projection_failed(e: ProjectionFailed) -> ApiError:
+    """503 for a read the views cannot serve: they stop before an event that fails to project.
+    Neither the case (it may lie outside the reader's region) nor the error's message (it may
+    quote the event's data): /healthz and `ledger project --status` name them for operators."""
+    failure = e.failure
+    return ApiError(
+        503,
+        "projection_failed",
+        f"the views stopped at position {e.position}: the event at position {failure.position} "
+        f"fails to project ({failure.error}); reads that need it wait until it is fixed",
+        headers={"Retry-After": "30"},
+        position=e.position,
+        failed_position=failure.position,
+    )
+
+
 def ensure_fresh() -> None:
     """Inline mode: catch the views up first. A client that names a position it wrote at waits
     until the views have reached it (read-your-writes), or gets 503 to retry."""
     views = runner()
+    try:
+        _ensure_fresh(views)
+    except ProjectionFailed as e:
+        raise projection_failed(e) from None
+
+
+def _ensure_fresh(views: ViewRunner) -> None:
     if current_app.config["INLINE_PROJECTION"]:
         views.catch_up()
     wanted = _min_position()
@@ -96,7 +122,13 @@ def ensure_fresh() -> None:
             f"no write has reached position {wanted}: the store is at {head}",
             errors={"min_position": [f"at most {head}: the X-Ledger-Position a command answered"]},
         )
-    if wanted is not None and not views.wait_for(wanted, float(current_app.config["READ_WAIT_SECONDS"])):
+    if wanted is None or views.position() >= wanted:
+        return
+    failure = views.failure()
+    if failure is not None and failure.position <= wanted:
+        # Waiting cannot help either: the views cannot get past that event until it is fixed.
+        raise ProjectionFailed(failure, views.position())
+    if not views.wait_for(wanted, float(current_app.config["READ_WAIT_SECONDS"])):
         raise ApiError(
             503,
             "projection_behind",

@@ -67,7 +67,10 @@ class ErrorSchema(ma.Schema):
         metadata={"description": "409 illegal_transition, rule_violation: the command refused (kebab-case)"}
     )
     position = ma.fields.Integer(
-        metadata={"description": "503 projection_behind: the position the views have reached"}
+        metadata={"description": "503 projection_behind, projection_failed: the position the views have reached"}
+    )
+    failed_position = ma.fields.Integer(
+        metadata={"description": "503 projection_failed: the position of the event the views cannot get past"}
     )
 
 
@@ -163,7 +166,8 @@ COMMON_RESPONSES: dict[str, tuple[str, str]] = {
     "503": (
         "UNAVAILABLE",
         "the store is unreachable, or the views have not yet reached the position asked for "
-        "(min_position, X-Ledger-Position); retry after Retry-After",
+        "(min_position, X-Ledger-Position: projection_behind), or cannot reach it because an event "
+        "fails to project (projection_failed); retry after Retry-After",
     ),
 }
 
