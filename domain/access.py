@@ -6,13 +6,12 @@ read was removed or altered. Its id derives from the case id: finding a case's l
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain.errors import InvalidValue
-from domain.integrity import GENESIS, event_hash
+from domain.integrity import GENESIS, Chained
 
 _NAMESPACE = UUID("5b0c4b8e-7a43-4d3e-9a55-0c1f6a2e7d11")
 PURPOSE_MAX = 200
@@ -27,26 +26,10 @@ def check_purpose(purpose: str | None) -> str | None:
     return text
 
 
-class AccessLog(Aggregate):
-    class Event(Aggregate.Event):
-        prev_hash: str
-
-        def mutate(self, aggregate: Any) -> Any:
-            log: Any = super().mutate(aggregate)
-            log.head_hash = event_hash(self)
-            return log
-
-    class Created(Event, Aggregate.Created):
-        pass
-
-    head_hash: str
-
+class AccessLog(Chained):
     @staticmethod
     def create_id(case_id: str) -> UUID:  # type: ignore[override]
         return uuid5(_NAMESPACE, f"access-log:{case_id}")
-
-    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        super().trigger_event(event_class, prev_hash=self.head_hash, **kwargs)
 
     @classmethod
     def open(cls, case_id: str) -> AccessLog:

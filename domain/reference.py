@@ -2,6 +2,8 @@
 
 They live in the same event store as the cases, so a population change or a new actor is as
 attributed and as replayable as any case event, and projections learn populations from events.
+Each is a hash chain like a case (``Upgraded``: chained since version 2; earlier events read as
+legacy), so an edited role, token entry or population is as detectable as an edited case event.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain.codes import Role
 from domain.errors import InvalidValue
+from domain.integrity import Upgraded
 from domain.values import check_region_code, check_text
 
 LEVELS = ("county", "town", "village", "grid")
@@ -101,7 +104,7 @@ def _parse_region(row: dict[str, Any], i: int) -> dict[str, Any]:
     }
 
 
-class RegionCatalogue(Aggregate):
+class RegionCatalogue(Upgraded):
     """All regions (行政区划) with resident population by year; one per store."""
 
     ID = stable_id("catalogue", "regions")
@@ -156,7 +159,7 @@ class Mediator:
     kind: str
 
 
-class Directory(Aggregate):
+class Directory(Upgraded):
     """Organisations (解纷组织) and the mediator roster (调解员名册)."""
 
     ID = stable_id("catalogue", "directory")
@@ -223,7 +226,7 @@ class Directory(Aggregate):
             self.mediators[r["id"]] = Mediator(**r)
 
 
-class Actor(Aggregate):
+class Actor(Upgraded):
     """Someone who acts through the API: one role, a region scope, a hashed bearer token."""
 
     @staticmethod
@@ -273,7 +276,7 @@ class Actor(Aggregate):
         return region_path[: len(self.region_path)] == self.region_path
 
 
-class TokenIndex(Aggregate):
+class TokenIndex(Upgraded):
     """Maps a token's digest to its actor, so authentication is one lookup by id."""
 
     @staticmethod
