@@ -89,10 +89,17 @@ class Report:
     def intact(self) -> bool:
         return not self.broken
 
-    def name(self, stream_id: Any, kind: str, sequence: int | None, position: int | None, problem: str) -> None:
+    def name(
+        self, stream_id: Any, kind: str, sequence: int | None, position: int | None, problem: str
+    ) -> None:
         self.broken.append(
-            {"case_id": None if stream_id is None else str(stream_id), "stream": kind, "sequence": sequence,
-             "position": position, "problem": problem}
+            {
+                "case_id": None if stream_id is None else str(stream_id),
+                "stream": kind,
+                "sequence": sequence,
+                "position": position,
+                "problem": problem,
+            }
         )
 
     def summary(self) -> str:
@@ -106,7 +113,9 @@ class Report:
             witnessed = f", {self.witness['seals']} witnessed seals present" if self.witness else ""
             return f"intact, {self.events} events, {self.cases} cases, {sealed}{legacy}{witnessed}"
         first = self.broken[0]
-        return f"BROKEN at {first['stream']} {first['case_id']} sequence {first['sequence']}: {first['problem']}"
+        return (
+            f"BROKEN at {first['stream']} {first['case_id']} sequence {first['sequence']}: {first['problem']}"
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -116,7 +125,11 @@ class Report:
             "streams": self.streams,
             "seals": self.seals,
             "last_seal": self.last_seal,
-            "legacy": {"streams": len(self.legacy), "covered": self.legacy_covered, "items": self.legacy[:100]},
+            "legacy": {
+                "streams": len(self.legacy),
+                "covered": self.legacy_covered,
+                "items": self.legacy[:100],
+            },
             "witness": self.witness,
             "first_broken": self.broken[0] if self.broken else None,
             "broken": self.broken[:100],
@@ -142,9 +155,19 @@ class SealRecord:
     def as_witness(self) -> dict[str, Any]:
         previous = None
         if self.previous_seal_id is not None:
-            previous = {"id": self.previous_seal_id, "root": self.previous_seal, "position": self.previous_position}
-        return {"id": self.id, "position": self.position, "root": self.root, "previous": previous,
-                "sealed_at": self.sealed_at, "hash": self.hash}
+            previous = {
+                "id": self.previous_seal_id,
+                "root": self.previous_seal,
+                "position": self.previous_position,
+            }
+        return {
+            "id": self.id,
+            "position": self.position,
+            "root": self.root,
+            "previous": previous,
+            "sealed_at": self.sealed_at,
+            "hash": self.hash,
+        }
 
 
 def _seal_record(note: Any, canonical_bytes: bytes, body: dict[str, Any]) -> SealRecord:
@@ -177,8 +200,13 @@ def seals(ledger: Ledger) -> tuple[list[SealRecord], dict[str, Any] | None, Repo
                 canonical_bytes, body = read(note)
                 record = _seal_record(note, canonical_bytes, body)
             except Exception as error:  # an unreadable seal is evidence, named as such
-                report.name(note.originator_id, "seal", note.originator_version, note.id,
-                            f"stored seal cannot be read ({type(error).__name__})")
+                report.name(
+                    note.originator_id,
+                    "seal",
+                    note.originator_version,
+                    note.id,
+                    f"stored seal cannot be read ({type(error).__name__})",
+                )
                 continue
             found.append(record)
             heads = body["heads"]
@@ -186,8 +214,13 @@ def seals(ledger: Ledger) -> tuple[list[SealRecord], dict[str, Any] | None, Repo
     if found and heads is not None:
         expected = {cid: (int(v), h) for cid, (v, h) in heads.items()}
         if merkle_root(expected) != found[-1].root:
-            report.name(found[-1].id, "seal", 1, found[-1].stored_at,
-                        "the seal's own list of heads does not match its Merkle root: the seal was changed")
+            report.name(
+                found[-1].id,
+                "seal",
+                1,
+                found[-1].stored_at,
+                "the seal's own list of heads does not match its Merkle root: the seal was changed",
+            )
         heads = expected
     return found, heads, report
 
@@ -198,33 +231,72 @@ def _check_seal_chain(found: list[SealRecord], report: Report) -> None:
     for s in found:
         if s.prev_hash is None:
             if chained_before:
-                report.name(s.id, "seal", 1, s.stored_at, "an unchained seal after chained ones: forged or altered")
+                report.name(
+                    s.id, "seal", 1, s.stored_at, "an unchained seal after chained ones: forged or altered"
+                )
         else:
             chained_before = True
             if prior is None and (s.prev_hash != GENESIS or s.previous_seal_id is not None):
-                report.name(s.id, "seal", 1, s.stored_at,
-                            f"names previous seal {s.previous_seal_id} at position {s.previous_position}, "
-                            "which is not in the store: a seal was deleted")
-            elif prior is not None and (s.previous_seal_id, s.previous_position) != (prior.id, prior.position):
-                report.name(s.id, "seal", 1, s.stored_at,
-                            f"names previous seal {s.previous_seal_id or 'none'} at position {s.previous_position}, "
-                            f"but the seal before it in the store is {prior.id} at position {prior.position}: "
-                            "a seal between them was deleted (or this seal was made over a deleted one)")
+                report.name(
+                    s.id,
+                    "seal",
+                    1,
+                    s.stored_at,
+                    f"names previous seal {s.previous_seal_id} at position {s.previous_position}, "
+                    "which is not in the store: a seal was deleted",
+                )
+            elif prior is not None and (s.previous_seal_id, s.previous_position) != (
+                prior.id,
+                prior.position,
+            ):
+                report.name(
+                    s.id,
+                    "seal",
+                    1,
+                    s.stored_at,
+                    f"names previous seal {s.previous_seal_id or 'none'} at position {s.previous_position}, "
+                    f"but the seal before it in the store is {prior.id} at position {prior.position}: "
+                    "a seal between them was deleted (or this seal was made over a deleted one)",
+                )
             elif prior is not None and s.prev_hash != prior.hash:
-                report.name(prior.id, "seal", 1, prior.stored_at,
-                            f"differs from what the next seal {s.id} recorded of it: the seal was changed")
+                report.name(
+                    prior.id,
+                    "seal",
+                    1,
+                    prior.stored_at,
+                    f"differs from what the next seal {s.id} recorded of it: the seal was changed",
+                )
         expected_root = prior.root if prior else GENESIS
         if s.prev_hash is None and s.previous_seal != expected_root:
-            report.name(s.id, "seal", 1, s.stored_at,
-                        f"names previous root {s.previous_seal or 'none'}, but the seal before it in the store has "
-                        f"root {expected_root or 'none'}: a seal between them was deleted or changed")
-        elif s.prev_hash is not None and s.previous_seal != expected_root and prior is not None \
-                and s.previous_seal_id == prior.id:
-            report.name(prior.id, "seal", 1, prior.stored_at,
-                        f"root differs from what the next seal {s.id} recorded of it: the seal was changed")
+            report.name(
+                s.id,
+                "seal",
+                1,
+                s.stored_at,
+                f"names previous root {s.previous_seal or 'none'}, but the seal before it in the store has "
+                f"root {expected_root or 'none'}: a seal between them was deleted or changed",
+            )
+        elif (
+            s.prev_hash is not None
+            and s.previous_seal != expected_root
+            and prior is not None
+            and s.previous_seal_id == prior.id
+        ):
+            report.name(
+                prior.id,
+                "seal",
+                1,
+                prior.stored_at,
+                f"root differs from what the next seal {s.id} recorded of it: the seal was changed",
+            )
         if s.position >= s.stored_at or (prior is not None and s.position < prior.position):
-            report.name(s.id, "seal", 1, s.stored_at,
-                        f"seals position {s.position}, which does not fit where it is stored: moved or changed")
+            report.name(
+                s.id,
+                "seal",
+                1,
+                s.stored_at,
+                f"seals position {s.position}, which does not fit where it is stored: moved or changed",
+            )
         prior = s
 
 
@@ -275,8 +347,13 @@ def _scan(
     covers_all = latest is not None and latest.prev_hash is not None
     upgraded_at = next((s.stored_at for s in found if s.prev_hash is not None), None)
     if latest is not None:
-        report.last_seal = {"id": latest.id, "position": latest.position, "root": latest.root,
-                            "sealed_at": latest.sealed_at, "hash": latest.hash}
+        report.last_seal = {
+            "id": latest.id,
+            "position": latest.position,
+            "root": latest.root,
+            "sealed_at": latest.sealed_at,
+            "hash": latest.hash,
+        }
     report.seals = len(found)
     if witness:
         _check_witness(witness, found, report)
@@ -293,15 +370,25 @@ def _scan(
             kind = kind_of(note.topic)
             name = kind.name if kind else "unknown"
             if note.id < FIRST:
-                report.name(stream_id, name, note.originator_version, note.id,
-                            f"row at position {note.id}, outside the notification sequence (which starts at 1): "
-                            "written behind the library's back, yet reading the stream by id shows it")
+                report.name(
+                    stream_id,
+                    name,
+                    note.originator_version,
+                    note.id,
+                    f"row at position {note.id}, outside the notification sequence (which starts at 1): "
+                    "written behind the library's back, yet reading the stream by id shows it",
+                )
                 continue
             try:
                 canonical_bytes, body = read(note)
             except Exception as error:  # any decoding failure is evidence of tampering, reported as such
-                report.name(stream_id, name, note.originator_version, note.id,
-                            f"stored event cannot be read ({type(error).__name__})")
+                report.name(
+                    stream_id,
+                    name,
+                    note.originator_version,
+                    note.id,
+                    f"stored event cannot be read ({type(error).__name__})",
+                )
                 if kind and kind.chained and not kind.is_seal:
                     state = streams.setdefault(stream_id, _Stream())
                     state.version, state.head = note.originator_version, ""
@@ -311,48 +398,66 @@ def _scan(
             actors.check(note, body, name, report)
             if kind.is_seal:
                 if note.originator_version != 1:
-                    report.name(stream_id, "seal", note.originator_version, note.id, "a seal has one event only")
+                    report.name(
+                        stream_id, "seal", note.originator_version, note.id, "a seal has one event only"
+                    )
                 continue
             if name == "token index":
-                tokens[stream_id] = (body.get("token_hash"), body.get("actor_name"), note.id, note.originator_version)
+                tokens[stream_id] = (
+                    body.get("token_hash"),
+                    body.get("actor_name"),
+                    note.id,
+                    note.originator_version,
+                )
             if not kind.chained:
                 report.streams[name + " (unchained)"] = report.streams.get(name + " (unchained)", 0) + (
-                    note.originator_version == 1)
+                    note.originator_version == 1
+                )
                 continue
-            state = streams.get(stream_id)
-            if state is None:
+            found_state = streams.get(stream_id)
+            if found_state is None:
                 state = streams[stream_id] = _Stream()
                 report.streams[name] = report.streams.get(name, 0) + 1
                 if name == "case":
                     report.cases += 1
+            else:
+                state = found_state
             own = hashlib.sha256(canonical_bytes).hexdigest()
             prev = body.get("prev_hash")
             problem = None
             if note.originator_version != state.version + 1:
-                problem = (f"sequence jumps from {state.version} to {note.originator_version}: "
-                           "events missing or reordered")
+                problem = (
+                    f"sequence jumps from {state.version} to {note.originator_version}: "
+                    "events missing or reordered"
+                )
             elif prev is None and kind.upgraded:
                 if state.chained:
                     problem = "an unchained event after chained ones in the same stream: forged or altered"
                 elif upgraded_at is not None and note.id > upgraded_at:
-                    problem = (f"an unchained event written after the store was upgraded (first chained seal at "
-                               f"position {upgraded_at}): forged")
+                    problem = (
+                        f"an unchained event written after the store was upgraded (first chained seal at "
+                        f"position {upgraded_at}): forged"
+                    )
                 else:
                     item = legacy.setdefault(stream_id, {"stream_id": stream_id, "kind": name, "events": 0})
                     item["events"] += 1
             elif prev != state.head:
-                problem = (f"hash chain broken between sequence {state.version} and {note.originator_version}: "
-                           f"event {state.version} was changed, or this event was changed or moved here")
+                problem = (
+                    f"hash chain broken between sequence {state.version} and {note.originator_version}: "
+                    f"event {state.version} was changed, or this event was changed or moved here"
+                )
             current = own if prev is not None else fold(state.head, own)
             if note.id <= seal_position and (covers_all or name in ("case", "access log")):
                 sealed = expected.get(stream_id)
                 if sealed is None or note.originator_version > sealed[0]:
                     problem = problem or (
                         f"stored at position {note.id}, before the latest seal's position {seal_position}, "
-                        "yet not covered by that seal: inserted after sealing")
+                        "yet not covered by that seal: inserted after sealing"
+                    )
                 elif problem is None and sealed[0] == note.originator_version and sealed[1] != current:
-                    problem = ("differs from the sealed head (its content was changed after sealing"
-                               + (", or an earlier legacy event of the stream was)" if prev is None else ")"))
+                    problem = "differs from the sealed head (its content was changed after sealing" + (
+                        ", or an earlier legacy event of the stream was)" if prev is None else ")"
+                    )
             if problem:
                 report.name(stream_id, name, note.originator_version, note.id, problem)
             state.version, state.head = note.originator_version, current
@@ -363,8 +468,13 @@ def _scan(
     for stream_id, (sealed_version, _) in expected.items():
         remaining = streams.get(stream_id, _Stream()).version
         if remaining < sealed_version:
-            report.name(stream_id, _kind_name(stream_id, streams), sealed_version, None,
-                        f"events up to sequence {sealed_version} were sealed but only {remaining} remain")
+            report.name(
+                stream_id,
+                _kind_name(stream_id, streams),
+                sealed_version,
+                None,
+                f"events up to sequence {sealed_version} were sealed but only {remaining} remain",
+            )
     actors.check_tokens(tokens, report)
     report.legacy = sorted(legacy.values(), key=lambda item: (item["kind"], item["stream_id"]))
     report.legacy_covered = covers_all and all(item["stream_id"] in expected for item in report.legacy)
@@ -388,14 +498,24 @@ class _Actors:
         for key in ACTOR_FIELDS:
             who = body.get(key)
             if isinstance(who, str) and who not in self.roles and who != SYSTEM:
-                report.name(note.originator_id, kind, note.originator_version, note.id,
-                            f"{key} names actor {who!r}, who is not registered at this position")
+                report.name(
+                    note.originator_id,
+                    kind,
+                    note.originator_version,
+                    note.id,
+                    f"{key} names actor {who!r}, who is not registered at this position",
+                )
         role = body.get("actor_role")
         who = body.get("actor_id")
         if isinstance(who, str) and who in self.roles and role is not None and role != self.roles[who]:
-            report.name(note.originator_id, kind, note.originator_version, note.id,
-                        f"actor {who!r} acted as {role} but is registered as {self.roles[who]}: "
-                        "the actor's role or this event was changed")
+            report.name(
+                note.originator_id,
+                kind,
+                note.originator_version,
+                note.id,
+                f"actor {who!r} acted as {role} but is registered as {self.roles[who]}: "
+                "the actor's role or this event was changed",
+            )
         if kind != "actor":
             return
         stream_id = str(note.originator_id)
@@ -415,10 +535,14 @@ class _Actors:
             if actor_name not in self.roles:
                 problem = f"token index entry points at actor {actor_name!r}, who is not registered"
             elif token_hash not in self.hashes.get(actor_name, set()):
-                problem = (f"token index entry points at actor {actor_name!r}, whose registered token differs: "
-                           "the index was edited")
+                problem = (
+                    f"token index entry points at actor {actor_name!r}, whose registered token differs: "
+                    "the index was edited"
+                )
             elif stream_id != str(TokenIndex.create_id(str(token_hash))):
-                problem = "token index entry is stored under an id that is not its token's: the index was edited"
+                problem = (
+                    "token index entry is stored under an id that is not its token's: the index was edited"
+                )
             if problem:
                 report.name(stream_id, "token index", version, position, problem)
 
@@ -431,19 +555,34 @@ def _check_witness(path: str, found: list[SealRecord], report: Report) -> None:
     for record in records:
         stored = by_id.get(str(record.get("id")))
         if stored is None:
-            report.name(record.get("id"), "seal", 1, None,
-                        f"witnessed seal {record.get('id')} (position {record.get('position')}, sealed at "
-                        f"{record.get('sealed_at')}) is missing from the store: deleted")
+            report.name(
+                record.get("id"),
+                "seal",
+                1,
+                None,
+                f"witnessed seal {record.get('id')} (position {record.get('position')}, sealed at "
+                f"{record.get('sealed_at')}) is missing from the store: deleted",
+            )
             continue
         differs = [k for k, v in stored.as_witness().items() if k in record and record[k] != v]
         if differs:
-            report.name(stored.id, "seal", 1, stored.stored_at,
-                        f"differs from the witnessed seal in {', '.join(differs)}: the seal was changed")
+            report.name(
+                stored.id,
+                "seal",
+                1,
+                stored.stored_at,
+                f"differs from the witnessed seal in {', '.join(differs)}: the seal was changed",
+            )
     report.witness = {"path": path, "seals": len(records)}
 
 
-def seal(ledger: Ledger, actor: Actor, *, progress: Callable[[int, int], None] | None = None,
-         witness: str | None = USE_ENV) -> tuple[Seal, Report]:
+def seal(
+    ledger: Ledger,
+    actor: Actor,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    witness: str | None = USE_ENV,
+) -> tuple[Seal, Report]:
     """Seal the current heads of every chained stream, after verifying the store is intact up to now.
 
     The seal names the previous seal; with a witness (default LEDGER_SEAL_WITNESS) the store's

@@ -182,11 +182,17 @@ class Ledger(Application[UUID]):
     def authenticate(self, token: str) -> Actor:
         if not token:
             raise UnknownActor("a bearer token is required")
+        digest = token_digest(token)
         try:
-            index: TokenIndex = self.repository.get(TokenIndex.create_id(token_digest(token)), deepcopy_from_cache=False)
+            index: TokenIndex = self.repository.get(TokenIndex.create_id(digest), deepcopy_from_cache=False)
         except AggregateNotFoundError:
             raise UnknownActor("the bearer token is not valid") from None
-        return self.actor(index.actor_name)
+        actor = self.actor(index.actor_name)
+        # The index is only a lookup: the actor's own record must hold this token, so an edited
+        # index entry pointing a reader's token at an admin authenticates nobody.
+        if not secrets.compare_digest(actor.token_hash, digest):
+            raise UnknownActor("the bearer token is not valid")
+        return actor
 
     # ------------------------------------------------------------------ cases
 

@@ -1,5 +1,6 @@
 """Scheduled seals: while a server or follower runs, seal the store every so often, so that a
-truncated tail is detectable even if nobody remembers to run `ledger seal`."""
+truncated tail is detectable even if nobody remembers to run `ledger seal`. Like `ledger seal`,
+each scheduled seal is appended to the witness file when LEDGER_SEAL_WITNESS names one."""
 
 from __future__ import annotations
 

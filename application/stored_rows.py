@@ -22,7 +22,9 @@ BEFORE_ALL = -(2**63)
 FIRST = 1
 
 
-def pages(recorder: Any, *, stop: int | None = None, limit: int = 1000, topic: str | None = None) -> Iterator[Sequence[Notification]]:
+def pages(
+    recorder: Any, *, stop: int | None = None, limit: int = 1000, topic: str | None = None
+) -> Iterator[Sequence[Notification]]:
     """Pages of rows ordered by position, from the lowest position there is up to ``stop``."""
     read = _reader(recorder)
     after = BEFORE_ALL
@@ -47,7 +49,8 @@ class _SQLite:
         self.recorder = recorder
 
     def __call__(self, after: int, stop: int | None, limit: int, topic: str | None) -> list[Notification]:
-        where, params = ["rowid > ?"], [after]
+        where = ["rowid > ?"]
+        params: list[int | str] = [after]
         if stop is not None:
             where.append("rowid <= ?")
             params.append(stop)
@@ -75,10 +78,13 @@ class _SQLite:
 class _Postgres:
     def __init__(self, recorder: PostgresApplicationRecorder):
         self.recorder = recorder
-        self.table = SQL("{}.{}").format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        self.table = SQL("{}.{}").format(
+            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name)
+        )
 
     def __call__(self, after: int, stop: int | None, limit: int, topic: str | None) -> list[Notification]:
-        where, params = [SQL("notification_id > %s")], [after]
+        where = [SQL("notification_id > %s")]
+        params: list[int | str] = [after]
         if stop is not None:
             where.append(SQL("notification_id <= %s"))
             params.append(stop)
@@ -111,7 +117,11 @@ class _Notifications:
 
     def __call__(self, after: int, stop: int | None, limit: int, topic: str | None) -> Sequence[Notification]:
         return self.recorder.select_notifications(  # type: ignore[no-any-return]
-            start=max(after, 0), limit=limit, stop=stop, topics=[topic] if topic else (), inclusive_of_start=False
+            start=max(after, 0),
+            limit=limit,
+            stop=stop,
+            topics=[topic] if topic else (),
+            inclusive_of_start=False,
         )
 
 

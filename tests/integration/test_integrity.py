@@ -84,8 +84,8 @@ def _first_break(world: World) -> dict[str, Any]:
 
 
 def test_a_clean_store_verifies_intact(world: World) -> None:
-    case = _life(world)
-    other = world.report(summary="另一起纠纷")
+    _life(world)
+    world.report(summary="另一起纠纷")
     report = verify(world.ledger)
     assert report.intact, report.broken
     # Every row is read: the two cases' events and the reference data and actors before them.
