@@ -22,6 +22,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import resolve_topic
 
 from application import witness as witnesses
@@ -571,7 +572,8 @@ def _check_witness(path: str, found: list[SealRecord], report: Report) -> None:
                 "seal",
                 1,
                 stored.stored_at,
-                f"differs from the witnessed seal in {', '.join(differs)}: the seal was changed",
+                f"differs from the witnessed seal in {', '.join(differs)}: the seal was changed, "
+                "or deleted and made again",
             )
     report.witness = {"path": path, "seals": len(records)}
 
@@ -605,7 +607,13 @@ def seal(
         previous_position=previous.position if previous else None,
         sealed_by=actor.name,
     )
-    recordings = ledger.save(sealed)
+    try:
+        recordings = ledger.save(sealed)
+    except IntegrityError:
+        # Another process sealed after the same seal first; its seal stands.
+        raise SealRace(
+            f"another seal after {previous.id if previous else 'the start'} was made at the same time"
+        ) from None
     if path:
         note = ledger.recorder.select_notifications(start=recordings[-1].notification.id, limit=1)[0]
         canonical_bytes, body = StoredCanonical(ledger.mapper)(note)
@@ -620,3 +628,7 @@ def seal_records(ledger: Ledger) -> list[SealRecord]:
 
 class BrokenStore(Exception):
     """Sealing refused: the store does not verify."""
+
+
+class SealRace(Exception):
+    """Sealing gave way: another process sealed after the same seal at the same moment."""

@@ -272,13 +272,13 @@ def verify(witness: str | None) -> None:
 def seal(witness: str | None) -> None:
     """Append a seal: a Merkle root over every stream head, chained to the previous seal, and
     (with a witness) the same seal as one JSON line in the witness file."""
-    from application.integrity import BrokenStore
+    from application.integrity import BrokenStore, SealRace
     from application.integrity import seal as seal_store
 
     with open_ledger() as ledger, progress_bar("sealing") as update:
         try:
             sealed, report = seal_store(ledger, ledger.system_actor(), progress=update, witness=witness or None)
-        except BrokenStore as e:
+        except (BrokenStore, SealRace) as e:
             console.print(f"[red]refused: {e}[/red]")
             sys.exit(1)
     console.print(f"sealed {report.cases} cases, {report.events} events at position {sealed.position}: root {sealed.root}")

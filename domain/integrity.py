@@ -14,12 +14,13 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid5
 
 import orjson
 from eventsourcing.domain import Aggregate, event
 
 GENESIS = ""
+_SEALS = UUID("0c7d1f3e-2b8a-4f55-9e61-3a4c2d9b7e10")
 #: prev_hash of an event stored before its stream was chained.
 LEGACY = None
 
@@ -154,13 +155,21 @@ class Seal(Upgraded):
             state["previous_position"] = None
 
     @staticmethod
-    def create_id() -> UUID:
-        return uuid4()
+    def create_id(previous_seal_id: str | None = None) -> UUID:  # type: ignore[override]
+        """Derived from the previous seal's id, so two seals made at once after the same seal
+        collide in the store instead of forking the seal chain."""
+        return uuid5(_SEALS, f"after:{previous_seal_id or 'genesis'}")
 
     @classmethod
     def after(cls, previous_hash: str, **fields: Any) -> Seal:
         """A seal whose prev_hash is ``previous_hash`` (the previous seal event's, or GENESIS)."""
-        return cls._create(cls.Sealed, prev_hash=previous_hash, **fields)  # type: ignore[attr-defined]
+        sealed: Any = cls._create(
+            cls.Sealed,  # type: ignore[attr-defined]
+            id=cls.create_id(fields.get("previous_seal_id")),
+            prev_hash=previous_hash,
+            **fields,
+        )
+        return sealed
 
     @event("Sealed")
     def __init__(

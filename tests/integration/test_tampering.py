@@ -114,7 +114,9 @@ def test_a_deleted_seal_followed_by_a_new_seal_is_named_and_sealing_over_it_is_r
     first, _ = seal(world.ledger, _admin(world), witness=witness)
     world.do(case.id, "close", "mediator", summary="已履行")
     second, _ = seal(world.ledger, _admin(world), witness=witness)
-    Table(world).delete_stream(second.id)
+    table = Table(world)
+    table.delete_stream(second.id)
+    table.delete(case.id, case.version + 1)  # the close, sealed by the deleted seal
     # With the witness at hand the ledger refuses to seal over the gap ...
     with pytest.raises(BrokenStore, match="missing from the store"):
         seal(world.ledger, _admin(world), witness=witness)
@@ -122,8 +124,49 @@ def test_a_deleted_seal_followed_by_a_new_seal_is_named_and_sealing_over_it_is_r
     third, _ = seal(world.ledger, _admin(world), witness=None)
     assert third.previous_seal_id == str(first.id)
     assert verify(world.ledger, witness=None).intact
-    [missing] = _named(verify(world.ledger, witness=witness), "missing from the store")
-    assert missing["case_id"] == str(second.id)
+    # The new seal takes the deleted one's place in the chain (its id derives from the previous
+    # seal's), so the witness finds a different seal where it kept the old one.
+    assert third.id == second.id
+    [named] = _named(verify(world.ledger, witness=witness), "differs from the witnessed seal", "root")
+    assert (named["case_id"], named["stream"]) == (str(second.id), "seal")
+    assert "deleted and made again" in named["problem"]
+
+
+def test_two_seals_after_the_same_seal_cannot_both_be_stored(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sealers racing (a server and a follower) must not fork the seal chain."""
+    from application.integrity import SealRace
+    from domain.integrity import Seal
+
+    case = _life(world)
+    seal(world.ledger, _admin(world), witness=None)
+    world.do(case.id, "close", "mediator", summary="已履行")
+    save = world.ledger.save
+
+    def a_rival_saves_first(*aggregates: Any) -> Any:
+        ours = aggregates[0]
+        fields = {
+            k: getattr(ours, k)
+            for k in (
+                "position",
+                "events",
+                "heads",
+                "root",
+                "previous_seal",
+                "previous_seal_id",
+                "previous_position",
+            )
+        }
+        save(Seal.after(ours.pending_events[0].prev_hash, sealed_by="system", **fields))
+        return save(*aggregates)
+
+    monkeypatch.setattr(world.ledger, "save", a_rival_saves_first)
+    with pytest.raises(SealRace):
+        seal(world.ledger, _admin(world), witness=None)
+    monkeypatch.undo()
+    report = verify(world.ledger, witness=None)
+    assert report.intact and report.seals == 2, _problems(report)
 
 
 def test_a_deleted_seal_and_a_deleted_sealed_head_are_named(world: World, tmp_path: Path) -> None:
@@ -186,7 +229,10 @@ def test_a_row_outside_the_notification_sequence_is_named_though_the_stream_show
     assert all(n.id >= 1 for n in world.ledger.recorder.select_notifications(start=1, limit=10_000))
     [row] = _named(verify(world.ledger), "outside the notification sequence")
     assert (row["case_id"], row["stream"], row["sequence"], row["position"]) == (
-        str(case.id), "case", case.version + 1, position
+        str(case.id),
+        "case",
+        case.version + 1,
+        position,
     )
     with pytest.raises(BrokenStore):
         seal(world.ledger, _admin(world), witness=None)
@@ -225,7 +271,9 @@ def test_an_edited_token_index_is_named_and_authenticates_nobody(world: World) -
 
 def test_an_edited_role_is_named(world: World) -> None:
     case = _life(world)
-    log_reads(world.ledger, world.actors["reader"], [Read(str(case.id), False)], endpoint="test", purpose="核查")
+    log_reads(
+        world.ledger, world.actors["reader"], [Read(str(case.id), False)], endpoint="test", purpose="核查"
+    )
     seal(world.ledger, _admin(world), witness=None)
     reader_id = Actor.create_id("reader")
     Table(world).edit(reader_id, 1, rb'"role":"reader"', b'"role":"admin"')
@@ -244,16 +292,30 @@ def test_an_edited_population_is_named(world: World) -> None:
     village = match.group(0)
     table.edit(RegionCatalogue.ID, version, re.escape(village), village + b"0")  # ten times the residents
     [named] = _named(verify(world.ledger, witness=None), "differs from the sealed head")
-    assert (named["case_id"], named["stream"], named["sequence"]) == (str(RegionCatalogue.ID), "regions", version)
+    assert (named["case_id"], named["stream"], named["sequence"]) == (
+        str(RegionCatalogue.ID),
+        "regions",
+        version,
+    )
 
 
 def test_an_event_by_an_actor_that_does_not_exist_is_named(world: World) -> None:
     ghost = Actor.register(
-        name="ghost", role="recorder", region_path=[], organisation_code=None, token_hash="", created_by="admin"
+        name="ghost",
+        role="recorder",
+        region_path=[],
+        organisation_code=None,
+        token_hash="",
+        created_by="admin",
     )  # never saved
     case = world.ledger.report(
-        ghost, source="walk_in", category="neighbour", region_code=VILLAGE, summary="无人登记的录入",
-        parties=[{"role": "applicant", "kind": "person", "name": "王五"}], people_involved=1,
+        ghost,
+        source="walk_in",
+        category="neighbour",
+        region_code=VILLAGE,
+        summary="无人登记的录入",
+        parties=[{"role": "applicant", "kind": "person", "name": "王五"}],
+        people_involved=1,
     ).case
     [named] = _named(verify(world.ledger), "names actor 'ghost', who is not registered")
     assert (named["case_id"], named["stream"], named["sequence"]) == (str(case.id), "case", 1)
@@ -270,5 +332,7 @@ def test_a_forged_unchained_actor_after_the_upgrade_is_named(world: World) -> No
     body.update(name="intruder", role="admin")
     top = world.event_count()
     table.insert(top + 1, Actor.create_id("intruder"), 1, topic, json.dumps(body).encode())
-    [named] = _named(verify(world.ledger, witness=None), "unchained event written after the store was upgraded")
+    [named] = _named(
+        verify(world.ledger, witness=None), "unchained event written after the store was upgraded"
+    )
     assert (named["case_id"], named["stream"]) == (str(Actor.create_id("intruder")), "actor")
