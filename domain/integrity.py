@@ -61,7 +61,7 @@ def leaf(case_id: str, version: int, head: str) -> bytes:
 
 
 def merkle_root(heads: dict[str, tuple[int, str]]) -> str:
-    """Root over the case heads sorted by case id; an empty store has the hash of nothing."""
+    """Root over the stream heads sorted by stream id; an empty store has the hash of nothing."""
     level = [leaf(cid, v, h) for cid, (v, h) in sorted(heads.items())]
     if not level:
         return hashlib.sha256(b"").hexdigest()
