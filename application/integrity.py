@@ -494,11 +494,17 @@ class _Actors:
         self.roles: dict[str, str] = {}
         self.names: dict[str, str] = {}  # actor stream id -> name
         self.hashes: dict[str, set[str]] = {}
+        self.fields: dict[str, tuple[str, ...]] = {}
 
     def check(self, note: Any, body: dict[str, Any], kind: str, report: Report) -> None:
-        for key in ACTOR_FIELDS:
+        # An event type's fields are fixed: look for the actor fields once per topic.
+        fields = self.fields.get(note.topic)
+        if fields is None:
+            fields = self.fields[note.topic] = tuple(k for k in ACTOR_FIELDS if k in body)
+        roles = self.roles
+        for key in fields:
             who = body.get(key)
-            if isinstance(who, str) and who not in self.roles and who != SYSTEM:
+            if isinstance(who, str) and who not in roles and who != SYSTEM:
                 report.name(
                     note.originator_id,
                     kind,
@@ -508,7 +514,7 @@ class _Actors:
                 )
         role = body.get("actor_role")
         who = body.get("actor_id")
-        if isinstance(who, str) and who in self.roles and role is not None and role != self.roles[who]:
+        if role is not None and isinstance(who, str) and who in roles and role != roles[who]:
             report.name(
                 note.originator_id,
                 kind,
