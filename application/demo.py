@@ -8,12 +8,14 @@ entries, overdue work and as-of queries look as they would in a county that used
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from application.errors import UnknownActor
 from application.ledger import Ledger, utc_now
 from application.reference_files import load_demo_reference
 from domain.errors import InvalidValue
@@ -269,8 +271,50 @@ def demo_actors(ledger: Ledger, county: DemoCounty) -> None:
     for name, role, region, org in wanted:
         try:
             ledger.actor(name)
-        except Exception:
+        except UnknownActor:
             ledger.add_actor(name, role, region_code=region, organisation_code=org)
+
+
+DEMO_TOWN = "621199001"  # 城关镇
+DEMO_ORGANISATION = "ORG621199001001"  # its first community's mediation committee
+#: Names earlier versions gave the demo actors of a second, third... start (demo-reader-2).
+_EARLIER_DEMO_NAME = re.compile(r"^demo-(recorder|mediator|judge|supervisor|auditor|reader|admin)-\d+$")
+
+
+def demo_tokens(ledger: Ledger) -> list[tuple[str, str, str]]:
+    """(role, actor name, token) of one demo actor per role, for `ledger serve --demo`.
+
+    The first start registers demo-recorder, demo-mediator...; every later start rotates their
+    tokens instead, so the tokens printed before stop working and no actors pile up. Extra demo
+    actors that earlier versions added on each start (demo-reader-2...) have their tokens revoked.
+    """
+    counties = sorted(r.code for r in ledger.regions().regions.values() if r.level == "county")
+    county = counties[0] if counties else None
+    wanted = [
+        ("recorder", DEMO_TOWN, None),
+        ("mediator", DEMO_TOWN, DEMO_ORGANISATION),
+        ("judge", county, None),
+        ("supervisor", county, None),
+        ("auditor", None, None),
+        ("reader", None, None),
+        ("admin", None, None),
+    ]
+    tokens = []
+    for role, region, organisation in wanted:
+        name = f"demo-{role}"
+        try:
+            existing: Actor | None = ledger.actor(name)
+        except UnknownActor:
+            existing = None
+        if existing is None:
+            actor, token = ledger.add_actor(name, role, region_code=region, organisation_code=organisation)
+        else:
+            actor, token = ledger.rotate(name)
+        tokens.append((actor.role, actor.name, token))
+    for listed in ledger.list_actors():
+        if listed.token == "active" and _EARLIER_DEMO_NAME.match(listed.name):
+            ledger.revoke(listed.name)
+    return tokens
 
 
 def generate(

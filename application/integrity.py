@@ -27,9 +27,10 @@ from eventsourcing.utils import resolve_topic
 
 from application import witness as witnesses
 from application.ledger import SYSTEM, Ledger
+from application.receipts import CommandReceipt
 from application.stored_canonical import StoredCanonical
 from application.stored_rows import FIRST, pages
-from domain.access import AccessLog
+from domain.access import AccessLog, ListingLog
 from domain.case import Case
 from domain.integrity import GENESIS, Chained, Seal, Upgraded, fold, merkle_root
 from domain.reference import Actor, Directory, RegionCatalogue, TokenIndex
@@ -40,6 +41,8 @@ REGISTERED_TOPIC = f"{Actor.__module__}:{Actor.__qualname__}.Registered"
 KINDS = {
     Case: "case",
     AccessLog: "access log",
+    ListingLog: "listing log",
+    CommandReceipt: "receipt",
     Actor: "actor",
     TokenIndex: "token index",
     RegionCatalogue: "regions",
@@ -404,9 +407,11 @@ def _scan(
                     )
                 continue
             if name == "token index":
+                # Later events (a revocation) do not repeat the hash and the actor: keep them.
+                known = tokens.get(stream_id, (None, None, 0, 0))
                 tokens[stream_id] = (
-                    body.get("token_hash"),
-                    body.get("actor_name"),
+                    body.get("token_hash", known[0]),
+                    body.get("actor_name", known[1]),
                     note.id,
                     note.originator_version,
                 )
@@ -448,7 +453,7 @@ def _scan(
                     f"event {state.version} was changed, or this event was changed or moved here"
                 )
             current = own if prev is not None else fold(state.head, own)
-            if note.id <= seal_position and (covers_all or name in ("case", "access log")):
+            if note.id <= seal_position and (covers_all or name in ("case", "access log", "listing log")):
                 sealed = expected.get(stream_id)
                 if sealed is None or note.originator_version > sealed[0]:
                     problem = problem or (

@@ -7,10 +7,12 @@ case aggregate check the state machine and the values, save with optimistic conc
 from __future__ import annotations
 
 import inspect
+import random
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any, TypeVar
 from uuid import UUID
@@ -18,9 +20,12 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.utils import get_topic
 
+from application import receipts
 from application.config import StoreSettings, deadline_rules, store_settings
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
+from application.receipts import CommandReceipt, RequestKey
 from application.setup_lock import exclusive_setup
 from domain.case import Act, Case
 from domain.codes import Role
@@ -42,12 +47,72 @@ SYSTEM = "system"
 
 #: Commands a mediator may take only on cases handed to the mediator's own organisation.
 _HANDLER_COMMANDS = frozenset(PROGRESS) - {"assign"}
+#: How many times a command without If-Match is run when others keep saving the case first;
+#: each lost round means another command was saved, so this many concurrent writers all succeed.
+CONFLICT_ATTEMPTS = 32
+
+
+@dataclass(frozen=True)
+class ActorListing:
+    """One line of `ledger actors list`: who the actor is and where its token stands."""
+
+    name: str
+    role: str
+    region_code: str | None
+    organisation_code: str | None
+    created_at: datetime
+    token: str  # active, revoked, expired, or none (the system actor)
+    expires_at: datetime | None
+    rotated_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, actor: Actor, now: datetime) -> ActorListing:
+        return cls(
+            name=actor.name,
+            role=actor.role,
+            region_code=actor.region_code,
+            organisation_code=actor.organisation_code,
+            created_at=actor.created_on,
+            token=actor.token_state(now),
+            expires_at=actor.expires_at,
+            rotated_at=actor.rotated_at,
+            revoked_at=actor.revoked_at,
+        )
+
+
+def _topics_of(cls: type[Aggregate]) -> list[str]:
+    """The stored topics of every event class of an aggregate."""
+    return sorted(
+        get_topic(v) for v in vars(cls).values() if isinstance(v, type) and issubclass(v, Aggregate.Event)
+    )
+
+
+_ACTOR_TOPICS = _topics_of(Actor)
+
+
+def _expiry(at: datetime, expires_at: datetime | None, expires_in: timedelta | None) -> datetime | None:
+    if expires_at is not None and expires_in is not None:
+        raise InvalidValue("expires_in", "give an expiry instant or a lifetime, not both")
+    return at + expires_in if expires_in is not None else expires_at
+
+
+def token_refused(why: str) -> UnknownActor:
+    """The 401 for a token that was once valid: it says whether it was revoked or has expired,
+    and nothing about whose it was."""
+    return UnknownActor("the bearer token has " + ("been revoked" if why == "revoked" else why))
 
 
 @dataclass(frozen=True)
 class CommandResult:
+    """What a command wrote: the case after it and the store position of its event.
+    ``replayed``: found by its Idempotency-Key, written by an earlier request.
+    ``prepared``: what the caller's ``prepare`` made of the case before the commit."""
+
     case: Case
     position: int
+    replayed: bool = False
+    prepared: Any = None
 
 
 def utc_now() -> datetime:
@@ -149,8 +214,11 @@ class Ledger(Application[UUID]):
         region_code: str | None = None,
         organisation_code: str | None = None,
         created_by: str = SYSTEM,
+        expires_at: datetime | None = None,
+        expires_in: timedelta | None = None,
     ) -> tuple[Actor, str]:
-        """Register an actor and return it with its bearer token; only the token's hash is kept."""
+        """Register an actor and return it with its bearer token; only the token's hash is kept.
+        With ``expires_at`` (or ``expires_in`` from now) the token stops working at that instant."""
         region_path = []
         if region_code:
             region_path = self.region_path("region", region_code, levels=("county", "town", "village", "grid"))
@@ -166,6 +234,10 @@ class Ledger(Application[UUID]):
             token_hash=digest,
             created_by=created_by,
         )
+        at = self.clock()
+        expires_at = _expiry(at, expires_at, expires_in)
+        if expires_at is not None:
+            actor.expire_token(expires_at, at=at, actor_id=created_by)
         index = TokenIndex(token_hash=digest, actor_name=name)
         try:
             self.save(actor, index)
@@ -179,7 +251,65 @@ class Ledger(Application[UUID]):
         except AggregateNotFoundError:
             raise UnknownActor(f"unknown actor {name!r}") from None
 
+    def rotate(
+        self,
+        name: str,
+        *,
+        by: str = SYSTEM,
+        expires_at: datetime | None = None,
+        expires_in: timedelta | None = None,
+    ) -> tuple[Actor, str]:
+        """Issue ``name`` a new token (returned; only its hash is kept) and retire the old one,
+        whether it was active, revoked or expired. The new one expires at ``expires_at`` (or
+        ``expires_in`` from now); without either, never."""
+        actor = self._actor_to_change(name)
+        token = secrets.token_urlsafe(32)
+        digest = token_digest(token)
+        at = self.clock()
+        old = self._token_index(actor.token_hash)
+        actor.rotate(digest, expires_at=_expiry(at, expires_at, expires_in), at=at, actor_id=by)
+        changed: list[Aggregate] = [actor, TokenIndex(token_hash=digest, actor_name=name)]
+        if old is not None and not old.revoked:
+            old.revoke(at=at, actor_id=by)
+            changed.append(old)
+        self._save_actor_change(name, changed)
+        return actor, token
+
+    def revoke(self, name: str, *, by: str = SYSTEM) -> Actor:
+        """Stop ``name``'s token working; the actor has no valid token until it is rotated."""
+        actor = self._actor_to_change(name)
+        at = self.clock()
+        actor.revoke(at=at, actor_id=by)
+        changed: list[Aggregate] = [actor]
+        index = self._token_index(actor.token_hash)
+        if index is not None and not index.revoked:
+            index.revoke(at=at, actor_id=by)
+            changed.append(index)
+        self._save_actor_change(name, changed)
+        return actor
+
+    def list_actors(self) -> list[ActorListing]:
+        """Every actor with the state of its token now, by name.
+
+        There is no index of actor names: the actors' own events are read in one pass over the
+        notification log filtered by their topics (pages of 1,000), and each actor is folded from
+        them, so thousands of actors cost one scan rather than a read per actor."""
+        actors: dict[UUID, Any] = {}
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=1000, topics=_ACTOR_TOPICS)
+            for notification in page:
+                e: Any = self.mapper.to_domain_event(notification)
+                actors[e.originator_id] = e.mutate(actors.get(e.originator_id))
+            if len(page) < 1000:
+                break
+            start = page[-1].id + 1
+        now = self.clock()
+        return sorted((ActorListing.of(a, now) for a in actors.values()), key=lambda a: a.name)
+
     def authenticate(self, token: str) -> Actor:
+        """The actor whose current token this is. Refused (401) when the token is unknown, was
+        revoked or rotated away ("revoked"), or has expired by the ledger's clock ("expired")."""
         if not token:
             raise UnknownActor("a bearer token is required")
         digest = token_digest(token)
@@ -187,12 +317,42 @@ class Ledger(Application[UUID]):
             index: TokenIndex = self.repository.get(TokenIndex.create_id(digest), deepcopy_from_cache=False)
         except AggregateNotFoundError:
             raise UnknownActor("the bearer token is not valid") from None
-        actor = self.actor(index.actor_name)
-        # The index is only a lookup: the actor's own record must hold this token, so an edited
-        # index entry pointing a reader's token at an admin authenticates nobody.
-        if not secrets.compare_digest(actor.token_hash, digest):
-            raise UnknownActor("the bearer token is not valid")
+        try:
+            actor = self.actor(index.actor_name)
+        except UnknownActor:
+            # Only an edited index names no actor; the answer does not repeat the name.
+            raise UnknownActor("the bearer token is not valid") from None
+        # The index is only a lookup: the actor's own record must hold this token (refuses()
+        # compares the hashes), so an edited entry pointing a reader's token at an admin
+        # authenticates nobody.
+        why = "revoked" if index.revoked else actor.refuses(digest, self.clock())
+        if why is not None:
+            raise token_refused(why)
         return actor
+
+    def _actor_to_change(self, name: str) -> Actor:
+        """A copy of the actor to apply a command to (the cached one is shared with readers)."""
+        try:
+            actor: Actor = self.repository.get(Actor.create_id(name))
+        except AggregateNotFoundError:
+            raise UnknownActor(f"unknown actor {name!r}") from None
+        return actor
+
+    def _token_index(self, token_hash: str) -> TokenIndex | None:
+        if not token_hash:
+            return None
+        try:
+            index: TokenIndex = self.repository.get(TokenIndex.create_id(token_hash))
+        except AggregateNotFoundError:
+            return None
+        return index
+
+    def _save_actor_change(self, name: str, changed: list[Aggregate]) -> None:
+        try:
+            self.save(*changed)
+        except IntegrityError:
+            # Someone else rotated or revoked this actor after we read it.
+            raise InvalidValue("name", f"{name} was changed at the same time; look again and retry") from None
 
     # ------------------------------------------------------------------ cases
 
@@ -242,15 +402,28 @@ class Ledger(Application[UUID]):
         occurred_at: datetime | None = None,
         note: str | None = None,
         case_id: UUID | None = None,
+        key: RequestKey | None = None,
+        prepare: Callable[[Case], Any] | None = None,
         **details: Any,
     ) -> CommandResult:
+        """Open a case. ``key`` and ``prepare``: as for execute."""
+        if key is not None and (first := self.first_result(key)) is not None:
+            return first
         self._authorise_role(actor, "report")
         path = self.region_path("region_code", region_code)
         if not actor.covers(path):
             raise AccessDenied(f"region {region_code} lies outside {actor.name}'s region")
         _check_arguments("report", details)
         case = Case.report(self._act(actor, occurred_at, note), region_path=path, case_id=case_id, **details)
-        return CommandResult(case, self._save(case))
+        prepared = None if prepare is None else prepare(case)
+        try:
+            position = self._save(case, key=key, command="report")
+        except IntegrityError:
+            # A new case cannot conflict; its receipt can: the same key, sent twice at once.
+            if key is not None and (first := self.first_result(key)) is not None:
+                return first
+            raise
+        return CommandResult(case, position, prepared=prepared)
 
     def execute(
         self,
@@ -261,25 +434,61 @@ class Ledger(Application[UUID]):
         expected_version: int | None = None,
         occurred_at: datetime | None = None,
         note: str | None = None,
+        key: RequestKey | None = None,
+        prepare: Callable[[Case], Any] | None = None,
         **args: Any,
     ) -> CommandResult:
+        """Run one command on a case and save its event.
+
+        ``expected_version`` (If-Match): refuse unless the case is at that version. Without it a
+        version conflict (someone saved the case after we read it) is not the client's business:
+        the command is run again on the case as it now is, every check included, a bounded
+        number of times, and refused only for what the new state refuses.
+
+        ``key`` (Idempotency-Key): the first request with it saves a receipt in the same
+        transaction as the event; a retry gets that first result back (``replayed``) and writes
+        nothing. ``prepare(case)`` is called with the case as it is about to be saved, and its
+        result comes back as ``prepared``: whatever may fail in building the answer fails before
+        the commit, when failing still writes nothing.
+        """
         if command not in PROGRESS | ANY_STATE:
             raise InvalidValue("command", f"unknown command {command!r}")
-        self._authorise_role(actor, command)
-        case = self.read_case(actor, case_id)
-        if expected_version is not None and expected_version != case.version:
-            raise VersionConflict(expected_version, case.version)
-        self._authorise_handler(actor, command, case)
-        args = self._resolve(actor, command, args)
-        _check_arguments(command, args)
-        started_at = case.version
-        getattr(case, command)(self._act(actor, occurred_at, note), **args)
-        try:
-            position = self._save(case)
-        except IntegrityError:
-            # Someone else saved this case after we read it.
-            raise VersionConflict(started_at, self.get_case(case.id).version) from None
-        return CommandResult(case, position)
+        if key is not None and (first := self.first_result(key)) is not None:
+            return first
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            self._authorise_role(actor, command)
+            case = self.read_case(actor, case_id)
+            if expected_version is not None and expected_version != case.version:
+                raise VersionConflict(expected_version, case.version)
+            self._authorise_handler(actor, command, case)
+            resolved = self._resolve(actor, command, args)
+            _check_arguments(command, resolved)
+            started_at = case.version
+            getattr(case, command)(self._act(actor, occurred_at, note), **resolved)
+            prepared = None if prepare is None else prepare(case)
+            try:
+                position = self._save(case, key=key, command=command)
+            except IntegrityError:
+                # Someone else saved this case (or, with our key, this very request) first.
+                if key is not None and (first := self.first_result(key)) is not None:
+                    return first
+                if expected_version is not None or attempt == CONFLICT_ATTEMPTS:
+                    raise VersionConflict(started_at, self.get_case(case.id).version) from None
+                # Spread the contenders out, so the next round is not the same race.
+                time.sleep(random.uniform(0, min(0.05, 0.002 * attempt)))  # noqa: S311
+                continue
+            return CommandResult(case, position, prepared=prepared)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def first_result(self, key: RequestKey) -> CommandResult | None:
+        """The first result of a request sent again with its Idempotency-Key, None if none was
+        recorded; KeyReused if the key came with another request."""
+        receipt = receipts.find(self, key)
+        if receipt is None:
+            return None
+        case: Case = self.repository.get(receipt.case_id, version=receipt.case_version)
+        position = receipts.position_of(self, receipt.case_id, receipt.case_version)
+        return CommandResult(case, position, replayed=True)
 
     # ------------------------------------------------------------------ helpers
 
@@ -294,9 +503,16 @@ class Ledger(Application[UUID]):
             rules=self.rules,
         )
 
-    def _save(self, case: Case) -> int:
-        recordings = self.save(case)
-        return recordings[-1].notification.id
+    def _save(self, case: Case, *, key: RequestKey | None = None, command: str = "") -> int:
+        """Save the case's new events, with the receipt of ``key`` in the same transaction;
+        the store position of the case's last event."""
+        receipt = None
+        if key is not None:
+            receipt = CommandReceipt.issue(
+                key, case_id=case.id, case_version=case.version, command=command, at=case.modified_on
+            )
+        recordings = self.save(case, receipt)
+        return max(r.notification.id for r in recordings if r.domain_event.originator_id == case.id)
 
     def _require_admin(self, actor: Actor) -> None:
         if actor.role != Role.ADMIN:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from application.access_log import access_log
+from application.access_log import case_log
 from application.config import late_entry_hours
 from application.ledger import Ledger
 from domain.case import EVENTS
@@ -27,7 +27,17 @@ def _hours(delta: timedelta) -> float:
     return round(delta.total_seconds() / 3600, 2)
 
 
-def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def build_review(
+    ledger: Ledger,
+    case_id: str,
+    *,
+    now: datetime,
+    related: list[dict[str, Any]] | None = None,
+    reads: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """``reads``: the case's access log from the views (projections/access.py reads_of_case),
+    which also holds the list pages that showed the case; without it, only the case's own log
+    is read from the store, and list reads are left out."""
     events = ledger.history(case_id)
     case = ledger.case_as_of(case_id)
     assert case is not None
@@ -143,13 +153,15 @@ def build_review(ledger: Ledger, case_id: str, *, now: datetime, related: list[d
         "risk_assessments": risks,
         "related_cases": related or [],
         "head": _cite(events[-1]),
-        "access_log": _reads_around(ledger, str(case.id), incidents),
+        "access_log": _reads_around(case_log(ledger, str(case.id)) if reads is None else reads, incidents),
     }
 
 
-def _reads_around(ledger: Ledger, case_id: str, incidents: list[dict[str, Any]]) -> dict[str, Any]:
-    """Who read the parties' personal data, split at the first incident (when there is one)."""
-    reads = [{**r, "read_at": r["read_at"].isoformat()} for r in access_log(ledger, case_id)]
+def _reads_around(entries: list[dict[str, Any]], incidents: list[dict[str, Any]]) -> dict[str, Any]:
+    """Who read the parties' personal data, split at the first incident (when there is one).
+    Each read cites its own log (``log``, ``sequence``, ``hash``): access logs are chains of
+    their own, apart from the case's events."""
+    reads = [{**r, "read_at": r["read_at"].isoformat()} for r in entries]
     if not incidents:
         return {"incident_at": None, "before": reads, "after": []}
     first = min(datetime.fromisoformat(i["occurred_at"]) for i in incidents)
@@ -191,7 +203,8 @@ def to_markdown(review: dict[str, Any]) -> str:
     lines += ["", "## Reads of personal data" + (f" (incident at {log['incident_at']})" if log["incident_at"] else "")]
     for when, reads in (("before", log["before"]), ("after", log["after"])):
         lines += [
-            f"- {when}: log #{r['sequence']} {r['read_at']} {r['actor_id']} ({r['actor_role']}) via {r['endpoint']}"
+            f"- {when}: log {r['log'][:8]} #{r['sequence']} {r['read_at']} {r['actor_id']} ({r['actor_role']}) via {r['endpoint']}"
+            + (f" (a list of {r['cases']} cases)" if r.get("cases", 1) > 1 else "")
             + (f", purpose: {r['purpose']}" if r["purpose"] else ", as handler")
             for r in reads
         ]

@@ -6,9 +6,12 @@ LEDGER_DATABASE_URL (PostgreSQL).
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
@@ -20,6 +23,7 @@ from application.ledger import Ledger
 from application.reference_files import load_demo_reference, load_region_file
 from domain.codes import Status
 from domain.errors import LedgerError
+from domain.reference import MAX_TOKEN_LIFETIME
 
 console = Console()
 
@@ -124,16 +128,98 @@ def actors() -> None:
     """Who may act through the API."""
 
 
+class Lifetime(click.ParamType):
+    """How long a token lives: a whole number of days or hours, 90d or 12h."""
+
+    name = "lifetime"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        found = re.fullmatch(r"(\d{1,7})([dh])", str(value).strip().lower())
+        if not found:
+            self.fail(f"{value!r} is not a whole number of days or hours, like 90d or 12h", param, ctx)
+        count, unit = int(found[1]), found[2]
+        lifetime = timedelta(days=count) if unit == "d" else timedelta(hours=count)
+        if count == 0:
+            self.fail("a token must live at least 1h", param, ctx)
+        if lifetime > MAX_TOKEN_LIFETIME:
+            self.fail(f"{value} is longer than the longest lifetime, {MAX_TOKEN_LIFETIME.days}d", param, ctx)
+        return lifetime
+
+
+EXPIRES = click.option(
+    "--expires",
+    type=Lifetime(),
+    default=None,
+    help="The token stops working after this long: 90d, 12h. Default: never.",
+)
+
+
+def _when(instant: datetime | None) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if instant else "never"
+
+
 @actors.command("add")
 @click.argument("name")
 @click.option("--role", required=True, help="recorder, mediator, judge, supervisor, auditor, reader or admin")
 @click.option("--region", default=None, help="Region scope; without it the actor's scope is everything.")
 @click.option("--organisation", default=None, help="A mediator's organisation code.")
-def actors_add(name: str, role: str, region: str | None, organisation: str | None) -> None:
+@EXPIRES
+def actors_add(
+    name: str, role: str, region: str | None, organisation: str | None, expires: timedelta | None
+) -> None:
     """Register an actor; prints its bearer token alone on the last line (only its hash is stored)."""
     with open_ledger() as ledger, refusals():
-        actor, token = ledger.add_actor(name, role, region_code=region, organisation_code=organisation)
-    click.echo(f"actor {actor.name}: role {actor.role}, region {actor.region_code or 'all'}")
+        actor, token = ledger.add_actor(
+            name, role, region_code=region, organisation_code=organisation, expires_in=expires
+        )
+    scope = actor.region_code or "all"
+    click.echo(f"actor {actor.name}: role {actor.role}, region {scope}, expires {_when(actor.expires_at)}")
+    click.echo(token)
+
+
+@actors.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per actor, with exact instants.")
+def actors_list(as_json: bool) -> None:
+    """Every actor: role, scope, and its token: active, revoked, expired (or none: the system actor)."""
+    import json
+
+    with open_ledger() as ledger:
+        listed = ledger.list_actors()
+    if as_json:
+        for a in listed:
+            row = {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(a).items()}
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    # Fits 80 columns with the demo's longest names (mediator-ORG621199001001): the scope is a
+    # mediator's organisation, else the region; the expiry as a date. --json has every instant
+    # (created, rotated, revoked, expires).
+    table = Table("name", "role", "scope", "token", "expires", box=None, pad_edge=False)
+    table.columns[0].overflow = "fold"
+    for a in listed:
+        expires = a.expires_at.strftime("%Y-%m-%d") if a.expires_at else "-"
+        table.add_row(a.name, a.role, a.organisation_code or a.region_code or "all", a.token, expires)
+    console.print(table)
+
+
+@actors.command("revoke")
+@click.argument("name")
+def actors_revoke(name: str) -> None:
+    """Stop NAME's token working; NAME has no valid token until it is rotated."""
+    with open_ledger() as ledger, refusals():
+        ledger.revoke(name)
+    click.echo(f"the token of {name} is revoked (servers may accept it for LEDGER_AUTH_CACHE_SECONDS more)")
+
+
+@actors.command("rotate")
+@click.argument("name")
+@EXPIRES
+def actors_rotate(name: str, expires: timedelta | None) -> None:
+    """Give NAME a new token, printed alone on the last line; the old one stops working."""
+    with open_ledger() as ledger, refusals():
+        actor, token = ledger.rotate(name, expires_in=expires)
+    click.echo(f"actor {actor.name}: new token, expires {_when(actor.expires_at)}; the old one is revoked")
     click.echo(token)
 
 
@@ -300,6 +386,7 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
     from application.bundle.writer import write_bundle
     from application.ledger import utc_now
     from application.review import build_review, to_markdown
+    from projections.access import reads_of_case
     from projections.cases import related_cases
     from projections.runner import ViewRunner
 
@@ -309,8 +396,9 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
         runner.catch_up()
         with runner.views.cursor() as cur:
             related = related_cases(cur, str(case.id))
+            _, reads = reads_of_case(cur, str(case.id))
         runner.close()
-        result = build_review(ledger, str(case.id), now=utc_now(), related=related)
+        result = build_review(ledger, str(case.id), now=utc_now(), related=related, reads=reads)
         log_reads(ledger, ledger.system_actor(), [Read(str(case.id), False)],
                   endpoint="cli ledger review" + (" --bundle" if bundle else ""), purpose=purpose)
         if bundle:
@@ -335,9 +423,9 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
     from web import create_app
 
     if demo:
-        from application.demo import generate
+        from application.demo import demo_tokens, generate
         from projections.runner import ViewRunner
-        from web.serve import demo_tokens, has_cases
+        from web.serve import has_cases
 
         with open_ledger() as ledger, refusals():
             load_demo_reference(ledger)
@@ -350,7 +438,7 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
             runner.close()
             tokens = demo_tokens(ledger)
         names = ", ".join(name for _, name, _ in tokens)
-        click.echo(f"demo actors {names}; their tokens are shown only now:")
+        click.echo(f"demo actors {names}; their tokens are shown only now (earlier ones are revoked):")
         for role, _, token in tokens:
             click.echo(f"{role}: {token}")
     import threading

@@ -1,11 +1,18 @@
-"""The read-access log (查阅记录): who read a case's personal data, when, where and why.
+"""The read-access logs (查阅记录): who read a case's personal data, when, where and why.
 
-One stream per case, hash-chained like the case's own events, so a reviewer can trust that no
-read was removed or altered. Its id derives from the case id: finding a case's log needs no index.
+Two kinds of stream, both hash-chained like the case's own events, so a reviewer can trust
+that no read was removed or altered:
+
+- AccessLog, one per case: each read of that one case (its details, history, review). Its id
+  derives from the case id, so finding a case's log needs no index.
+- ListingLog, one per actor: each list request that disclosed personal data, as ONE entry
+  naming every case it showed. A page of fifty cases is one append, not fifty; the views index
+  the entry under each case it names (projections/access.py), so a case's log still shows it.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
@@ -23,10 +30,16 @@ def check_purpose(purpose: str | None) -> str | None:
         return None
     if len(text) > PURPOSE_MAX:
         raise InvalidValue("purpose", f"at most {PURPOSE_MAX} characters")
+    # Control characters and lone surrogates cannot be stored in a PostgreSQL text column, so
+    # the views could not index such an entry; refused before anything is written.
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
+        raise InvalidValue("purpose", "no control characters or unpaired surrogates")
     return text
 
 
 class AccessLog(Chained):
+    """The reads of one case."""
+
     @staticmethod
     def create_id(case_id: str) -> UUID:  # type: ignore[override]
         return uuid5(_NAMESPACE, f"access-log:{case_id}")
@@ -41,6 +54,41 @@ class AccessLog(Chained):
         self.reads = 0
 
     @event("Read")
-    def record_read(self, actor_id: str, actor_role: str, endpoint: str, purpose: str | None, handler: bool) -> None:
+    def record_read(
+        self, actor_id: str, actor_role: str, endpoint: str, purpose: str | None, handler: bool
+    ) -> None:
         """``handler``: the reader was handling the case then, so no purpose was required."""
         self.reads += 1
+
+
+class ListingLog(Chained):
+    """The list requests of one actor that disclosed personal data, one entry per request."""
+
+    @staticmethod
+    def create_id(actor_id: str) -> UUID:  # type: ignore[override]
+        return uuid5(_NAMESPACE, f"listing-log:{actor_id}")
+
+    @classmethod
+    def open(cls, actor_id: str) -> ListingLog:
+        return cls._create(cls.Opened, id=cls.create_id(actor_id), owner=actor_id, prev_hash=GENESIS)  # type: ignore[attr-defined]
+
+    @event("Opened")
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.requests = 0
+
+    @event("Listed")
+    def record_listing(
+        self,
+        actor_id: str,
+        actor_role: str,
+        endpoint: str,
+        purpose: str | None,
+        case_ids: list[str],
+        handled: list[str],
+    ) -> None:
+        """``case_ids``: every case whose personal data the answer showed, in the answer's order;
+        ``handled``: those of them the reader was handling then."""
+        if not case_ids:
+            raise InvalidValue("case_ids", "a listing discloses at least one case")
+        self.requests += 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -226,8 +227,30 @@ class Directory(Upgraded):
             self.mediators[r["id"]] = Mediator(**r)
 
 
+#: How far ahead a token's expiry may lie: far enough for any service account, near enough that
+#: the instant stays representable in every zone and a typo (9000d) is refused.
+MAX_TOKEN_LIFETIME = timedelta(days=3650)
+
+
+def check_expiry(expires_at: datetime, at: datetime) -> datetime:
+    """An expiry as an aware UTC instant after ``at`` and at most MAX_TOKEN_LIFETIME later."""
+    if not isinstance(expires_at, datetime) or expires_at.utcoffset() is None:
+        raise InvalidValue("expires_at", "an instant with a time zone")
+    expires_at = expires_at.astimezone(UTC)
+    if expires_at <= at:
+        raise InvalidValue("expires_at", "must lie in the future")
+    if expires_at - at > MAX_TOKEN_LIFETIME:
+        raise InvalidValue("expires_at", f"at most {MAX_TOKEN_LIFETIME.days} days ahead")
+    return expires_at
+
+
 class Actor(Upgraded):
-    """Someone who acts through the API: one role, a region scope, a hashed bearer token."""
+    """Someone who acts through the API: one role, a region scope, a hashed bearer token.
+
+    An actor holds at most one valid token: the one whose hash it keeps, unless that token was
+    revoked or has expired. Rotating issues a new token (the old one stops working); revoking
+    leaves the actor without a valid token until the next rotation.
+    """
 
     @staticmethod
     def create_id(name: str) -> UUID:
@@ -251,6 +274,8 @@ class Actor(Upgraded):
             created_by=created_by,
         )
 
+    # Registered keeps the shape stores were written with; expiry, rotation and revocation are
+    # events of their own, so every stored Registered still loads as it was.
     @event("Registered")
     def __init__(
         self,
@@ -266,6 +291,9 @@ class Actor(Upgraded):
         self.region_path = list(region_path)
         self.organisation_code = organisation_code
         self.token_hash = token_hash
+        self.expires_at: datetime | None = None
+        self.revoked_at: datetime | None = None
+        self.rotated_at: datetime | None = None
 
     @property
     def region_code(self) -> str | None:
@@ -274,6 +302,66 @@ class Actor(Upgraded):
     def covers(self, region_path: list[str]) -> bool:
         """A region scope covers its region and everything under it; no region covers all."""
         return region_path[: len(self.region_path)] == self.region_path
+
+    # ---------------------------------------------------------------- the token
+
+    def _check_has_tokens(self) -> None:
+        if not self.token_hash:
+            raise InvalidValue("name", f"{self.name} acts only from the command line and has no token")
+
+    def expire_token(self, expires_at: datetime, *, at: datetime, actor_id: str) -> None:
+        """Give the current token an expiry (set at registration)."""
+        self._check_has_tokens()
+        self._expiry_set(expires_at=check_expiry(expires_at, at), at=at, actor_id=actor_id)
+
+    @event("ExpirySet")
+    def _expiry_set(self, expires_at: datetime, at: datetime, actor_id: str) -> None:
+        self.expires_at = expires_at
+
+    def rotate(self, token_hash: str, *, expires_at: datetime | None, at: datetime, actor_id: str) -> None:
+        """Replace the token: the old one stops working, revoked or not, expired or not."""
+        self._check_has_tokens()
+        if not token_hash or token_hash == self.token_hash:
+            raise InvalidValue("token", "a rotation needs a new token")
+        expires_at = None if expires_at is None else check_expiry(expires_at, at)
+        self._token_rotated(token_hash=token_hash, expires_at=expires_at, at=at, actor_id=actor_id)
+
+    @event("TokenRotated")
+    def _token_rotated(
+        self, token_hash: str, expires_at: datetime | None, at: datetime, actor_id: str
+    ) -> None:
+        self.token_hash = token_hash
+        self.expires_at = expires_at
+        self.revoked_at = None
+        self.rotated_at = at
+
+    def revoke(self, *, at: datetime, actor_id: str) -> None:
+        self._check_has_tokens()
+        if self.revoked_at is not None:
+            raise InvalidValue("name", f"the token of {self.name} is already revoked")
+        self._token_revoked(at=at, actor_id=actor_id)
+
+    @event("TokenRevoked")
+    def _token_revoked(self, at: datetime, actor_id: str) -> None:
+        self.revoked_at = at
+
+    def token_state(self, now: datetime) -> str:
+        """active, revoked, expired, or none (an actor that never had a token)."""
+        if not self.token_hash:
+            return "none"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and now >= self.expires_at:
+            return "expired"
+        return "active"
+
+    def refuses(self, token_hash: str, now: datetime) -> str | None:
+        """Why the token with this hash does not authenticate the actor now, or None if it does.
+        A token rotated away counts as revoked: the answer says no more than that."""
+        if not self.token_hash or token_hash != self.token_hash:
+            return "revoked"
+        state = self.token_state(now)
+        return None if state == "active" else state
 
 
 class TokenIndex(Upgraded):
@@ -286,5 +374,13 @@ class TokenIndex(Upgraded):
     @event("Issued")
     def __init__(self, token_hash: str, actor_name: str) -> None:
         self.actor_name = actor_name
+        self.revoked = False
 
+    def revoke(self, *, at: datetime, actor_id: str) -> None:
+        """Retire the entry (the token was rotated away or revoked); a second call changes nothing."""
+        if not self.revoked:
+            self._revoked(at=at, actor_id=actor_id)
 
+    @event("Revoked")
+    def _revoked(self, at: datetime, actor_id: str) -> None:
+        self.revoked = True

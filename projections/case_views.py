@@ -20,6 +20,7 @@ from domain.case import EVENTS, Case
 from domain.codes import Resolution
 from domain.deadlines import Deadline, settle
 from domain.reference import RegionCatalogue
+from projections.access import AccessRows
 from projections.periods import month_of, parse_utc_text, utc_text
 from projections.store import Cursor, ViewsMixin
 
@@ -314,7 +315,10 @@ class LedgerViews(Projection[ViewsMixin]):
             batch.prefetch(
                 str(e.originator_id) for e, _ in items if isinstance(e, Case.Event) and type(e).__name__ != "Reported"
             )
+            access = AccessRows(cur)
             for event, position in items:
                 batch.apply(event, position)
+                access.apply(event, position)
             batch.flush()
+            access.flush()
             self.view.record_position(cur, items[-1][1])

@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 4
+VIEWS_VERSION = 5
 
 TABLES = {
     "v_meta": "key TEXT PRIMARY KEY, value TEXT",
@@ -36,6 +36,12 @@ TABLES = {
         code TEXT PRIMARY KEY, level TEXT, name TEXT, parent_code TEXT,
         county_code TEXT, town_code TEXT, village_code TEXT""",
     "v_population": "code TEXT, year INTEGER, population BIGINT, PRIMARY KEY (code, year)",
+    # The access log under each case it concerns (projections/access.py).
+    "v_access_logs": "log_id TEXT PRIMARY KEY, case_id TEXT",
+    "v_access": """
+        case_id TEXT, position BIGINT, log_id TEXT, seq INTEGER, read_at TEXT, actor_id TEXT,
+        actor_role TEXT, endpoint TEXT, purpose TEXT, handler INTEGER, cases INTEGER, hash TEXT,
+        PRIMARY KEY (case_id, position)""",
 }
 
 #: Indexes the projection itself reads through (a region correction finds the case's facts).

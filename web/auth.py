@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -16,11 +17,13 @@ from flask import current_app, g, request
 
 from application.access_log import Read, log_reads
 from application.errors import UnknownActor
+from application.ledger import token_refused
 from domain.codes import Role
 from domain.errors import AccessDenied
 from domain.permissions import AUDIT_ROLES, MASKED_ROLES, WARNING_ROLES, handles
 from domain.reference import Actor, token_digest
 from web.context import ledger
+from web.context import now as clock_now
 
 ALL_ROLES = frozenset(Role)
 #: What each kind of read requires (DESIGN.md §2).
@@ -65,18 +68,30 @@ def current_actor() -> Actor:
 
 def _authenticated(token: str) -> Actor:
     """The token's actor, remembered for LEDGER_AUTH_CACHE_SECONDS (default 30): two store reads
-    saved on every request. Actors are never edited, so only a new actor waits on nothing."""
+    saved on every request. A token revoked or rotated away elsewhere may so keep working for up
+    to that long in a worker that remembered it, never longer: an entry is dropped once that
+    time has passed by the monotonic clock or by the app's clock (tests move the latter). Expiry
+    is judged by the app's clock at every use, remembered or not."""
     ttl = current_app.config["AUTH_CACHE_SECONDS"]
-    cache: dict[str, tuple[float, Actor]] = current_app.extensions.setdefault("ledger_auth_cache", {})
+    cache: dict[str, tuple[float, datetime, Actor]]
+    cache = current_app.extensions.setdefault("ledger_auth_cache", {})
     key = token_digest(token)
+    now = clock_now()
     hit = cache.get(key)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
+    if hit is not None:
+        until, until_clock, actor = hit
+        if time.monotonic() < until and now < until_clock:
+            why = actor.refuses(key, now)
+            if why is None:
+                return actor
+            cache.pop(key, None)  # another thread may have dropped it already
+            raise token_refused(why)
+        cache.pop(key, None)
     actor = ledger().authenticate(token)
     if ttl > 0:
         if len(cache) > 10_000:
             cache.clear()
-        cache[key] = (time.monotonic() + ttl, actor)
+        cache[key] = (time.monotonic() + ttl, now + timedelta(seconds=ttl), actor)
     return actor
 
 
@@ -119,7 +134,8 @@ def declared_purpose() -> str | None:
 
 def disclose(actor: Actor, cases: list[dict[str, Any]], *, listing: bool = False, acting: bool = False) -> bool:
     """Whether ``actor`` sees the personal data of ``cases`` (each with id, status and
-    organisation_code) in this response; every such read is appended to the cases' access logs.
+    organisation_code) in this response; every such read is appended to the access log (a list
+    as one entry naming its cases).
 
     A declared purpose opens them to any role but reader; a case's current handlers need none.
     Without a purpose a list (and a command's answer) is masked, and one case's details are
@@ -141,7 +157,9 @@ def disclose(actor: Actor, cases: list[dict[str, Any]], *, listing: bool = False
             f"in the {PURPOSE_HEADER} header (it is written to the case's access log)"
         )
     endpoint = f"{request.method} {request.url_rule.rule if request.url_rule else request.path}"
-    log_reads(ledger(), actor, (Read(cid, h) for cid, h in handled.items()), endpoint=endpoint, purpose=purpose)
+    reads = (Read(cid, h) for cid, h in handled.items())
+    # A list page is one entry naming its cases, not an entry per case (issue 10 item 7).
+    log_reads(ledger(), actor, reads, endpoint=endpoint, purpose=purpose, listing=listing)
     return True
 
 

@@ -1,56 +1,37 @@
-"""Idempotency-Key for commands: a retried request returns the first response and writes nothing.
+"""Idempotency-Key for commands, and answers that stand once a command is committed.
 
-A key is claimed (per actor) before the command runs, in the views' database, so two
-concurrent requests with the same key cannot both execute; the claim is completed with the
-response when the command succeeded and released when it failed, since a failed command wrote
-nothing and may be retried.
+A command sent with an ``Idempotency-Key`` saves a receipt (application/receipts.py) in the same
+transaction as its event. A retry with the same key, however long after and whatever happened
+to the first request's process, finds the receipt and gets the first answer again, with
+``Idempotent-Replayed: true``, and writes nothing; the same key with a different request (method,
+path or body) is refused with 422. Keys belong to their actor.
+
+Once a command is committed its answer is the answer, whatever fails afterwards: the view
+builds it before anything else it does after the commit, and should a later step still raise
+(an after_request hook, say), the 500 handler here sends that answer instead of an error that
+would invite the client to send the command again. A keyed request that failed before its
+answer was built is looked up by its key in the same handler: if the command was committed
+after all, its answer is sent.
 """
 
 from __future__ import annotations
 
-import hashlib
-from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from collections.abc import Callable
 
-import orjson
 from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException, InternalServerError
 
+from application.receipts import KeyReused, RequestKey, request_hash
 from domain.reference import Actor
-from projections.store import Cursor
-from web.context import runner
-from web.errors import ApiError
+from web.errors import ApiError, error_response
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-#: Response headers that are part of a command's result and so are replayed with it.
-KEPT_HEADERS = ("ETag", "X-Ledger-Position", "Location")
-#: A claim never completed (the process died mid-command) may be taken over after this long.
-STALE_CLAIM = timedelta(minutes=5)
 MAX_KEY_LENGTH = 200
 
-TABLE = """CREATE TABLE IF NOT EXISTS api_idempotency (
-    actor_id TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL,
-    claim TEXT NOT NULL, claimed_at TEXT NOT NULL, status INTEGER, body TEXT, headers TEXT,
-    PRIMARY KEY (actor_id, key))"""
 
-
-def create_table(app: Flask) -> None:
-    views = app.extensions["ledger_views"].views
-    with views.cursor(commit=True) as cur:
-        # Workers starting at once: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe in parallel.
-        views.lock_for_writing(cur)
-        cur.execute(TABLE)
-
-
-def _request_hash() -> str:
-    digest = hashlib.sha256()
-    for part in (request.method.encode(), request.path.encode(), request.get_data(cache=True)):
-        digest.update(len(part).to_bytes(8, "big"))
-        digest.update(part)
-    return digest.hexdigest()
-
-
-def _key() -> str | None:
+def request_key(actor: Actor) -> RequestKey | None:
+    """The request's Idempotency-Key, with a digest of the request; None without one."""
     key = request.headers.get(HEADER)
     if key is None:
         return None
@@ -62,104 +43,52 @@ def _key() -> str | None:
             f"{HEADER} must be 1–{MAX_KEY_LENGTH} printable characters",
             errors={HEADER: [f"1–{MAX_KEY_LENGTH} printable characters, e.g. a UUID"]},
         )
-    return key
+    digest = request_hash(request.method.encode(), request.path.encode(), request.get_data(cache=True))
+    return RequestKey(actor.name, key, digest)
 
 
-def begin(actor: Actor) -> Response | None:
-    """Claim the request's key; the first response if this is a retry of a finished request."""
-    key = _key()
-    if key is None:
-        return None
-    request_hash = _request_hash()
-    now = datetime.now(UTC)
-    claim = uuid4().hex
-    with runner().views.cursor(commit=True) as cur:
-        cur.execute(
-            "INSERT INTO api_idempotency (actor_id, key, request_hash, claim, claimed_at) VALUES (%s, %s, %s, %s, %s) "
-            "ON CONFLICT (actor_id, key) DO NOTHING",
-            (actor.name, key, request_hash, claim, now.isoformat()),
-        )
-        row = cur.one(
-            "SELECT request_hash, claim, claimed_at, status, body, headers FROM api_idempotency "
-            "WHERE actor_id = %s AND key = %s",
-            (actor.name, key),
-        )
-        assert row is not None
-        claimed = row["claim"] == claim
-        if (
-            not claimed
-            and row["status"] is None
-            and datetime.fromisoformat(row["claimed_at"]) < now - STALE_CLAIM
-        ):
-            # The request that claimed it never finished (its process died): take the key over.
-            cur.execute(
-                "UPDATE api_idempotency SET request_hash = %s, claim = %s, claimed_at = %s WHERE actor_id = %s AND key = %s",
-                (request_hash, claim, now.isoformat(), actor.name, key),
-            )
-            claimed = True
-    if claimed:
-        g.idempotency_claim = (actor.name, key, claim)
-        return None
-    if row["request_hash"] != request_hash:
-        raise ApiError(
-            422,
-            "idempotency_key_reused",
-            f"{HEADER} {key!r} was already used for a different request",
-            errors={HEADER: ["already used with another method, path or body; use a new key"]},
-        )
-    if row["status"] is None:
-        raise ApiError(
-            409,
-            "idempotency_in_progress",
-            f"a request with {HEADER} {key!r} is still being processed; retry shortly",
-            headers={"Retry-After": "1"},
-        )
-    response = current_app.response_class(row["body"], status=row["status"], mimetype="application/json")
-    for name, value in orjson.loads(row["headers"]).items():
-        response.headers[name] = value
-    response.headers[REPLAYED_HEADER] = "true"
+def committed(response: Response) -> Response:
+    """Remember ``response`` as the answer of the command this request committed."""
+    g.committed_answer = response
     return response
 
 
-def finish(response: Response) -> Response:
-    """after_request: complete the claim with a successful response, release it otherwise."""
-    claim = g.pop("idempotency_claim", None)
-    if claim is None:
-        return response
-    with runner().views.cursor(commit=True) as cur:
-        if response.status_code < 400:
-            headers = {h: response.headers[h] for h in KEPT_HEADERS if h in response.headers}
-            cur.execute(
-                "UPDATE api_idempotency SET status = %s, body = %s, headers = %s "
-                "WHERE actor_id = %s AND key = %s AND claim = %s",
-                (
-                    response.status_code,
-                    response.get_data(as_text=True),
-                    orjson.dumps(headers).decode(),
-                    *claim,
-                ),
-            )
-        else:
-            _release(cur, claim)
-    return response
+def on_unexpected_error(answer_if_committed: Callable[[], Response | None]) -> None:
+    """For a keyed request: how to find its answer should it fail with no answer built."""
+    g.answer_if_committed = answer_if_committed
 
 
-def abandon(_exc: BaseException | None) -> None:
-    """teardown: a request that ended without a response (an unhandled error) releases its claim."""
-    claim = g.pop("idempotency_claim", None)
-    if claim is not None:
-        with runner().views.cursor(commit=True) as cur:
-            _release(cur, claim)
-
-
-def _release(cur: Cursor, claim: tuple[str, str, str]) -> None:
-    cur.execute(
-        "DELETE FROM api_idempotency WHERE actor_id = %s AND key = %s AND claim = %s AND status IS NULL",
-        claim,
+def _key_reused(e: KeyReused) -> Response:
+    return error_response(
+        422,
+        "idempotency_key_reused",
+        str(e),
+        errors={HEADER: ["already used with another method, path or body; use a new key"]},
     )
 
 
+def _server_error(fallback: Callable[[HTTPException], Response]) -> Callable[[InternalServerError], Response]:
+    def handle(e: InternalServerError) -> Response:
+        answer: Response | None = g.get("committed_answer")
+        find = g.get("answer_if_committed")
+        if answer is None and find is not None:
+            # The request failed before it had an answer; its key's receipt says whether the
+            # command is nevertheless in the store (a step after the commit failed).
+            try:
+                answer = find()
+            except Exception:
+                current_app.logger.exception("looking for the receipt of a failed keyed command failed")
+        if answer is not None:
+            # The command is in the store: its answer stands (the failure is logged by Flask).
+            return answer
+        return fallback(e)
+
+    return handle
+
+
 def register(app: Flask) -> None:
-    create_table(app)
-    app.after_request(finish)
-    app.teardown_request(abandon)
+    app.register_error_handler(KeyReused, _key_reused)
+    # Registered by code, so Flask finds it before the API's handler of every HTTPException,
+    # which it falls back to for requests that committed nothing.
+    fallback = app.error_handler_spec[None][None][HTTPException]
+    app.register_error_handler(500, _server_error(fallback))

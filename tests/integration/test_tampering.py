@@ -336,3 +336,21 @@ def test_a_forged_unchained_actor_after_the_upgrade_is_named(world: World) -> No
         verify(world.ledger, witness=None), "unchained event written after the store was upgraded"
     )
     assert (named["case_id"], named["stream"]) == (str(Actor.create_id("intruder")), "actor")
+
+
+def test_rotated_and_revoked_tokens_are_chained_and_an_edited_rotation_is_named(world: World) -> None:
+    """Events added to Actor and TokenIndex later (rotation, revocation, expiry) are chained by
+    the shared base without code of their own, and sealed like every other stream."""
+    world.ledger.rotate("reader", by="admin")
+    world.ledger.revoke("recorder", by="admin")
+    report = verify(world.ledger, witness=None)
+    assert report.intact, _problems(report)
+    reader_id = Actor.create_id("reader")
+    rows = Table(world).rows(reader_id)
+    assert [json.loads(state)["prev_hash"] is not None for *_, state in rows] == [True, True]
+    seal(world.ledger, _admin(world), witness=None)
+    Table(world).edit(reader_id, 2, rb'"token_hash":"[0-9a-f]', b'"token_hash":"0')
+    report = verify(world.ledger, witness=None)
+    [head] = _named(report, "differs from the sealed head")
+    assert (head["case_id"], head["stream"], head["sequence"]) == (str(reader_id), "actor", 2)
+    _named(report, "token index entry points at actor 'reader', whose registered token differs")

@@ -15,7 +15,7 @@ import pytest
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
 from application.ledger import Ledger
 from domain.codes import Role, Status
-from domain.errors import AccessDenied, InvalidValue
+from domain.errors import AccessDenied, IllegalTransition, InvalidValue
 from domain.lifecycle import ANY_STATE, COMMANDS, TRANSITIONS
 from domain.permissions import ROLE_COMMANDS, may_issue
 from tests.support import (
@@ -572,25 +572,65 @@ def _racing_ledger(world: World, case_id: Any) -> tuple[Ledger, list[int]]:
     return _second_ledger(world, clock), fired
 
 
-def test_two_ledgers_saving_the_same_case_the_second_gets_version_conflict(world: World) -> None:
+def test_two_ledgers_saving_the_same_case_the_second_is_run_again_on_the_new_state(world: World) -> None:
+    """Without an expected version the loser of a race is not refused: its command runs again
+    on the case as the winner left it."""
     w = world
     case = w.report()
     w.clock.advance(minutes=1)
     other, fired = _racing_ledger(w, case.id)
     try:
-        before = w.event_count()
-        with pytest.raises(VersionConflict):
-            other.execute(other.actor("recorder"), case.id, "assess_risk", level="low", flags=[])
+        retried = other.execute(other.actor("recorder"), case.id, "assess_risk", level="low", flags=[]).case
         assert fired == [2]
-        assert w.event_count() == before + 1  # only the winner's event
+        assert retried.version == 3
+        assert [e.level for e in w.ledger.history(case.id)[1:]] == ["high", "low"]  # winner's, then loser's
         for ledger in (w.ledger, other):
             stored = ledger.get_case(case.id)
-            assert stored.version == 2
-            assert stored.risk_level == "high" and stored.risk_flags == ("mass",)
-        # the loser can retry on top of the winner's change
-        retried = other.execute(other.actor("recorder"), case.id, "assess_risk", level="low", flags=[]).case
-        assert retried.version == 3
-        assert w.ledger.get_case(case.id).risk_level == "low"
+            assert stored.version == 3
+            assert stored.risk_level == "low" and stored.risk_flags == ()
+    finally:
+        other.close()
+
+
+def test_a_command_run_again_after_a_race_is_checked_against_the_new_state(world: World) -> None:
+    """The winner withdrew the case: the loser's assignment, run again, is an illegal transition."""
+    w = world
+    case = w.report()
+    fired: list[int] = []
+
+    def clock():  # type: ignore[no-untyped-def]
+        if not fired:
+            fired.append(w.do(case.id, "withdraw", "recorder", reason="双方已和解").version)
+        return w.clock()
+
+    other = _second_ledger(w, clock)
+    try:
+        before = w.event_count()
+        with pytest.raises(IllegalTransition):
+            other.execute(
+                other.actor("recorder"),
+                case.id,
+                "assign",
+                route="peoples_mediation",
+                organisation_code=VILLAGE_COMMITTEE,
+            )
+        assert fired == [2]
+        assert w.event_count() == before + 1  # only the withdrawal
+    finally:
+        other.close()
+
+
+def test_with_an_expected_version_the_loser_of_a_race_gets_version_conflict(world: World) -> None:
+    w = world
+    case = w.report()
+    other, fired = _racing_ledger(w, case.id)
+    try:
+        before = w.event_count()
+        with pytest.raises(VersionConflict):
+            other.execute(other.actor("recorder"), case.id, "assess_risk", expected_version=1, level="low", flags=[])
+        assert fired == [2]
+        assert w.event_count() == before + 1  # only the winner's event
+        assert w.ledger.get_case(case.id).risk_level == "high"
     finally:
         other.close()
 
@@ -602,7 +642,7 @@ def test_race_conflict_reports_the_version_the_loser_loaded(world: World) -> Non
     other, _ = _racing_ledger(w, case.id)
     try:
         with pytest.raises(VersionConflict) as conflict:
-            other.execute(other.actor("recorder"), case.id, "assess_risk", level="low", flags=[])
+            other.execute(other.actor("recorder"), case.id, "assess_risk", expected_version=1, level="low", flags=[])
         assert conflict.value.current == 2
         assert conflict.value.expected == 1, str(conflict.value)
         assert str(conflict.value) == "the case is at version 2, not 1"

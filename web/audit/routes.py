@@ -9,12 +9,12 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from application.access_log import access_log
 from application.config import late_entry_hours
 from application.errors import UnknownActor
 from application.integrity import seal_records, verify
 from application.review import build_review
 from domain.case import EVENTS
+from projections.access import reads_of_case
 from projections.cases import region_column, related_cases
 from projections.periods import parse_utc_text, utc_text
 from web.audit import schemas as s
@@ -94,14 +94,16 @@ class AccessLog(MethodView):
         """Who read a case's personal data (查阅记录), oldest first
 
         Every read of unmasked party data through the API or the command line: who, when,
-        which request, the declared purpose, and its link in the log's own hash chain.
+        which request, the declared purpose, and its link in its log's own hash chain (the
+        case's own log, or for a list page the reader's listing log, one entry naming every
+        case the page showed: `cases` says how many).
         """
         auditor = require_read("audit")
         case = ledger().read_case(auditor, query["dispute"])
         page, per_page = query["page"], query["per_page"]
-        entries = access_log(ledger(), str(case.id))
-        items = entries[(page - 1) * per_page : page * per_page]
-        return {"dispute": str(case.id), **page_of(items, page=page, per_page=per_page, total=len(entries))}
+        with fresh_views() as cur:
+            total, items = reads_of_case(cur, str(case.id), limit=per_page, offset=(page - 1) * per_page)
+        return {"dispute": str(case.id), **page_of(items, page=page, per_page=per_page, total=total)}
 
 
 @blp.route("/reviews/<dispute_id>")
@@ -121,7 +123,8 @@ class Review(MethodView):
         case = ledger().read_case(actor, dispute_id)
         with fresh_views() as cur:
             related = related_cases(cur, str(case.id))
-        review = build_review(ledger(), str(case.id), now=now(), related=related)
+            _, reads = reads_of_case(cur, str(case.id))
+        review = build_review(ledger(), str(case.id), now=now(), related=related, reads=reads)
         return present(actor, plain(review), disclosed=disclose_case(actor, case))
 
 

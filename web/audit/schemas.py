@@ -39,7 +39,11 @@ class AccessLogQuery(PageQuery):
 
 
 class AccessRead(ma.Schema):
-    sequence = fields.Integer(metadata={"description": "position in the case's access log (hash chain)"})
+    log = fields.String(
+        metadata={"description": "the log (hash chain) holding the entry: the case's own, or the reader's listing log"}
+    )
+    sequence = fields.Integer(metadata={"description": "position in that log's hash chain"})
+    cases = fields.Integer(metadata={"description": "how many cases the request disclosed (a list page: all it showed)"})
     read_at = UtcDateTime()
     actor_id = fields.String()
     actor_role = fields.String()

@@ -3,11 +3,14 @@ instant) and the history of one case."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, Response, request, url_for
+import orjson
+from flask import Flask, Response, current_app, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import MethodNotAllowed
@@ -15,7 +18,9 @@ from werkzeug.exceptions import MethodNotAllowed
 from application.config import late_entry_hours
 from application.errors import CaseNotFound
 from application.ledger import CommandResult
-from domain.case import EVENTS
+from application.receipts import RequestKey
+from domain.access import check_purpose
+from domain.case import EVENTS, Case
 from domain.codes import Role
 from domain.errors import AccessDenied
 from domain.integrity import event_hash
@@ -24,7 +29,16 @@ from domain.reference import Actor
 from projections.cases import case_row, judged, list_cases
 from projections.store import Cursor
 from web import idempotency
-from web.auth import case_path, current_actor, disclose, disclose_case, present, require_covers, require_read
+from web.auth import (
+    case_path,
+    current_actor,
+    declared_purpose,
+    disclose,
+    disclose_case,
+    present,
+    require_covers,
+    require_read,
+)
 from web.context import POSITION_HEADER, cached, fresh_views, ledger, now
 from web.disputes import schemas as s
 from web.disputes.queries import case_deadlines, parties_of
@@ -72,12 +86,79 @@ def _expected_version() -> int | None:
     return int(value)
 
 
-def _answer(actor: Actor, result: CommandResult, status: int) -> tuple[dict[str, Any], int, dict[str, str]]:
-    state = from_case(result.case, now=now(), position=result.position)
-    headers = {"ETag": f'"{result.case.version}"', POSITION_HEADER: str(result.position)}
-    if status == 201:
-        headers["Location"] = url_for("disputes.Dispute", case_id=state["id"])
-    return present(actor, state, disclosed=disclose_case(actor, result.case, acting=True)), status, headers
+def _prepare(actor: Actor, status: int) -> Callable[[Case], Prepared]:
+    """Build the answer to a command from the case as it is about to be saved: everything in it
+    that can fail (rendering, the schema's dump, masking, the URL) fails before the commit. Its
+    instant is the command's own, so the answer replayed for a retry is the same answer."""
+
+    def prepare(case: Case) -> Prepared:
+        state = s.CaseState().dump(from_case(case, now=case.modified_on, position=None))
+        headers = {"ETag": f'"{case.version}"'}
+        if status == 201:
+            headers["Location"] = url_for("disputes.Dispute", case_id=str(case.id))
+        return Prepared(state, present(actor, state, disclosed=False), status, headers)
+
+    return prepare
+
+
+@dataclass(frozen=True)
+class Prepared:
+    state: dict[str, Any]
+    masked: dict[str, Any]
+    status: int
+    headers: dict[str, str]
+
+    def response(self, position: int, *, disclosed: bool) -> Response:
+        """Nothing here can fail: plain JSON data written by orjson."""
+        body = dict(self.state if disclosed else self.masked, position=position)
+        response = Response(orjson.dumps(body), status=self.status, mimetype="application/json")
+        response.headers.update(self.headers)
+        response.headers[POSITION_HEADER] = str(position)
+        return response
+
+
+def _answer(actor: Actor, result: CommandResult, status: int) -> Response:
+    """The answer to a command that is in the store (this request's, or the first request with
+    its Idempotency-Key). The masked answer is made first and stands whatever fails after it;
+    then the personal data is disclosed if it may be, and its reading logged."""
+    prepared = result.prepared or _prepare(actor, status)(result.case)
+    response = prepared.response(result.position, disclosed=False)
+    if not result.replayed:
+        idempotency.committed(response)
+    try:
+        disclosed = disclose_case(actor, result.case, acting=True)
+    except Exception:
+        # After the commit an error would tell the client that nothing was done. The answer
+        # stays masked (the reader may ask for the case again); the failure is logged.
+        current_app.logger.exception("disclosing the answer to a committed command failed; answered masked")
+        disclosed = False
+    if disclosed:
+        response = prepared.response(result.position, disclosed=True)
+        if not result.replayed:
+            idempotency.committed(response)
+    if result.replayed:
+        response.headers[idempotency.REPLAYED_HEADER] = "true"
+    return response
+
+
+def _check_purpose() -> None:
+    """A malformed X-Access-Purpose is refused before the command, not after its commit."""
+    check_purpose(declared_purpose())
+
+
+def _keyed(actor: Actor, key: RequestKey | None, status: int) -> None:
+    """Should the request fail unexpectedly, its key tells whether the command got committed
+    all the same; if so the 500 is replaced by the command's answer."""
+    if key is None:
+        return
+
+    def answer_if_committed() -> Response | None:
+        first = ledger().first_result(key)
+        if first is None:
+            return None
+        return _answer(actor, replace(first, replayed=False), status)
+
+    idempotency.on_unexpected_error(answer_if_committed)
 
 
 def _split(body: dict[str, Any]) -> tuple[datetime | None, str | None, dict[str, Any]]:
@@ -126,11 +207,14 @@ class Disputes(MethodView):
         An `Idempotency-Key` header makes a retry return the first answer and write nothing.
         """
         actor = current_actor()
-        replay = idempotency.begin(actor)
-        if replay is not None:
-            return replay
+        key = idempotency.request_key(actor)
+        _check_purpose()
+        _keyed(actor, key, 201)
         occurred_at, note, details = _split(body)
-        return _answer(actor, ledger().report(actor, occurred_at=occurred_at, note=note, **details), 201)
+        result = ledger().report(
+            actor, occurred_at=occurred_at, note=note, key=key, prepare=_prepare(actor, 201), **details
+        )
+        return _answer(actor, result, 201)
 
 
 def _command_view(name: str, body: type[s.CommandSchema]) -> type[MethodView]:
@@ -149,17 +233,20 @@ def _command_view(name: str, body: type[s.CommandSchema]) -> type[MethodView]:
         )
         def post(self, args: dict[str, Any], case_id: str) -> Any:
             actor = current_actor()
-            replay = idempotency.begin(actor)
-            if replay is not None:
-                return replay
+            key = idempotency.request_key(actor)
+            expected_version = _expected_version()
+            _check_purpose()
+            _keyed(actor, key, 200)
             occurred_at, note, details = _split(args)
             result = ledger().execute(
                 actor,
                 _case_id(case_id),
                 command,
-                expected_version=_expected_version(),
+                expected_version=expected_version,
                 occurred_at=occurred_at,
                 note=note,
+                key=key,
+                prepare=_prepare(actor, 200),
                 **details,
             )
             return _answer(actor, result, 200)
