@@ -322,6 +322,9 @@ class Ledger(Application[UUID]):
         except UnknownActor:
             # Only an edited index names no actor; the answer does not repeat the name.
             raise UnknownActor("the bearer token is not valid") from None
+        # The index is only a lookup: the actor's own record must hold this token (refuses()
+        # compares the hashes), so an edited entry pointing a reader's token at an admin
+        # authenticates nobody.
         why = "revoked" if index.revoked else actor.refuses(digest, self.clock())
         if why is not None:
             raise token_refused(why)

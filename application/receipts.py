@@ -20,9 +20,10 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain.errors import LedgerError
+from domain.integrity import Chained
 
 _NAMESPACE = UUID("0d6f2a5e-3c1b-4f7e-8a90-6b2d4c8e1f37")
 
@@ -57,7 +58,9 @@ class KeyReused(LedgerError):
         self.key = key
 
 
-class CommandReceipt(Aggregate):
+class CommandReceipt(Chained):
+    """Hash-chained like every stream, so seals cover receipts too (application/integrity.py)."""
+
     @staticmethod
     def create_id(actor_id: str, key: str) -> UUID:  # type: ignore[override]
         # A newline cannot occur in an actor's name nor in a key (keys are printable).

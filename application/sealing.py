@@ -1,5 +1,6 @@
 """Scheduled seals: while a server or follower runs, seal the store every so often, so that a
-truncated tail is detectable even if nobody remembers to run `ledger seal`."""
+truncated tail is detectable even if nobody remembers to run `ledger seal`. Like `ledger seal`,
+each scheduled seal is appended to the witness file when LEDGER_SEAL_WITNESS names one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 import os
 import threading
 
-from application.integrity import BrokenStore, latest_seal_note, seal
+from application.integrity import BrokenStore, SealRace, latest_seal_note, seal
 from application.ledger import Ledger
 from domain.integrity import Seal
 
@@ -41,6 +42,9 @@ def start_sealing(ledger: Ledger, stop: threading.Event, interval: float | None 
             except BrokenStore as e:
                 # Never seal over a broken store; say so loudly and keep the server up.
                 log.error("scheduled seal refused: %s", e)
+                continue
+            except SealRace as e:
+                log.info("scheduled seal gave way: %s", e)
                 continue
             if sealed is not None:
                 log.info("sealed %d events at position %d: root %s", sealed.events, sealed.position, sealed.root)

@@ -7,7 +7,7 @@ The library's JSON transcoder writes a datetime as its isoformat() and a UUID as
 canonical strings can be taken from the stored text directly. tests/integration/
 test_stored_canonical.py holds this to byte equality with the mapper path on every event type.
 
-Anything this fast path does not understand (a cipher or compressor, an upcast class version,
+Anything this fast path does not understand (a cipher or compressor, a class version still to upcast,
 a transcoding it does not know, text orjson refuses) goes through the mapper, which gives the
 same answer or the same error as before.
 """
@@ -56,6 +56,7 @@ def _plain(value: Any) -> Any:
 
 
 _NESTED = (dict, list)
+_NO_TYPE: tuple[str | None, int] = (None, 1)
 
 
 class StoredCanonical:
@@ -64,17 +65,18 @@ class StoredCanonical:
     def __init__(self, mapper: Mapper[Any]) -> None:
         self._mapper = mapper
         self._fast = mapper.cipher is None and mapper.compressor is None
-        self._types: dict[str, str | None] = {}
+        self._types: dict[str, tuple[str | None, int]] = {}
 
     def __call__(self, stored: StoredEvent) -> tuple[bytes, dict[str, Any]]:
-        type_name = self._type_name(stored.topic) if self._fast else None
+        type_name, version = self._type_name(stored.topic) if self._fast else _NO_TYPE
         if type_name is not None:
             try:
                 body = _plain(orjson.loads(stored.state))
             except (orjson.JSONDecodeError, _Unknown, RecursionError):
                 pass
             else:
-                if type(body) is dict and "class_version" not in body:
+                # The mapper drops class_version once no upcast is due; one that is due goes there.
+                if type(body) is dict and body.pop("class_version", 1) == version:
                     body["originator_id"] = str(stored.originator_id)
                     body["originator_version"] = stored.originator_version
                     body["type"] = type_name
@@ -82,8 +84,8 @@ class StoredCanonical:
         domain_event = self._mapper.to_domain_event(stored)
         return canonical(domain_event), domain_event.__dict__
 
-    def _type_name(self, topic: str) -> str | None:
-        """The class name the canonical form records, or None where an upcast could apply."""
+    def _type_name(self, topic: str) -> tuple[str | None, int]:
+        """The class name the canonical form records and the class version, or None if unknown."""
         try:
             return self._types[topic]
         except KeyError:
@@ -91,9 +93,8 @@ class StoredCanonical:
         try:
             cls = resolve_topic(topic)
         except Exception:  # an unknown topic: the mapper raises the error the report names
-            name = None
+            found: tuple[str | None, int] = _NO_TYPE
         else:
-            upcasts = getattr(cls, "class_version", 1) > 1
-            name = None if upcasts else f"{cls.__module__}:{cls.__qualname__}"
-        self._types[topic] = name
-        return name
+            found = (f"{cls.__module__}:{cls.__qualname__}", getattr(cls, "class_version", 1))
+        self._types[topic] = found
+        return found

@@ -382,35 +382,49 @@ def _project_status(runner: Any) -> bool:
     return verdict.status == "ok"
 
 
+_WITNESS_HELP = (
+    "A file outside the store with one JSON line per seal (default: LEDGER_SEAL_WITNESS; unset = no witness)."
+)
+
+
 @main.command()
-def verify() -> None:
-    """Recompute every case's hash chain and check the latest seal; exit 1 if anything is broken."""
+@click.option("--witness", envvar="LEDGER_SEAL_WITNESS", default=None, help=_WITNESS_HELP)
+def verify(witness: str | None) -> None:
+    """Check every row of the store: stream hash chains, the seal chain, the latest seal's heads,
+    rows outside the notification sequence, actors and tokens; with a witness, that every
+    witnessed seal is in the store unchanged. Exit 1 if anything is broken."""
     from application.integrity import verify as verify_store
 
     with open_ledger() as ledger, progress_bar("verifying") as update:
-        report = verify_store(ledger, progress=update)
+        report = verify_store(ledger, progress=update, witness=witness or None)
     if report.intact:
         console.print(f"[green]{report.summary()}[/green]")
+        for item in report.legacy[:20]:
+            console.print(f"  legacy {item['kind']} {item['stream_id']}: {item['events']} events written before chaining")
         return
     console.print(f"[red]{report.summary()}[/red]")
     for b in report.broken[:20]:
-        console.print(f"  case {b['case_id']} sequence {b['sequence']} position {b['position']}: {b['problem']}")
+        console.print(f"  {b['stream']} {b['case_id']} sequence {b['sequence']} position {b['position']}: {b['problem']}")
     sys.exit(1)
 
 
 @main.command()
-def seal() -> None:
-    """Append a seal: a Merkle root over every case head and the store's head position."""
-    from application.integrity import BrokenStore
+@click.option("--witness", envvar="LEDGER_SEAL_WITNESS", default=None, help=_WITNESS_HELP)
+def seal(witness: str | None) -> None:
+    """Append a seal: a Merkle root over every stream head, chained to the previous seal, and
+    (with a witness) the same seal as one JSON line in the witness file."""
+    from application.integrity import BrokenStore, SealRace
     from application.integrity import seal as seal_store
 
     with open_ledger() as ledger, progress_bar("sealing") as update:
         try:
-            sealed, report = seal_store(ledger, ledger.system_actor(), progress=update)
-        except BrokenStore as e:
+            sealed, report = seal_store(ledger, ledger.system_actor(), progress=update, witness=witness or None)
+        except (BrokenStore, SealRace) as e:
             console.print(f"[red]refused: {e}[/red]")
             sys.exit(1)
     console.print(f"sealed {report.cases} cases, {report.events} events at position {sealed.position}: root {sealed.root}")
+    if witness:
+        console.print(f"witnessed in {witness}")
 
 
 @main.command()

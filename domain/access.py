@@ -13,13 +13,12 @@ that no read was removed or altered:
 from __future__ import annotations
 
 import unicodedata
-from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain.errors import InvalidValue
-from domain.integrity import GENESIS, event_hash
+from domain.integrity import GENESIS, Chained
 
 _NAMESPACE = UUID("5b0c4b8e-7a43-4d3e-9a55-0c1f6a2e7d11")
 PURPOSE_MAX = 200
@@ -38,27 +37,7 @@ def check_purpose(purpose: str | None) -> str | None:
     return text
 
 
-class _Chained(Aggregate):
-    """A stream whose every event names its predecessor's hash (domain/integrity.py)."""
-
-    class Event(Aggregate.Event):
-        prev_hash: str
-
-        def mutate(self, aggregate: Any) -> Any:
-            log: Any = super().mutate(aggregate)
-            log.head_hash = event_hash(self)
-            return log
-
-    class Created(Event, Aggregate.Created):
-        pass
-
-    head_hash: str
-
-    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        super().trigger_event(event_class, prev_hash=self.head_hash, **kwargs)
-
-
-class AccessLog(_Chained):
+class AccessLog(Chained):
     """The reads of one case."""
 
     @staticmethod
@@ -82,7 +61,7 @@ class AccessLog(_Chained):
         self.reads += 1
 
 
-class ListingLog(_Chained):
+class ListingLog(Chained):
     """The list requests of one actor that disclosed personal data, one entry per request."""
 
     @staticmethod

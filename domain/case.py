@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain.codes import (
     Category,
@@ -33,7 +33,7 @@ from domain.codes import (
 )
 from domain.deadlines import Deadline, DeadlineRules, settle
 from domain.errors import InvalidValue, RuleViolation
-from domain.integrity import GENESIS, event_hash
+from domain.integrity import GENESIS, Chained
 from domain.lifecycle import allowed_commands, next_status
 from domain.values import (
     MAX_CODE_LENGTH,
@@ -83,31 +83,19 @@ class Act:
         }
 
 
-class Case(Aggregate):
-    class Event(Aggregate.Event):
+class Case(Chained):
+    class Event(Chained.Event):
         actor_id: str
         actor_role: str
         occurred_at: datetime
         note: str | None
-        prev_hash: str
 
-        def mutate(self, aggregate: Any) -> Any:
-            case: Any = super().mutate(aggregate)
-            # The head of the case's hash chain; the next event will carry it as prev_hash.
-            case.head_hash = event_hash(self)
-            return case
-
-    class Created(Event, Aggregate.Created):
+    class Created(Event, Chained.Created):
         pass
 
     @staticmethod
     def create_id() -> UUID:
         return uuid4()
-
-    def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        super().trigger_event(event_class, prev_hash=self.head_hash, **kwargs)
-
-    head_hash: str
 
     # ------------------------------------------------------------------ opening
 

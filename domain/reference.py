@@ -2,6 +2,8 @@
 
 They live in the same event store as the cases, so a population change or a new actor is as
 attributed and as replayable as any case event, and projections learn populations from events.
+Each is a hash chain like a case (``Upgraded``: chained since version 2; earlier events read as
+legacy), so an edited role, token entry or population is as detectable as an edited case event.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from domain.codes import Role
 from domain.errors import InvalidValue
+from domain.integrity import Upgraded
 from domain.values import check_region_code, check_text
 
 LEVELS = ("county", "town", "village", "grid")
@@ -102,7 +105,7 @@ def _parse_region(row: dict[str, Any], i: int) -> dict[str, Any]:
     }
 
 
-class RegionCatalogue(Aggregate):
+class RegionCatalogue(Upgraded):
     """All regions (行政区划) with resident population by year; one per store."""
 
     ID = stable_id("catalogue", "regions")
@@ -157,7 +160,7 @@ class Mediator:
     kind: str
 
 
-class Directory(Aggregate):
+class Directory(Upgraded):
     """Organisations (解纷组织) and the mediator roster (调解员名册)."""
 
     ID = stable_id("catalogue", "directory")
@@ -241,7 +244,7 @@ def check_expiry(expires_at: datetime, at: datetime) -> datetime:
     return expires_at
 
 
-class Actor(Aggregate):
+class Actor(Upgraded):
     """Someone who acts through the API: one role, a region scope, a hashed bearer token.
 
     An actor holds at most one valid token: the one whose hash it keeps, unless that token was
@@ -361,7 +364,7 @@ class Actor(Aggregate):
         return None if state == "active" else state
 
 
-class TokenIndex(Aggregate):
+class TokenIndex(Upgraded):
     """Maps a token's digest to its actor, so authentication is one lookup by id."""
 
     @staticmethod

@@ -7,13 +7,15 @@ and are never regenerated; each test works on a copy so the fixture stays as wri
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from application.config import StoreSettings
-from application.integrity import verify
+from application.integrity import seal, verify
 from application.ledger import Ledger
+from domain.reference import RegionCatalogue
 from projections.cases import case_row
 from projections.runner import ViewRunner
 
@@ -53,5 +55,48 @@ def test_an_earlier_store_opens_verifies_intact_and_projects(old_store: StoreSet
             assert statuses == ["assigned", "closed", "litigating"], statuses
         finally:
             views.close()
+    finally:
+        ledger.close()
+
+
+def test_an_earlier_stores_unchained_streams_are_legacy_until_a_new_seal_covers_them(
+    old_store: StoreSettings, tmp_path: Path
+) -> None:
+    """Actors, token entries and reference data were not chained before version 2: verify names
+    them as legacy (not broken), and the first seal after the upgrade covers every one of them."""
+    ledger = Ledger(settings=old_store)
+    try:
+        before = verify(ledger, witness=None)
+        assert before.intact, before.summary()
+        kinds = {item["kind"] for item in before.legacy}
+        assert kinds == {"actor", "token index", "regions", "directory"}, kinds
+        assert not before.legacy_covered
+        assert "legacy streams" in before.summary() and "not yet covered" in before.summary()
+        witness = str(tmp_path / "seals.jsonl")
+        sealed, _ = seal(ledger, ledger.system_actor(), witness=witness)
+        # The new seal chains to the one the old code wrote, and covers the legacy heads.
+        assert sealed.previous_seal == before.last_seal["root"]  # type: ignore[index]
+        assert sealed.previous_seal_id == before.last_seal["id"]  # type: ignore[index]
+        assert {item["stream_id"] for item in before.legacy} <= set(sealed.heads)
+        after = verify(ledger, witness=witness)
+        assert after.intact, after.summary()
+        assert after.legacy_covered and len(after.legacy) == len(before.legacy)
+        # New events on a legacy stream are chained onto its legacy head.
+        ledger.load_regions(ledger.system_actor(), [])
+        assert verify(ledger, witness=witness).intact
+    finally:
+        ledger.close()
+    # A population changed in the legacy reference data is now named.
+    with sqlite3.connect(old_store.sqlite_path, isolation_level=None) as conn:
+        conn.execute(
+            "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), '\"population\":{\"20', "
+            "'\"population\":{\"19') AS BLOB) WHERE originator_id = ? AND originator_version = 2",
+            (RegionCatalogue.ID.hex,),
+        )
+    ledger = Ledger(settings=old_store)
+    try:
+        report = verify(ledger, witness=witness)
+        assert not report.intact
+        assert report.broken[0]["stream"] == "regions", report.broken
     finally:
         ledger.close()

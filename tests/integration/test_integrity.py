@@ -84,11 +84,14 @@ def _first_break(world: World) -> dict[str, Any]:
 
 
 def test_a_clean_store_verifies_intact(world: World) -> None:
-    case = _life(world)
-    other = world.report(summary="另一起纠纷")
+    _life(world)
+    world.report(summary="另一起纠纷")
     report = verify(world.ledger)
     assert report.intact, report.broken
-    assert (report.events, report.cases) == (case.version + other.version, 2)
+    # Every row is read: the two cases' events and the reference data and actors before them.
+    assert (report.events, report.cases) == (world.event_count(), 2)
+    assert report.streams["case"] == 2 and report.streams["actor"] == len(world.actors) + 1  # + system
+    assert not report.legacy
     assert report.summary().startswith(f"intact, {report.events} events, 2 cases")
 
 
@@ -114,11 +117,14 @@ def test_a_changed_event_breaks_the_chain_at_that_case(world: World, what: str, 
     case = _life(world)
     rows = Rows(world)
     rows.set_state(case.id, version, change(rows.state(case.id, version)))
-    broken = _first_break(world)
-    assert broken["case_id"] == str(case.id)
+    report = verify(world.ledger)
+    assert not report.intact
     # The link from the changed event to its successor no longer holds.
-    assert broken["sequence"] == version + 1
-    assert f"between sequence {version} and {version + 1}" in broken["problem"]
+    chain = [b for b in report.broken if f"between sequence {version} and {version + 1}" in b["problem"]]
+    assert [(b["case_id"], b["sequence"]) for b in chain] == [(str(case.id), version + 1)]
+    if what == "the actor":
+        # ... and the event claims a role its (registered) actor does not have.
+        assert "'supervisor' acted as recorder but is registered as supervisor" in report.broken[0]["problem"]
 
 
 def test_an_unreadable_event_is_named(world: World) -> None:

@@ -1,5 +1,5 @@
 """/audit: what one actor did in a time window, who read a case's personal data, the
-accountability review of a case, and the integrity check of the whole store."""
+accountability review of a case, the integrity check of the whole store and its seals."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from application.config import late_entry_hours
 from application.errors import UnknownActor
-from application.integrity import verify
+from application.integrity import seal_records, verify
 from application.review import build_review
 from domain.case import EVENTS
 from projections.access import reads_of_case
@@ -22,7 +22,7 @@ from web.auth import disclose_case, present, require_read
 from web.context import fresh_views, ledger, now
 from web.errors import ApiError, ErrorSchema, kebab
 from web.json import plain
-from web.paging import page_of
+from web.paging import PageQuery, page_of
 
 blp = Blueprint("audit", __name__, description="Supervision audit: for auditors and admins.")
 
@@ -140,3 +140,21 @@ class Integrity(MethodView):
         """
         require_read("audit")
         return verify(ledger()).as_dict()
+
+
+@blp.route("/seals")
+class Seals(MethodView):
+    @blp.arguments(PageQuery, location="query")
+    @blp.response(200, s.SealPage)
+    @blp.alt_response(403, schema=ErrorSchema, description="role may not read the audit")
+    def get(self, query: dict[str, Any]) -> Any:
+        """Every seal in the store, oldest first, for outside parties to keep
+
+        Each item is what `ledger seal` appends to a witness file (LEDGER_SEAL_WITNESS): a copy
+        kept outside the store lets `ledger verify --witness` name a deleted or changed seal.
+        """
+        require_read("audit")
+        page, per_page = query["page"], query["per_page"]
+        records = seal_records(ledger())
+        items = [r.as_witness() for r in records[(page - 1) * per_page : page * per_page]]
+        return page_of(items, page=page, per_page=per_page, total=len(records))

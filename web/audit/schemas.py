@@ -96,11 +96,47 @@ class Review(ma.Schema):
     )
 
 
+class Legacy(ma.Schema):
+    streams = fields.Integer(metadata={"description": "streams whose first events were written before chaining"})
+    covered = fields.Boolean(metadata={"description": "the latest seal covers every one of them"})
+    items = fields.List(fields.Dict(), metadata={"description": "the first 100: stream_id, kind, events"})
+
+
 class Integrity(ma.Schema):
     intact = fields.Boolean()
-    events = fields.Integer()
+    events = fields.Integer(metadata={"description": "every row of the store, whatever its position"})
     cases = fields.Integer()
+    streams = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "chained streams by kind"}
+    )
+    seals = fields.Integer()
+    legacy = fields.Nested(Legacy)
+    witness = fields.Dict(allow_none=True, metadata={"description": "the witness file checked, if any"})
     last_seal = fields.Dict(allow_none=True)
     first_broken = fields.Dict(allow_none=True)
     broken = fields.List(fields.Dict())
     summary = fields.String()
+
+
+class PreviousSeal(ma.Schema):
+    id = fields.String()
+    root = fields.String()
+    position = fields.Integer()
+
+
+class SealRecord(ma.Schema):
+    """One seal as a witness keeps it: the same fields as a line of LEDGER_SEAL_WITNESS."""
+
+    id = fields.String()
+    position = fields.Integer(metadata={"description": "the store position the seal covers up to"})
+    root = fields.String(metadata={"description": "Merkle root over every stream head at that position"})
+    previous = fields.Nested(
+        PreviousSeal, allow_none=True,
+        metadata={"description": "the seal before it; null for the first seal and for seals made before seals were chained"},
+    )
+    sealed_at = fields.String()
+    hash = fields.String(metadata={"description": "SHA-256 of the seal event's canonical form; the next seal names it"})
+
+
+class SealPage(PageSchema):
+    items = fields.List(fields.Nested(SealRecord))
