@@ -12,13 +12,13 @@ that no read was removed or altered:
 
 from __future__ import annotations
 
-import unicodedata
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
 from domain.errors import InvalidValue
 from domain.integrity import GENESIS, Chained
+from domain.values import check_characters
 
 _NAMESPACE = UUID("5b0c4b8e-7a43-4d3e-9a55-0c1f6a2e7d11")
 PURPOSE_MAX = 200
@@ -30,11 +30,8 @@ def check_purpose(purpose: str | None) -> str | None:
         return None
     if len(text) > PURPOSE_MAX:
         raise InvalidValue("purpose", f"at most {PURPOSE_MAX} characters")
-    # Control characters and lone surrogates cannot be stored in a PostgreSQL text column, so
-    # the views could not index such an entry; refused before anything is written.
-    if any(unicodedata.category(c) in ("Cc", "Cs") for c in text):
-        raise InvalidValue("purpose", "no control characters or unpaired surrogates")
-    return text
+    # The rule every stored text obeys: PostgreSQL could not index a NUL or a lone surrogate.
+    return check_characters("purpose", text)
 
 
 class AccessLog(Chained):
