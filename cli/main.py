@@ -39,12 +39,18 @@ def open_ledger() -> Iterator[Ledger]:
 
 @contextmanager
 def refusals() -> Iterator[None]:
-    """Print the ledger's refusal as one line and exit 2, instead of a traceback."""
+    """Print the ledger's refusal as one line and exit 2, instead of a traceback; a command that
+    needs the views when an event cannot be projected says which one and exits 1."""
+    from projections.runner import ProjectionFailed
+
     try:
         yield
     except LedgerError as e:
         console.print(f"[red]refused:[/red] {e}")
         sys.exit(2)
+    except ProjectionFailed as e:
+        click.echo(_failed_line(e), err=True)
+        sys.exit(1)
 
 
 @contextmanager

@@ -111,7 +111,7 @@ def test_the_failing_event_is_found_recorded_and_retried_until_fixed(
 def test_an_event_that_cannot_be_decoded_is_named_and_the_cli_says_so(world: World) -> None:
     """A row the library cannot turn into an event (its type is unknown), written straight into
     the store; `ledger project` and `--rebuild` end with one line, `--status` exits 1."""
-    _cases(world, 2)
+    reviewed = _cases(world, 2)[0]
     stranger = uuid.uuid4()
     world.ledger.recorder.insert_events(
         [
@@ -133,6 +133,11 @@ def test_an_event_that_cannot_be_decoded_is_named_and_the_cli_says_so(world: Wor
             lines
         )
         assert lines[0].endswith(f"views at {bad - 1}"), lines
+    # Commands that need the views say the same in one line rather than a traceback.
+    review = cli.invoke(main, ["review", reviewed])
+    assert review.exit_code == 1 and isinstance(review.exception, SystemExit), review.output
+    assert len(review.stderr.splitlines()) == 1, review.stderr
+    assert f"projection failed at position {bad} (case {stranger}, version 3)" in review.stderr
     status = cli.invoke(main, ["project", "--status"])
     assert status.exit_code == 1, status.output
     assert (
