@@ -67,7 +67,9 @@ class ErrorSchema(ma.Schema):
         metadata={"description": "409 illegal_transition, rule_violation: the command refused (kebab-case)"}
     )
     position = ma.fields.Integer(
-        metadata={"description": "503 projection_behind, projection_failed: the position the views have reached"}
+        metadata={
+            "description": "503 projection_behind, projection_failed: the position the views have reached"
+        }
     )
     failed_position = ma.fields.Integer(
         metadata={"description": "503 projection_failed: the position of the event the views cannot get past"}
@@ -197,13 +199,63 @@ class CommonResponses(BasePlugin):
                     responses[status] = COMMON_RESPONSES[status][0]
 
 
+#: The key under which ``@blp.doc`` lists the request headers an operation reads.
+HEADERS_KEY = "x-request-headers"
+
+
+class RequestHeaders(BasePlugin):
+    """Adds the headers a route lists under ``@blp.doc(**{HEADERS_KEY: [...]})`` to the
+    operation's parameters. (A ``parameters`` list given to ``@blp.doc`` would replace the query
+    parameters ``@blp.arguments`` documents instead of adding to them.)"""
+
+    def operation_helper(self, path: str | None = None, operations: Any = None, **kwargs: Any) -> None:
+        for method, operation in (operations or {}).items():
+            if method == "parameters" or not isinstance(operation, dict):
+                continue
+            headers = operation.pop(HEADERS_KEY, [])
+            operation["parameters"] = (
+                [*operation.get("parameters", []), *headers] if headers else operation.get("parameters", [])
+            )
+            if not operation["parameters"]:
+                del operation["parameters"]
+
+
+class OperationIds(BasePlugin):
+    """Every operation gets an operationId, the name a generated client gives its function.
+    Routes name theirs with ``@blp.doc(operationId=...)``; any operation left unnamed gets one
+    from its method and path (GET /audit/seals → get_audit_seals), so a new route never ships
+    without one. A name used twice is a bug in the routes and stops the app from starting."""
+
+    def init_spec(self, spec: Any) -> None:
+        self.seen: dict[str, str] = {}
+
+    def operation_helper(self, path: str | None = None, operations: Any = None, **kwargs: Any) -> None:
+        for method, operation in (operations or {}).items():
+            if method == "parameters" or not isinstance(operation, dict):
+                continue
+            name = operation.get("operationId") or derived_operation_id(method, path or "")
+            where = f"{method.upper()} {path}"
+            if self.seen.setdefault(name, where) != where:
+                raise ValueError(f"operationId {name} names both {self.seen[name]} and {where}")
+            operation["operationId"] = name
+
+
+def derived_operation_id(method: str, path: str) -> str:
+    """GET /api/v1/audit/actors/{actor_id}/actions → get_audit_actors_actions."""
+    words = [w for w in path.split("/") if w and not w.startswith("{") and w not in ("api", "v1")]
+    return "_".join([method.lower(), *(w.replace("-", "_").replace(".", "_") for w in words)])
+
+
 class LedgerApi(Api):
     """flask-smorest's Api with our error shape for every HTTPException, its own 422s included."""
 
     ERROR_SCHEMA = ErrorSchema
 
     def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:  # type: ignore[override]
-        super()._init_spec(extra_plugins=[*(extra_plugins or ()), CommonResponses()], **kwargs)
+        super()._init_spec(
+            extra_plugins=[*(extra_plugins or ()), CommonResponses(), OperationIds(), RequestHeaders()],
+            **kwargs,
+        )
 
     def _register_responses(self) -> None:
         super()._register_responses()

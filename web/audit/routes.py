@@ -20,8 +20,9 @@ from projections.periods import parse_utc_text, utc_text
 from web.audit import schemas as s
 from web.auth import disclose_case, present, require_read
 from web.context import fresh_views, ledger, now
-from web.errors import ApiError, ErrorSchema, kebab
+from web.errors import HEADERS_KEY, ApiError, ErrorSchema, kebab
 from web.json import plain
+from web.openapi_headers import ACCESS_PURPOSE, PURPOSE_403
 from web.paging import PageQuery, page_of
 
 blp = Blueprint("audit", __name__, description="Supervision audit: for auditors and admins.")
@@ -29,6 +30,7 @@ blp = Blueprint("audit", __name__, description="Supervision audit: for auditors 
 
 @blp.route("/actors/<actor_id>/actions")
 class ActorActions(MethodView):
+    @blp.doc(operationId="list_actor_actions")
     @blp.arguments(s.ActionsQuery, location="query")
     @blp.response(200, s.ActionPage)
     @blp.alt_response(403, schema=ErrorSchema, description="role may not read the audit")
@@ -86,6 +88,7 @@ def _action(row: dict[str, Any], late_after_hours: float) -> dict[str, Any]:
 
 @blp.route("/access-log")
 class AccessLog(MethodView):
+    @blp.doc(operationId="get_access_log")
     @blp.arguments(s.AccessLogQuery, location="query")
     @blp.response(200, s.AccessLogPage)
     @blp.alt_response(403, schema=ErrorSchema, description="role not allowed")
@@ -108,9 +111,10 @@ class AccessLog(MethodView):
 
 @blp.route("/reviews/<dispute_id>")
 class Review(MethodView):
+    @blp.doc(operationId="get_case_review", **{HEADERS_KEY: [ACCESS_PURPOSE]})
     @blp.arguments(s.Freshness, location="query")
     @blp.response(200, s.Review)
-    @blp.alt_response(403, schema=ErrorSchema, description="role not allowed")
+    @blp.alt_response(403, schema=ErrorSchema, description=PURPOSE_403)
     @blp.alt_response(404, schema=ErrorSchema, description="no such case in your region")
     def get(self, query: dict[str, Any], dispute_id: str) -> Any:
         """Accountability review (责任倒查) of one case
@@ -131,6 +135,7 @@ class Review(MethodView):
 
 @blp.route("/integrity")
 class Integrity(MethodView):
+    @blp.doc(operationId="check_integrity")
     @blp.response(200, s.Integrity)
     @blp.alt_response(403, schema=ErrorSchema, description="role may not read the audit")
     def get(self) -> Any:
@@ -144,6 +149,7 @@ class Integrity(MethodView):
 
 @blp.route("/seals")
 class Seals(MethodView):
+    @blp.doc(operationId="list_seals")
     @blp.arguments(PageQuery, location="query")
     @blp.response(200, s.SealPage)
     @blp.alt_response(403, schema=ErrorSchema, description="role may not read the audit")

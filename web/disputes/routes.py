@@ -42,8 +42,9 @@ from web.context import POSITION_HEADER, cached, fresh_views, ledger, now
 from web.disputes import schemas as s
 from web.disputes.queries import case_deadlines, parties_of
 from web.disputes.state import from_case, from_row, history_entry
-from web.errors import ApiError, ErrorSchema
+from web.errors import HEADERS_KEY, ApiError, ErrorSchema
 from web.json import answer
+from web.openapi_headers import ACCESS_PURPOSE, IDEMPOTENCY_KEY, IF_MATCH, LEDGER_POSITION, PURPOSE_403
 from web.paging import page_of
 
 blp = Blueprint(
@@ -168,6 +169,7 @@ def _split(body: dict[str, Any]) -> tuple[datetime | None, str | None, dict[str,
 
 @blp.route("")
 class Disputes(MethodView):
+    @blp.doc(operationId="list_disputes", **{HEADERS_KEY: [ACCESS_PURPOSE, LEDGER_POSITION]})
     @blp.arguments(s.CaseListQuery, location="query")
     @blp.response(200, s.CasePage)
     def get(self, query: dict[str, Any]) -> Any:
@@ -184,7 +186,9 @@ class Disputes(MethodView):
         at = now()
 
         def page_rows(cur: Cursor) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
-            rows, total = list_cases(cur, scope=actor.region_path, now=at, page=page, per_page=per_page, **query)
+            rows, total = list_cases(
+                cur, scope=actor.region_path, now=at, page=page, per_page=per_page, **query
+            )
             return rows, total, parties_of(cur, [r["id"] for r in rows])
 
         with fresh_views() as cur:
@@ -195,8 +199,11 @@ class Disputes(MethodView):
                 rows, total, parties = page_rows(cur)
         items = [from_row(r, parties=parties[r["id"]], deadlines=judged(r["deadlines"], at)) for r in rows]
         disclosed = disclose(actor, rows, listing=True)
-        return answer(present(actor, page_of(items, page=page, per_page=per_page, total=total), disclosed=disclosed))
+        return answer(
+            present(actor, page_of(items, page=page, per_page=per_page, total=total), disclosed=disclosed)
+        )
 
+    @blp.doc(operationId="report_dispute", **{HEADERS_KEY: [IDEMPOTENCY_KEY, ACCESS_PURPOSE]})
     @blp.arguments(s.ReportBody)
     @blp.response(201, s.CaseState, headers={**COMMAND_HEADERS, "Location": {"schema": {"type": "string"}}})
     @blp.alt_response(403, schema=ErrorSchema, description="role or region not allowed")
@@ -222,6 +229,9 @@ def _command_view(name: str, body: type[s.CommandSchema]) -> type[MethodView]:
     body_required = any(f.required for f in body().fields.values())
 
     class Command(MethodView):
+        @blp.doc(
+            operationId=f"dispute_{command}", **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY, ACCESS_PURPOSE]}
+        )
         @blp.arguments(body, required=body_required)
         @blp.response(200, s.CaseState, headers=COMMAND_HEADERS)
         @blp.alt_response(
@@ -281,10 +291,13 @@ def _role_may_issue() -> None:
 
 @blp.route("/<case_id>")
 class Dispute(MethodView):
+    @blp.doc(operationId="get_dispute", **{HEADERS_KEY: [ACCESS_PURPOSE, LEDGER_POSITION]})
     @blp.arguments(s.CaseQuery, location="query")
     @blp.response(200, s.CaseState, headers={"ETag": COMMAND_HEADERS["ETag"]})
-    @blp.alt_response(403, schema=ErrorSchema, description="personal data asked for without X-Access-Purpose")
-    @blp.alt_response(404, schema=ErrorSchema, description="no such case in your region (or not yet at as_of)")
+    @blp.alt_response(403, schema=ErrorSchema, description=PURPOSE_403)
+    @blp.alt_response(
+        404, schema=ErrorSchema, description="no such case in your region (or not yet at as_of)"
+    )
     def get(self, query: dict[str, Any], case_id: str) -> Any:
         """The state of one case, now or as of an instant
 
@@ -298,7 +311,9 @@ class Dispute(MethodView):
             state = _replayed(actor, _case_id(case_id), when, recorded=query.get("as_of") is not None)
         else:
             state = _current(actor, _case_id(case_id))
-        return answer(present(actor, state, disclosed=state.pop("_disclosed")), 200, {"ETag": f'"{state["version"]}"'})
+        return answer(
+            present(actor, state, disclosed=state.pop("_disclosed")), 200, {"ETag": f'"{state["version"]}"'}
+        )
 
 
 def _current(actor: Actor, case_id: str) -> dict[str, Any]:
@@ -330,8 +345,9 @@ def _replayed(actor: Actor, case_id: str, when: datetime, *, recorded: bool) -> 
 
 @blp.route("/<case_id>/history")
 class DisputeHistory(MethodView):
+    @blp.doc(operationId="get_dispute_history", **{HEADERS_KEY: [ACCESS_PURPOSE]})
     @blp.response(200, s.History)
-    @blp.alt_response(403, schema=ErrorSchema, description="personal data asked for without X-Access-Purpose")
+    @blp.alt_response(403, schema=ErrorSchema, description=PURPOSE_403)
     @blp.alt_response(404, schema=ErrorSchema, description="no such case in your region")
     def get(self, case_id: str) -> Any:
         """Every event of one case, in order

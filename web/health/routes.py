@@ -31,6 +31,7 @@ _UNREACHABLE = (PersistenceError, sqlite3.Error, psycopg.Error, OSError)
 
 @blp.route("/healthz")
 class Health(MethodView):
+    @blp.doc(operationId="get_health")
     @blp.doc(security=[])
     @blp.response(200, s.Health)
     @blp.alt_response(

@@ -50,6 +50,7 @@ def _region(actor: Actor, asked: str | None) -> str:
 
 @blp.route("")
 class Indicators(MethodView):
+    @blp.doc(operationId="get_indicators")
     @blp.arguments(s.IndicatorQuery, location="query")
     @blp.response(200, s.IndicatorTable)
     @blp.alt_response(403, schema=ErrorSchema, description="region outside your scope")
@@ -71,6 +72,7 @@ class Indicators(MethodView):
 
 @blp.route("/cell")
 class IndicatorCell(MethodView):
+    @blp.doc(operationId="get_indicator_cell")
     @blp.arguments(s.CellQuery, location="query")
     @blp.response(200, s.Cell)
     @blp.alt_response(403, schema=ErrorSchema, description="region outside your scope")
@@ -90,6 +92,7 @@ class IndicatorCell(MethodView):
 
 @blp.route("/warnings")
 class Warnings(MethodView):
+    @blp.doc(operationId="get_warnings")
     @blp.arguments(s.WarningQuery, location="query")
     @blp.response(200, s.Warnings)
     @blp.alt_response(403, schema=ErrorSchema, description="role may not read warnings")

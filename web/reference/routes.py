@@ -20,6 +20,7 @@ blp = Blueprint(
 
 @blp.route("/categories")
 class Categories(MethodView):
+    @blp.doc(operationId="list_categories")
     @blp.response(200, s.CodeList)
     def get(self) -> Any:
         """Dispute categories (纠纷类型)"""
@@ -29,6 +30,7 @@ class Categories(MethodView):
 
 @blp.route("/sources")
 class Sources(MethodView):
+    @blp.doc(operationId="list_sources")
     @blp.response(200, s.CodeList)
     def get(self) -> Any:
         """Where disputes come from (来源)"""
@@ -38,6 +40,7 @@ class Sources(MethodView):
 
 @blp.route("/routes")
 class Routes(MethodView):
+    @blp.doc(operationId="list_routes")
     @blp.response(200, s.CodeList)
     def get(self) -> Any:
         """How disputes are handed on (分流方式)"""
@@ -47,6 +50,7 @@ class Routes(MethodView):
 
 @blp.route("/regions")
 class Regions(MethodView):
+    @blp.doc(operationId="list_regions")
     @blp.arguments(s.RegionQuery, location="query")
     @blp.response(200, s.RegionList)
     def get(self, query: dict[str, Any]) -> Any:
@@ -73,6 +77,7 @@ class Regions(MethodView):
 
 @blp.route("/organisations")
 class Organisations(MethodView):
+    @blp.doc(operationId="list_organisations")
     @blp.response(200, s.OrganisationList)
     def get(self) -> Any:
         """Dispute resolution bodies (解纷组织)"""
@@ -94,6 +99,7 @@ class Organisations(MethodView):
 
 @blp.route("/mediators")
 class Mediators(MethodView):
+    @blp.doc(operationId="list_mediators")
     @blp.arguments(s.MediatorQuery, location="query")
     @blp.response(200, s.MediatorList)
     def get(self, query: dict[str, Any]) -> Any:
