@@ -141,9 +141,7 @@ def declared_purpose() -> str | None:
     return unquote(raw).strip() or None
 
 
-def disclose(
-    actor: Actor, cases: list[dict[str, Any]], *, listing: bool = False, acting: bool = False
-) -> bool:
+def disclose(actor: Actor, cases: list[dict[str, Any]], *, listing: bool = False, acting: bool = False) -> bool:
     """Whether ``actor`` sees the personal data of ``cases`` (each with id, status and
     organisation_code) in this response; every such read is appended to the access log (a list
     as one entry naming its cases).
@@ -157,9 +155,7 @@ def disclose(
     if role in MASKED_ROLES or not cases:
         return False
     purpose = declared_purpose()
-    handled = {
-        c["id"]: handles(role, actor.organisation_code, c["status"], c["organisation_code"]) for c in cases
-    }
+    handled = {c["id"]: handles(role, actor.organisation_code, c["status"], c["organisation_code"]) for c in cases}
     if purpose is None and acting and all(handled.values()):
         return True
     if purpose is None and not all(handled.values()):
@@ -191,9 +187,7 @@ def _stars(text: str, keep_start: int, keep_end: int) -> str:
         # Too short to keep both ends: keep the first character only, none of a one-character name.
         keep = 1 if len(text) > 1 else 0
         return text[:keep] + "*" * (len(text) - keep)
-    return (
-        text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + (text[-keep_end:] if keep_end else "")
-    )
+    return text[:keep_start] + "*" * (len(text) - keep_start - keep_end) + (text[-keep_end:] if keep_end else "")
 
 
 #: Keys whose text the ledger itself writes (codes, instants, labels, hashes), never a person's
@@ -256,11 +250,7 @@ def mask_personal(data: Any) -> Any:
                     out[key] = walk(v)
             elif not isinstance(v, str) or not v:
                 continue
-            elif (
-                rule is None
-                or rule == "participants"
-                or (rule == "name" and value.get("kind", "person") != "person")
-            ):
+            elif rule is None or rule == "participants" or (rule == "name" and value.get("kind", "person") != "person"):
                 # Free text, or an organisation's name: readable, but searched for secrets below.
                 free_text.append((out, key))
             else:

@@ -40,21 +40,15 @@ class AccessLogQuery(PageQuery):
 
 class AccessRead(ma.Schema):
     log = fields.String(
-        metadata={
-            "description": "the log (hash chain) holding the entry: the case's own, or the reader's listing log"
-        }
+        metadata={"description": "the log (hash chain) holding the entry: the case's own, or the reader's listing log"}
     )
     sequence = fields.Integer(metadata={"description": "position in that log's hash chain"})
-    cases = fields.Integer(
-        metadata={"description": "how many cases the request disclosed (a list page: all it showed)"}
-    )
+    cases = fields.Integer(metadata={"description": "how many cases the request disclosed (a list page: all it showed)"})
     read_at = UtcDateTime()
     actor_id = fields.String()
     actor_role = fields.String()
     endpoint = fields.String(metadata={"description": "the request (or CLI command) that read the data"})
-    purpose = fields.String(
-        allow_none=True, metadata={"description": "declared in X-Access-Purpose (查阅事由)"}
-    )
+    purpose = fields.String(allow_none=True, metadata={"description": "declared in X-Access-Purpose (查阅事由)"})
     handler = fields.Boolean(metadata={"description": "the reader was handling the case then"})
     hash = fields.String()
 
@@ -103,9 +97,7 @@ class Review(ma.Schema):
 
 
 class Legacy(ma.Schema):
-    streams = fields.Integer(
-        metadata={"description": "streams whose first events were written before chaining"}
-    )
+    streams = fields.Integer(metadata={"description": "streams whose first events were written before chaining"})
     covered = fields.Boolean(metadata={"description": "the latest seal covers every one of them"})
     items = fields.List(fields.Dict(), metadata={"description": "the first 100: stream_id, kind, events"})
 
@@ -139,16 +131,11 @@ class SealRecord(ma.Schema):
     position = fields.Integer(metadata={"description": "the store position the seal covers up to"})
     root = fields.String(metadata={"description": "Merkle root over every stream head at that position"})
     previous = fields.Nested(
-        PreviousSeal,
-        allow_none=True,
-        metadata={
-            "description": "the seal before it; null for the first seal and for seals made before seals were chained"
-        },
+        PreviousSeal, allow_none=True,
+        metadata={"description": "the seal before it; null for the first seal and for seals made before seals were chained"},
     )
     sealed_at = fields.String()
-    hash = fields.String(
-        metadata={"description": "SHA-256 of the seal event's canonical form; the next seal names it"}
-    )
+    hash = fields.String(metadata={"description": "SHA-256 of the seal event's canonical form; the next seal names it"})
 
 
 class SealPage(PageSchema):

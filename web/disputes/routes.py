@@ -186,9 +186,7 @@ class Disputes(MethodView):
         at = now()
 
         def page_rows(cur: Cursor) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
-            rows, total = list_cases(
-                cur, scope=actor.region_path, now=at, page=page, per_page=per_page, **query
-            )
+            rows, total = list_cases(cur, scope=actor.region_path, now=at, page=page, per_page=per_page, **query)
             return rows, total, parties_of(cur, [r["id"] for r in rows])
 
         with fresh_views() as cur:
@@ -199,9 +197,7 @@ class Disputes(MethodView):
                 rows, total, parties = page_rows(cur)
         items = [from_row(r, parties=parties[r["id"]], deadlines=judged(r["deadlines"], at)) for r in rows]
         disclosed = disclose(actor, rows, listing=True)
-        return answer(
-            present(actor, page_of(items, page=page, per_page=per_page, total=total), disclosed=disclosed)
-        )
+        return answer(present(actor, page_of(items, page=page, per_page=per_page, total=total), disclosed=disclosed))
 
     @blp.doc(operationId="report_dispute", **{HEADERS_KEY: [IDEMPOTENCY_KEY, ACCESS_PURPOSE]})
     @blp.arguments(s.ReportBody)
@@ -229,9 +225,7 @@ def _command_view(name: str, body: type[s.CommandSchema]) -> type[MethodView]:
     body_required = any(f.required for f in body().fields.values())
 
     class Command(MethodView):
-        @blp.doc(
-            operationId=f"dispute_{command}", **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY, ACCESS_PURPOSE]}
-        )
+        @blp.doc(operationId=f"dispute_{command}", **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY, ACCESS_PURPOSE]})
         @blp.arguments(body, required=body_required)
         @blp.response(200, s.CaseState, headers=COMMAND_HEADERS)
         @blp.alt_response(
@@ -295,9 +289,7 @@ class Dispute(MethodView):
     @blp.arguments(s.CaseQuery, location="query")
     @blp.response(200, s.CaseState, headers={"ETag": COMMAND_HEADERS["ETag"]})
     @blp.alt_response(403, schema=ErrorSchema, description=PURPOSE_403)
-    @blp.alt_response(
-        404, schema=ErrorSchema, description="no such case in your region (or not yet at as_of)"
-    )
+    @blp.alt_response(404, schema=ErrorSchema, description="no such case in your region (or not yet at as_of)")
     def get(self, query: dict[str, Any], case_id: str) -> Any:
         """The state of one case, now or as of an instant
 
@@ -311,9 +303,7 @@ class Dispute(MethodView):
             state = _replayed(actor, _case_id(case_id), when, recorded=query.get("as_of") is not None)
         else:
             state = _current(actor, _case_id(case_id))
-        return answer(
-            present(actor, state, disclosed=state.pop("_disclosed")), 200, {"ETag": f'"{state["version"]}"'}
-        )
+        return answer(present(actor, state, disclosed=state.pop("_disclosed")), 200, {"ETag": f'"{state["version"]}"'})
 
 
 def _current(actor: Actor, case_id: str) -> dict[str, Any]:

@@ -22,12 +22,7 @@ def _allowed(status: str) -> list[str]:
 
 def _deadlines(deadlines: Iterable[Deadline], when: datetime) -> list[dict[str, Any]]:
     return [
-        {
-            "kind": d.kind,
-            "due_at": d.due_at,
-            "met_at": d.met_at,
-            "overdue": past_due(d.due_at, d.met_at, when),
-        }
+        {"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at, "overdue": past_due(d.due_at, d.met_at, when)}
         for d in deadlines
         if d.cancelled_at is None
     ]
