@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from application.config import StoreSettings
+from projections.indicators import INDICATORS
 from web import close_app, create_app
 from web.errors import derived_operation_id
 
@@ -85,3 +86,29 @@ def test_commands_declare_idempotency_key_and_if_match(document: dict[str, Any])
     # The query parameters documented by the schemas are still there beside the headers.
     listing = _operations(document)[("GET", f"{API}/disputes")]
     assert {"page", "status", "X-Access-Purpose"} <= {p["name"] for p in listing["parameters"]}
+
+
+def test_every_indicator_field_names_its_chinese_name_and_unit(document: dict[str, Any]) -> None:
+    row = document["components"]["schemas"]["IndicatorRow"]["properties"]
+    for name in INDICATORS:
+        description = row[name].get("description", "")
+        assert re.search(r"[\u4e00-\u9fff]", description), (name, description)
+        assert re.search(r"\((cases|fraction|days|villages|people|cases per)[^)]*\)", description), (
+            name,
+            description,
+        )
+
+
+def test_no_enum_holds_null(document: dict[str, Any]) -> None:
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            assert None not in node.get("enum", []), where
+            for key, value in node.items():
+                walk(value, f"{where}.{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}[{i}]")
+
+    walk(document, "")
+    card = document["components"]["schemas"]["TownCard"]["properties"]["card"]
+    assert (card["enum"], card["nullable"]) == (["red", "yellow"], True)
