@@ -112,3 +112,13 @@ def test_no_enum_holds_null(document: dict[str, Any]) -> None:
     walk(document, "")
     card = document["components"]["schemas"]["TownCard"]["properties"]["card"]
     assert (card["enum"], card["nullable"]) == (["red", "yellow"], True)
+
+
+def test_review_parts_are_typed(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for name, field in schemas["Review"]["properties"].items():
+        shape = field.get("items", field)
+        if shape.get("type") in (None, "object"):
+            assert "$ref" in shape or "allOf" in shape, (name, field)
+    deadline = schemas["ReviewDeadline"]["properties"]
+    assert {"outcome", "opened_by", "held_by", "met", "late_by_hours"} <= set(deadline)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields
 
@@ -67,6 +70,113 @@ class Cited(ma.Schema):
     hash = fields.String()
 
 
+class AsBuilt(ma.Schema):
+    """A part of the review as application/review.py builds it. The schema describes it for the
+    OpenAPI document; the dump hands the part on as built, so a key added there is never
+    silently dropped here."""
+
+    @ma.post_dump(pass_original=True)
+    def _as_built(self, data: dict[str, Any], original: Any, **kwargs: Any) -> Any:
+        return dict(original) if isinstance(original, Mapping) else data
+
+
+class CitedEvent(AsBuilt):
+    sequence = fields.Integer(metadata={"description": "the event's sequence number in the case"})
+    hash = fields.String(metadata={"description": "the event's hash in the case's hash chain"})
+
+
+class TimelineEntry(CitedEvent):
+    event = fields.String(metadata={"description": "the event's type, e.g. MediationSessionHeld"})
+    label = fields.String(metadata={"description": "its Chinese name"})
+    occurred_at = fields.String(metadata={"description": "when it happened (ISO 8601)"})
+    recorded_at = fields.String(metadata={"description": "when it was recorded (ISO 8601)"})
+    actor_id = fields.String()
+    actor_role = fields.String()
+    late_entry = fields.Boolean(metadata={"description": "recorded later than LEDGER_LATE_ENTRY_HOURS after it happened"})
+    recorded_after_hours = fields.Float(metadata={"description": "hours between happening and recording"})
+    details = fields.Dict(keys=fields.String(), metadata={"description": "the event's own fields, parties left out"})
+
+
+class ActedBy(CitedEvent):
+    actor_id = fields.String()
+
+
+class Met(ActedBy):
+    at = fields.String(metadata={"description": "when the obligation was met (ISO 8601)"})
+
+
+class HeldBy(AsBuilt):
+    organisation_code = fields.String(allow_none=True, metadata={"description": "the handling body then"})
+    mediator_id = fields.String(allow_none=True, metadata={"description": "the mediator then"})
+
+
+class ReviewDeadline(AsBuilt):
+    kind = fields.String()
+    label = fields.String(metadata={"description": "the deadline's Chinese name"})
+    opened_at = fields.String()
+    in_force_from = fields.String()
+    due_at = fields.String()
+    outcome = fields.String(
+        metadata={
+            "enum": ["open", "met in time", "met late", "missed (still open)", "cancelled", "re-dated", "missed, then re-dated"]
+        }
+    )
+    opened_by = fields.Nested(ActedBy, metadata={"description": "the event that opened it"})
+    held_by = fields.Nested(HeldBy, metadata={"description": "who held the case when it fell due (or was met)"})
+    met = fields.Nested(Met, metadata={"description": "the event that met it; absent while unmet"})
+    late_by_hours = fields.Float(metadata={"description": "hours past due; absent when not late"})
+
+
+class ReviewNote(CitedEvent):
+    instruction = fields.String()
+    by = fields.String(metadata={"description": "the supervisor's actor id"})
+    due_at = fields.String()
+    answered = fields.Boolean()
+    answered_by = fields.Nested(CitedEvent, allow_none=True)
+    answered_in_time = fields.Boolean()
+
+
+class FollowedBy(CitedEvent):
+    event = fields.String()
+
+
+class ReviewRisk(CitedEvent):
+    level = fields.String()
+    flags = fields.List(fields.String())
+    by = fields.String()
+    followed_by = fields.Nested(
+        FollowedBy, allow_none=True, metadata={"description": "high or critical: the first action after it"}
+    )
+    acted_within_deadline = fields.Boolean(metadata={"description": "high or critical: acted in time"})
+
+
+class ReviewIncident(CitedEvent):
+    kind = fields.String()
+    severity = fields.String()
+    description = fields.String()
+    occurred_at = fields.String()
+
+
+class RelatedCase(AsBuilt):
+    id = fields.String()
+    status = fields.String()
+    resolution = fields.String(allow_none=True)
+    reported_at = fields.String()
+    category = fields.String()
+    village_code = fields.String()
+    reason = fields.String(metadata={"description": "why it is related"})
+
+
+class ReviewRead(AsBuilt, AccessRead):
+    read_at = fields.String(metadata={"description": "when it was read (ISO 8601)"})
+
+
+class ReadsAround(AsBuilt):
+    incident_at = fields.String(allow_none=True, metadata={"description": "the first incident, if any"})
+    before = fields.List(fields.Nested(ReviewRead))
+    after = fields.List(fields.Nested(ReviewRead))
+
+
 class Review(ma.Schema):
     case_id = fields.String()
     status = fields.String()
@@ -74,25 +184,27 @@ class Review(ma.Schema):
     category = fields.String()
     reported_at = fields.String()
     reviewed_at = fields.String()
-    incidents = fields.List(fields.Dict())
-    timeline = fields.List(fields.Dict(), metadata={"description": "every event, citing sequence and hash"})
-    deadlines = fields.List(
-        fields.Dict(), metadata={"description": "met in time, met late, missed, open, cancelled"}
+    incidents = fields.List(fields.Nested(ReviewIncident))
+    timeline = fields.List(
+        fields.Nested(TimelineEntry), metadata={"description": "every event, citing sequence and hash"}
     )
-    missed_deadlines = fields.List(fields.Dict())
-    supervision_notes = fields.List(fields.Dict())
-    late_entries = fields.List(fields.Dict())
-    risk_assessments = fields.List(fields.Dict())
+    deadlines = fields.List(
+        fields.Nested(ReviewDeadline), metadata={"description": "met in time, met late, missed, open, cancelled"}
+    )
+    missed_deadlines = fields.List(fields.Nested(ReviewDeadline))
+    supervision_notes = fields.List(fields.Nested(ReviewNote))
+    late_entries = fields.List(fields.Nested(TimelineEntry))
+    risk_assessments = fields.List(fields.Nested(ReviewRisk))
     related_cases = fields.List(
-        fields.Dict(),
+        fields.Nested(RelatedCase),
         metadata={"description": "same party id number, or same village and category; in your region"},
     )
     related_outside_scope = fields.Integer(
         metadata={"description": "how many more related cases lie outside your region (not described)"}
     )
     head = fields.Nested(Cited)
-    access_log = fields.Dict(
-        metadata={"description": "reads of the case's personal data before and after the first incident"}
+    access_log = fields.Nested(
+        ReadsAround, metadata={"description": "reads of the case's personal data before and after the first incident"}
     )
 
 
