@@ -260,7 +260,11 @@ class LedgerApi(Api):
     def _register_responses(self) -> None:
         super()._register_responses()
         for name, description in COMMON_RESPONSES.values():
-            response = {"description": description, "schema": self.ERROR_SCHEMA}
+            response: dict[str, Any] = {"description": description, "schema": self.ERROR_SCHEMA}
+            if name == COMMON_RESPONSES["503"][0]:
+                response["headers"] = {
+                    "Retry-After": {"description": "seconds to wait before retrying", "schema": {"type": "integer"}}
+                }
             prepare_response(response, self.spec, self.DEFAULT_RESPONSE_CONTENT_TYPE)
             self.spec.components.response(name, response, lazy=True)
 

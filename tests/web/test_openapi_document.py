@@ -122,3 +122,11 @@ def test_review_parts_are_typed(document: dict[str, Any]) -> None:
             assert "$ref" in shape or "allOf" in shape, (name, field)
     deadline = schemas["ReviewDeadline"]["properties"]
     assert {"outcome", "opened_by", "held_by", "met", "late_by_hours"} <= set(deadline)
+
+
+def test_answers_declare_the_headers_a_client_acts_on(document: dict[str, Any]) -> None:
+    assert "Retry-After" in document["components"]["responses"]["UNAVAILABLE"]["headers"]
+    assign = _operations(document)[("POST", f"{API}/disputes/{{case_id}}/assign")]
+    assert {"ETag", "X-Ledger-Position", "Idempotent-Replayed"} <= set(assign["responses"]["200"]["headers"])
+    for operation in _operations(document).values():
+        assert "503" in operation["responses"], operation["operationId"]

@@ -60,6 +60,10 @@ COMMAND_HEADERS = {
         "description": "store position of the write; send it back on a query to read your own write",
         "schema": {"type": "integer"},
     },
+    "Idempotent-Replayed": {
+        "description": "true when the answer is the first answer to this Idempotency-Key (nothing was written)",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
 }
 
 
