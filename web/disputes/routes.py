@@ -343,6 +343,7 @@ class DisputeHistory(MethodView):
     @blp.response(200, s.History)
     @blp.alt_response(403, schema=ErrorSchema, description=PURPOSE_403)
     @blp.alt_response(404, schema=ErrorSchema, description="no such case in your region")
+    @blp.alt_response(422, schema=ErrorSchema, description="X-Access-Purpose is not valid text (invalid_value)")
     def get(self, case_id: str) -> Any:
         """Every event of one case, in order
 
