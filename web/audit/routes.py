@@ -22,7 +22,7 @@ from web.auth import disclose_case, present, require_read
 from web.context import fresh_views, ledger, now
 from web.errors import HEADERS_KEY, ApiError, ErrorSchema, kebab
 from web.json import plain
-from web.openapi_headers import ACCESS_PURPOSE, PURPOSE_403
+from web.openapi_headers import ACCESS_PURPOSE, LEDGER_POSITION, PURPOSE_403
 from web.paging import PageQuery, page_of
 
 blp = Blueprint("audit", __name__, description="Supervision audit: for auditors and admins.")
@@ -30,7 +30,7 @@ blp = Blueprint("audit", __name__, description="Supervision audit: for auditors 
 
 @blp.route("/actors/<actor_id>/actions")
 class ActorActions(MethodView):
-    @blp.doc(operationId="list_actor_actions")
+    @blp.doc(operationId="list_actor_actions", **{HEADERS_KEY: [LEDGER_POSITION]})
     @blp.arguments(s.ActionsQuery, location="query")
     @blp.response(200, s.ActionPage)
     @blp.alt_response(403, schema=ErrorSchema, description="role may not read the audit")
@@ -111,7 +111,7 @@ class AccessLog(MethodView):
 
 @blp.route("/reviews/<dispute_id>")
 class Review(MethodView):
-    @blp.doc(operationId="get_case_review", **{HEADERS_KEY: [ACCESS_PURPOSE]})
+    @blp.doc(operationId="get_case_review", **{HEADERS_KEY: [ACCESS_PURPOSE, LEDGER_POSITION]})
     @blp.arguments(s.Freshness, location="query")
     @blp.response(200, s.Review)
     @blp.alt_response(403, schema=ErrorSchema, description=PURPOSE_403)

@@ -15,9 +15,10 @@ from projections.indicators import cell_evidence, indicator_table, region_level
 from projections.warnings import CardThresholds, town_cards
 from web.auth import require_covers, require_read
 from web.context import cached, fresh_views, ledger, now
-from web.errors import ErrorSchema
+from web.errors import HEADERS_KEY, ErrorSchema
 from web.indicators import schemas as s
 from web.json import answer
+from web.openapi_headers import LEDGER_POSITION
 
 blp = Blueprint(
     "indicators", __name__, description="Indicators (万人成讼率, 诉前化解, 调解成功率...) and warnings."
@@ -50,7 +51,7 @@ def _region(actor: Actor, asked: str | None) -> str:
 
 @blp.route("")
 class Indicators(MethodView):
-    @blp.doc(operationId="get_indicators")
+    @blp.doc(operationId="get_indicators", **{HEADERS_KEY: [LEDGER_POSITION]})
     @blp.arguments(s.IndicatorQuery, location="query")
     @blp.response(200, s.IndicatorTable)
     @blp.alt_response(403, schema=ErrorSchema, description="region outside your scope")
@@ -72,7 +73,7 @@ class Indicators(MethodView):
 
 @blp.route("/cell")
 class IndicatorCell(MethodView):
-    @blp.doc(operationId="get_indicator_cell")
+    @blp.doc(operationId="get_indicator_cell", **{HEADERS_KEY: [LEDGER_POSITION]})
     @blp.arguments(s.CellQuery, location="query")
     @blp.response(200, s.Cell)
     @blp.alt_response(403, schema=ErrorSchema, description="region outside your scope")
@@ -92,7 +93,7 @@ class IndicatorCell(MethodView):
 
 @blp.route("/warnings")
 class Warnings(MethodView):
-    @blp.doc(operationId="get_warnings")
+    @blp.doc(operationId="get_warnings", **{HEADERS_KEY: [LEDGER_POSITION]})
     @blp.arguments(s.WarningQuery, location="query")
     @blp.response(200, s.Warnings)
     @blp.alt_response(403, schema=ErrorSchema, description="role may not read warnings")
