@@ -16,20 +16,28 @@ from domain.reference import Actor
 
 _POPULATION = re.compile(r"^population_(\d{4})$")
 REGION_COLUMNS = ("code", "level", "name", "parent_code")
+ORGANISATION_COLUMNS = ("code", "name", "kind", "region_code")
+MEDIATOR_COLUMNS = ("id", "name", "organisation_code", "kind")
 
 
 def read_csv(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
 
 
-def region_rows(text: str) -> list[dict[str, Any]]:
-    """Rows of code, level, name, parent_code and any number of population_YYYY columns."""
+def table_rows(text: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
+    """The file's rows, refused when it has none or lacks one of ``columns``."""
     table = read_csv(text)
     if not table:
         raise InvalidValue("file", "no rows")
-    missing = [c for c in REGION_COLUMNS if c not in table[0]]
+    missing = [c for c in columns if c not in table[0]]
     if missing:
         raise InvalidValue("file", f"missing columns: {', '.join(missing)}")
+    return table
+
+
+def region_rows(text: str) -> list[dict[str, Any]]:
+    """Rows of code, level, name, parent_code and any number of population_YYYY columns."""
+    table = table_rows(text, REGION_COLUMNS)
     rows = []
     for raw in table:
         population = {m.group(1): v for k, v in raw.items() if k and (m := _POPULATION.match(k))}
@@ -87,6 +95,16 @@ def demo_text(name: str) -> str:
 
 def load_region_file(ledger: Ledger, path: str | Path, actor: Actor | None = None) -> int:
     return ledger.load_regions(actor or ledger.system_actor(), region_rows(read_file(path)))
+
+
+def load_organisation_file(ledger: Ledger, path: str | Path, actor: Actor | None = None) -> int:
+    rows = table_rows(read_file(path), ORGANISATION_COLUMNS)
+    return ledger.load_organisations(actor or ledger.system_actor(), rows)
+
+
+def load_mediator_file(ledger: Ledger, path: str | Path, actor: Actor | None = None) -> int:
+    rows = table_rows(read_file(path), MEDIATOR_COLUMNS)
+    return ledger.load_mediators(actor or ledger.system_actor(), rows)
 
 
 def load_demo_reference(ledger: Ledger) -> bool:

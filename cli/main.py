@@ -20,7 +20,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from application.ledger import Ledger
-from application.reference_files import load_demo_reference, load_region_file
+from application.reference_files import (
+    load_demo_reference,
+    load_mediator_file,
+    load_organisation_file,
+    load_region_file,
+)
 from domain.codes import Status
 from domain.errors import LedgerError
 from domain.reference import MAX_TOKEN_LIFETIME
@@ -163,6 +168,40 @@ def regions_list() -> None:
         level = f"{r.level} {LEVEL_LABELS.get(r.level, '')}".strip()
         table.add_row(r.code, level, r.name, r.parent_code or "", population)
     console.print(table)
+
+
+@main.group()
+def organisations() -> None:
+    """Mediation bodies (调解组织), each in a region."""
+
+
+@organisations.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+def organisations_load(file: str) -> None:
+    """Load organisations from CSV: code,name,kind,region_code (regions first).
+
+    The file may be UTF-8 (with or without a BOM) or GBK/GB18030, as Chinese Excel saves it.
+    """
+    with open_ledger() as ledger, refusals():
+        count = load_organisation_file(ledger, file)
+    console.print(f"{counted(count, 'organisation')} loaded")
+
+
+@main.group()
+def mediators() -> None:
+    """Mediators (调解员), each in an organisation."""
+
+
+@mediators.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+def mediators_load(file: str) -> None:
+    """Load mediators from CSV: id,name,organisation_code,kind (organisations first).
+
+    The file may be UTF-8 (with or without a BOM) or GBK/GB18030, as Chinese Excel saves it.
+    """
+    with open_ledger() as ledger, refusals():
+        count = load_mediator_file(ledger, file)
+    console.print(f"{counted(count, 'mediator')} loaded")
 
 
 @main.group()

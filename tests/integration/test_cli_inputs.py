@@ -62,54 +62,94 @@ def case_events_in(store: StoreSettings) -> int:
         ledger.close()
 
 
+REFERENCE_FILES = (
+    ("regions", "regions.csv"),
+    ("organisations", "organisations.csv"),
+    ("mediators", "mediators.csv"),
+)
+
+
+def load_reference(folder: Path, encoding: str) -> list[str]:
+    """`ledger regions|organisations|mediators load` of the demo county's files in ``encoding``."""
+    said = []
+    for group, name in REFERENCE_FILES:
+        source = folder / f"{encoding}-{name}"
+        source.write_bytes(demo_text(name).encode(encoding))
+        said.append(ledger_cli(group, "load", str(source)).output.strip())
+    return said
+
+
+def loaded_reference(store: StoreSettings) -> tuple[Any, ...]:
+    ledger = Ledger(settings=store)
+    try:
+        directory = ledger.directory()
+        return dict(directory.organisations), dict(directory.mediators)
+    finally:
+        ledger.close()
+
+
 @pytest.fixture(scope="module")
-def utf8_regions(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The demo county as `ledger regions load` reads it from a plain UTF-8 file."""
+def utf8_load(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[str], dict[str, Any], tuple[Any, ...]]:
+    """The demo county as the loaders read it from plain UTF-8 files: what they said, and what they loaded."""
     folder = tmp_path_factory.mktemp("utf8")
-    (folder / "regions.csv").write_bytes(DEMO_REGIONS.encode("utf-8"))
     store = sqlite_store(folder / "ledger.sqlite3")
     with pytest.MonkeyPatch.context() as mp:
         use_store(mp, store)
-        ledger_cli("regions", "load", str(folder / "regions.csv"))
-    return loaded_regions(store)
+        said = load_reference(folder, "utf-8")
+    return said, loaded_regions(store), loaded_reference(store)
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk", "gb18030"])
-def test_a_region_file_saved_by_chinese_excel_loads_as_its_utf8_twin(
+def test_files_saved_by_chinese_excel_load_as_their_utf8_twins(
     encoding: str,
-    utf8_regions: dict[str, Any],
+    utf8_load: tuple[list[str], dict[str, Any], tuple[Any, ...]],
     store: StoreSettings,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    source = tmp_path / f"regions-{encoding}.csv"
-    source.write_bytes(DEMO_REGIONS.encode(encoding))
-    assert source.read_bytes() != DEMO_REGIONS.encode("utf-8")
+    assert DEMO_REGIONS.encode(encoding) != DEMO_REGIONS.encode("utf-8")
     use_store(monkeypatch, store)
 
-    result = ledger_cli("regions", "load", str(source))
+    said = load_reference(tmp_path, encoding)
 
-    assert result.output.strip() == f"{len(utf8_regions)} regions loaded"
+    utf8_said, utf8_regions, utf8_directory = utf8_load
+    assert said == utf8_said
+    assert said[0] == f"{len(utf8_regions)} regions loaded"
     assert loaded_regions(store) == utf8_regions
+    assert loaded_reference(store) == utf8_directory
     assert utf8_regions["621199"][1] == "青山县"
     assert utf8_regions["621199001001"][3] == {2024: 9791, 2025: 9986, 2026: 10080}
+    organisations, mediators = utf8_directory
+    assert organisations["ORGC-COUNTY"].name == "青山县人民调解委员会"
+    assert mediators["M0001"].name == "安彩霞"
 
 
+@pytest.mark.parametrize(
+    ("group", "latin1"),
+    [
+        ("regions", "code,level,name,parent_code\n621199,county,Café Müller,\n"),
+        ("organisations", "code,name,kind,region_code\nORG1,Café Müller,county_committee,621199\n"),
+        ("mediators", "id,name,organisation_code,kind\nM1,José Müller,ORGC-COUNTY,peoples_mediator\n"),
+    ],
+)
 def test_a_latin1_file_is_refused_in_one_line_and_writes_nothing(
-    store: StoreSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    group: str, latin1: str, store: StoreSettings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # What a Western spreadsheet saves: é and ü are Latin-1 bytes that are neither UTF-8 nor
-    # GB18030 where a comma or a letter follows them.
-    source = tmp_path / "regions.csv"
-    source.write_bytes("code,level,name,parent_code\n621199,county,Café Müller,\n".encode("latin-1"))
+    # What a Western spreadsheet saves: é is a Latin-1 byte that is neither UTF-8 nor GB18030
+    # where a comma follows it.
+    source = tmp_path / f"{group}.csv"
+    source.write_bytes(latin1.encode("latin-1"))
     use_store(monkeypatch, store)
 
-    result = ledger_cli("regions", "load", str(source), code=2)
+    result = ledger_cli(group, "load", str(source), code=2)
 
-    assert result.output.count("\n") == 1
-    assert result.output.startswith("refused: file: is neither UTF-8 nor GBK/GB18030 text")
-    assert "byte 0xe9 on line 2, at offset 45" in result.output
+    offset = source.read_bytes().index(b"\xe9")
+    assert result.output == (
+        f"refused: file: is neither UTF-8 nor GBK/GB18030 text (byte 0xe9 on line 2, at offset {offset}); "
+        "save it as CSV UTF-8\n"
+    )
     assert loaded_regions(store) == {}
+    assert loaded_reference(store) == ({}, {})
 
 
 def test_a_utf8_file_with_control_characters_is_refused(
