@@ -21,7 +21,10 @@ MEDIATOR_COLUMNS = ("id", "name", "organisation_code", "kind")
 
 
 def read_csv(text: str) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    try:
+        return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    except csv.Error as e:  # a field longer than the csv module's limit, say
+        raise InvalidValue("file", f"is not a CSV that can be read: {e}") from None
 
 
 def table_rows(text: str, columns: tuple[str, ...]) -> list[dict[str, str]]:

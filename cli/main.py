@@ -160,6 +160,9 @@ def regions_list() -> None:
     """One region a line: code, level with its Chinese name, name, parent, latest population and its year."""
     with open_ledger() as ledger:
         catalogue = ledger.regions()
+    if not catalogue.regions:
+        click.echo("no regions loaded: ledger regions load FILE.csv, or ledger init --reference demo")
+        return
     table = Table("code", "level", "name", "parent", "population", box=None, pad_edge=False)
     for code in sorted(catalogue.regions):
         r = catalogue.regions[code]

@@ -164,6 +164,30 @@ def test_a_utf8_file_with_control_characters_is_refused(
     assert result.output.strip() == "refused: file: holds the control character '\\x00' on line 2, column 15"
 
 
+def test_a_field_too_long_for_a_csv_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = tmp_path / "regions.csv"
+    source.write_text(
+        'code,level,name,parent_code\n621199,county,"' + "县" * 200_000 + '",\n', encoding="utf-8"
+    )
+    use_store(monkeypatch, sqlite_store(tmp_path / "ledger.sqlite3"))
+
+    result = ledger_cli("regions", "load", str(source), code=2)
+
+    assert result.output.startswith(
+        "refused: file: is not a CSV that can be read: field larger than field limit"
+    )
+
+
+def test_an_empty_region_list_says_how_to_fill_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    use_store(monkeypatch, sqlite_store(tmp_path / "ledger.sqlite3"))
+
+    result = ledger_cli("regions", "list")
+
+    assert (
+        result.output == "no regions loaded: ledger regions load FILE.csv, or ledger init --reference demo\n"
+    )
+
+
 def test_counts_of_loaded_regions_are_pluralised(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     use_store(monkeypatch, sqlite_store(tmp_path / "ledger.sqlite3"))
     lines = DEMO_REGIONS.splitlines()
