@@ -16,8 +16,10 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from application.ledger import Ledger
 from application.reference_files import (
@@ -51,7 +53,8 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except LedgerError as e:
-        console.print(f"[red]refused:[/red] {e}", soft_wrap=True)  # one line, even if wider than the terminal
+        # One line, even if wider than the terminal; the message quotes the user's input, never markup.
+        console.print(f"[red]refused:[/red] {escape(str(e))}", soft_wrap=True)
         sys.exit(2)
     except ProjectionFailed as e:
         click.echo(_failed_line(e), err=True)
@@ -169,7 +172,7 @@ def regions_list() -> None:
         year = max(r.population) if r.population else None
         population = f"{r.population[year]} ({year})" if year else ""
         level = f"{r.level} {LEVEL_LABELS.get(r.level, '')}".strip()
-        table.add_row(r.code, level, r.name, r.parent_code or "", population)
+        table.add_row(r.code, level, Text(r.name), r.parent_code or "", population)  # a name is not markup
     console.print(table)
 
 

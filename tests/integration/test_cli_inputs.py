@@ -152,6 +152,18 @@ def test_a_latin1_file_is_refused_in_one_line_and_writes_nothing(
     assert loaded_reference(store) == ({}, {})
 
 
+def test_a_refusal_quotes_the_file_as_written_not_as_terminal_markup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "organisations.csv"
+    source.write_text("code,name,kind,region_code\nORG1,调委会,town_committee,[/red]\n", encoding="utf-8")
+    use_store(monkeypatch, sqlite_store(tmp_path / "ledger.sqlite3"))
+
+    result = ledger_cli("organisations", "load", str(source), code=2)
+
+    assert result.output == "refused: row 1.region_code: unknown region [/red]\n"
+
+
 def test_a_utf8_file_with_control_characters_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
