@@ -325,6 +325,7 @@ class DeadlineOut(ma.Schema):
     kind = fields.String()
     due_at = UtcDateTime()
     met_at = UtcDateTime(allow_none=True)
+    open = fields.Boolean(metadata={"description": "not met yet (still to be done)"})
     overdue = fields.Boolean(metadata={"description": "pending and past due at the time of the answer"})
 
 
@@ -355,11 +356,16 @@ class CaseState(ma.Schema):
     deadlines = fields.List(
         fields.Nested(DeadlineOut),
         metadata={
-            "description": "a case's deadlines in order (cancelled ones left out); in lists only pending ones"
+            "description": "every deadline of the case in order, met ones too (cancelled ones left out), "
+            "the same in lists and in the detail"
         },
     )
     allowed_commands = fields.List(
-        fields.String(), metadata={"description": "commands the case's state allows"}
+        fields.String(),
+        metadata={
+            "description": "commands you may issue on the case now: its state, your role and, for a mediator, "
+            "the organisation handling it"
+        },
     )
     position = fields.Integer(
         allow_none=True,

@@ -7,29 +7,37 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from application.ledger import commands_for
 from domain.case import EVENTS, Case
 from domain.codes import Status
 from domain.deadlines import Deadline, past_due
-from domain.lifecycle import allowed_commands
+from domain.reference import Actor
 from projections.periods import parse_utc_text
 from web.errors import kebab
 from web.json import plain
 
 
-def _allowed(status: str) -> list[str]:
-    return sorted(kebab(c) for c in allowed_commands(Status(status)))
+def _allowed(actor: Actor, status: str, organisation_code: str | None) -> list[str]:
+    """What this caller may issue now, spelt as the command URLs are."""
+    return sorted(kebab(c) for c in commands_for(actor, status, organisation_code))
 
 
 def _deadlines(deadlines: Iterable[Deadline], when: datetime) -> list[dict[str, Any]]:
     return [
-        {"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at, "overdue": past_due(d.due_at, d.met_at, when)}
+        {
+            "kind": d.kind,
+            "due_at": d.due_at,
+            "met_at": d.met_at,
+            "open": d.met_at is None,
+            "overdue": past_due(d.due_at, d.met_at, when),
+        }
         for d in deadlines
         if d.cancelled_at is None
     ]
 
 
 def from_case(
-    case: Case, *, now: datetime, position: int | None, as_of: datetime | None = None
+    case: Case, *, actor: Actor, now: datetime, position: int | None, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """The state of an aggregate; deadlines are judged overdue at ``as_of`` or else ``now``."""
     status = Status(case.status)
@@ -58,7 +66,7 @@ def from_case(
         "resolution": case.resolution,
         "lead_id": case.lead_id,
         "deadlines": _deadlines(case.deadlines, as_of or now),
-        "allowed_commands": _allowed(status.value),
+        "allowed_commands": _allowed(actor, status.value, case.organisation_code),
         "position": position,
         "as_of": as_of,
     }
@@ -69,7 +77,7 @@ def _when(text: str | None) -> datetime | None:
 
 
 def from_row(
-    row: dict[str, Any], *, parties: list[dict[str, Any]], deadlines: list[dict[str, Any]]
+    row: dict[str, Any], *, actor: Actor, parties: list[dict[str, Any]], deadlines: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The state of a case view row; ``deadlines`` as the projections give them (overdue set)."""
     status = Status(row["status"])
@@ -97,8 +105,8 @@ def from_row(
         "closed_at": _when(row["closed_at"]),
         "resolution": row["resolution"],
         "lead_id": row["lead_id"],
-        "deadlines": [{k: d[k] for k in ("kind", "due_at", "met_at", "overdue")} for d in deadlines],
-        "allowed_commands": _allowed(status.value),
+        "deadlines": [{k: d[k] for k in ("kind", "due_at", "met_at", "open", "overdue")} for d in deadlines],
+        "allowed_commands": _allowed(actor, status.value, row["organisation_code"]),
         "position": row["position"],
         "as_of": None,
     }
