@@ -329,6 +329,19 @@ class DeadlineOut(ma.Schema):
     overdue = fields.Boolean(metadata={"description": "pending and past due at the time of the answer"})
 
 
+class AgreementOut(ma.Schema):
+    terms = fields.String(metadata={"description": "the agreed terms (free text, masked like a summary)"})
+    amount = Amount(allow_none=True, metadata={"description": "agreed amount in yuan"})
+    agreed_at = UtcDateTime(metadata={"description": "when the agreement was reached"})
+
+
+class CourtOutcomeOut(ma.Schema):
+    outcome = fields.String(metadata={"enum": [o.value for o in CourtOutcome]})
+    outcome_label = fields.String()
+    summary = fields.String()
+    court_case_number = fields.String(allow_none=True)
+
+
 class CaseState(ma.Schema):
     id = fields.String()
     version = fields.Integer()
@@ -343,7 +356,13 @@ class CaseState(ma.Schema):
     county_code = fields.String()
     route = fields.String(allow_none=True)
     organisation_code = fields.String(allow_none=True)
-    mediator_id = fields.String(allow_none=True)
+    mediator_id = fields.String(
+        allow_none=True,
+        metadata={"description": "the mediator the assignment named, else the first mediator who acted on the case"},
+    )
+    mediator_name = fields.String(
+        allow_none=True, metadata={"description": "the mediator's name in the directory of mediators (null if unknown)"}
+    )
     risk_level = fields.String()
     risk_flags = fields.List(fields.String())
     people_involved = fields.Integer()
@@ -353,6 +372,12 @@ class CaseState(ma.Schema):
     closed_at = UtcDateTime(allow_none=True)
     resolution = fields.String(allow_none=True)
     lead_id = fields.String(allow_none=True)
+    agreement = fields.Nested(
+        AgreementOut, allow_none=True, metadata={"description": "the mediation agreement (null until one is recorded)"}
+    )
+    court_outcome = fields.Nested(
+        CourtOutcomeOut, allow_none=True, metadata={"description": "the court's outcome (null until one is recorded)"}
+    )
     deadlines = fields.List(
         fields.Nested(DeadlineOut),
         metadata={
