@@ -95,10 +95,16 @@ def test_each_role_may_issue_exactly_what_its_state_lists(http: Http, world: Wor
                 refused = http.do(case_id, command, who, _body(command, lead_id))
                 assert refused.status_code in (403, 409), (status, who, command, refused.json)
         assert listed["admin"] == machine
+        # ... and every command of the state is some other role's, which proves it below.
+        assert set().union(*(c for who, c in listed.items() if who != "admin")) == machine, status
         for who, commands in listed.items():
             for command in sorted(commands):
                 # A command that moves the case is tried on a fresh case in the same state.
                 moves = command.replace("-", "_") in TRANSITIONS[status]
+                if moves and who == "admin":
+                    # The admin lists the whole machine (asserted above); each move is proven
+                    # by the role that owns it, which keeps this test to a few seconds a store.
+                    continue
                 target = _case_in(http, status) if moves else case_id
                 answer = http.do(target, command, who, _body(command, lead_id))
                 assert answer.status_code == 200, (status, who, command, answer.json)
