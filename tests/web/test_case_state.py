@@ -55,7 +55,9 @@ def test_the_mediator_who_acts_and_the_agreement_show_on_the_state(http: Http, w
 
 
 def test_the_mediator_the_assignment_names_stays_and_has_its_directory_name(http: Http, world: World) -> None:
-    mediator = next(m for m in world.ledger.directory().mediators.values() if m.organisation_code == VILLAGE_COMMITTEE)
+    mediator = next(
+        m for m in world.ledger.directory().mediators.values() if m.organisation_code == VILLAGE_COMMITTEE
+    )
     case_id = http.report().json["id"]
     body = {**BODIES["assign"], "mediator_id": mediator.id}
     assert http.ok(case_id, "assign", "recorder", body)["mediator_name"] == mediator.name
