@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import current_app, url_for
+from flask import Flask, current_app, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -54,14 +54,19 @@ def landing_document() -> dict[str, Any]:
     }
 
 
-# The same document at the root (the URL `ledger serve` prints) and at the API's root, with and
-# without its trailing slash: whichever a person or a client tries first.
-@blp.route("/", endpoint="root")
-@blp.route(API_PREFIX, endpoint="api_root")
-@blp.route(f"{API_PREFIX}/", endpoint="api_root_slash")
+# Documented once, at the API's root; register_aliases serves the same answer at the root (the
+# URL `ledger serve` prints) and without the trailing slash: whichever a person tries first. The
+# document lists only paths under the API's prefix, so the aliases stay out of it.
+@blp.route(f"{API_PREFIX}/", endpoint="api_root")
 class Root(MethodView):
     @blp.doc(security=[])
     @blp.response(200, Landing)
     def get(self) -> Any:
         """Where to start: the API's name and version, and links to its documents"""
         return landing_document()
+
+
+def register_aliases(app: Flask) -> None:
+    view = Root.as_view("landing_alias")
+    app.add_url_rule("/", "root", view, methods=["GET"])
+    app.add_url_rule(API_PREFIX, "api_root", view, methods=["GET"], strict_slashes=True)
