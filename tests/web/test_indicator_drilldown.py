@@ -56,6 +56,14 @@ def test_each_counted_event_shows_what_it_adds(http: Http, town: dict[str, Any])
     component = incidents["components"]["incidents"]
     assert (incidents["value"], component["count"], component["unit"]) == (1, 1, "count")
     assert [e["value"] for e in component["events"]] == [1.0]
+    (listed,) = component["events"]
+    assert (listed["kind"], listed["kind_label"], listed["severity"], listed["severity_label"]) == (
+        "criminal_escalation",
+        "民转刑",
+        "serious",
+        "较大",
+    )
+    assert "description" not in listed
 
     days = cell(http, town, "mean_days_to_resolution").json
     closes = days["components"]["closes"]

@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.config import county_tz
+from domain.codes import IncidentKind, Severity
 from domain.errors import InvalidValue
 from domain.reference import Actor
 from projections.indicators import cell_evidence, indicator_table, region_level
@@ -98,7 +99,7 @@ class IndicatorCell(MethodView):
         actor = require_read("indicators")
         region = _region(actor, query.get("region"))
         with fresh_views() as cur:
-            return cell_evidence(
+            cell = cell_evidence(
                 cur,
                 region=region,
                 period=_begun(query["period"]),
@@ -107,6 +108,27 @@ class IndicatorCell(MethodView):
                 now=now(),
                 tz=county_tz(),
             )
+        _describe_incidents(cell)
+        return cell
+
+
+def _describe_incidents(cell: dict[str, Any]) -> None:
+    """An incident is listed with its kind and severity (codes and Chinese labels), read from its
+    own stored event: the views count incidents but keep no details. The description is free
+    text that may name people, so it stays in the case's history."""
+    incidents = cell["components"].get("incidents")
+    if not incidents:
+        return
+    store = ledger()
+    for listed in incidents["events"]:
+        (note,) = store.recorder.select_notifications(start=listed["position"], limit=1)
+        if note.id != listed["position"]:
+            continue  # cannot happen while views follow the store; leave the entry as counted
+        event = store.mapper.to_domain_event(note)
+        kind, severity = IncidentKind(event.kind), Severity(event.severity)
+        listed.update(
+            kind=kind.value, kind_label=kind.label, severity=severity.value, severity_label=severity.label
+        )
 
 
 @blp.route("/warnings")

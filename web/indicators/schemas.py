@@ -115,6 +115,10 @@ class EvidenceEvent(ma.Schema):
         metadata={"description": "what this event adds to its component, in the component's unit"},
     )
     due_at = fields.String(metadata={"description": "overdue_cases: the earliest deadline past due"})
+    kind = fields.String(metadata={"description": "incidents: the incident's kind"})
+    kind_label = fields.String(metadata={"description": "incidents: the kind in Chinese (民转刑...)"})
+    severity = fields.String(metadata={"description": "incidents: its severity"})
+    severity_label = fields.String(metadata={"description": "incidents: the severity in Chinese (较大...)"})
 
 
 class Component(ma.Schema):
