@@ -28,10 +28,10 @@ from application.errors import CaseNotFound, UnknownActor, VersionConflict
 from application.receipts import CommandReceipt, RequestKey
 from application.setup_lock import exclusive_setup
 from domain.case import Act, Case
-from domain.codes import Role
+from domain.codes import Role, Status
 from domain.deadlines import DeadlineRules
 from domain.errors import AccessDenied, InvalidValue
-from domain.lifecycle import ANY_STATE, PROGRESS
+from domain.lifecycle import ANY_STATE, PROGRESS, allowed_commands
 from domain.permissions import may_issue
 from domain.reference import (
     COURT_KINDS,
@@ -47,6 +47,25 @@ SYSTEM = "system"
 
 #: Commands a mediator may take only on cases handed to the mediator's own organisation.
 _HANDLER_COMMANDS = frozenset(PROGRESS) - {"assign"}
+
+
+def handling_allows(actor: Actor, command: str, case_organisation: str | None) -> bool:
+    """A mediator moves a case along only for the organisation handling it."""
+    return not (
+        actor.role == Role.MEDIATOR and command in _HANDLER_COMMANDS and case_organisation != actor.organisation_code
+    )
+
+
+def commands_for(actor: Actor, status: str, case_organisation: str | None) -> frozenset[str]:
+    """The commands ``actor`` (already within the case's region) may issue on a case now: the
+    state machine, the role's permissions and the handling organisation, as execute checks them."""
+    return frozenset(
+        c
+        for c in allowed_commands(Status(status))
+        if may_issue(Role(actor.role), c) and handling_allows(actor, c, case_organisation)
+    )
+
+
 #: How many times a command without If-Match is run when others keep saving the case first;
 #: each lost round means another command was saved, so this many concurrent writers all succeed.
 CONFLICT_ATTEMPTS = 32
@@ -527,11 +546,7 @@ class Ledger(Application[UUID]):
 
     @staticmethod
     def _authorise_handler(actor: Actor, command: str, case: Case) -> None:
-        if (
-            actor.role == Role.MEDIATOR
-            and command in _HANDLER_COMMANDS
-            and case.organisation_code != actor.organisation_code
-        ):
+        if not handling_allows(actor, command, case.organisation_code):
             raise AccessDenied(
                 f"case {case.id} is handled by {case.organisation_code or 'nobody'}, "
                 f"not by {actor.organisation_code}"

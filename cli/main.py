@@ -16,11 +16,18 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from application.ledger import Ledger
-from application.reference_files import load_demo_reference, load_region_file
+from application.reference_files import (
+    load_demo_reference,
+    load_mediator_file,
+    load_organisation_file,
+    load_region_file,
+)
 from domain.codes import Status
 from domain.errors import LedgerError
 from domain.reference import MAX_TOKEN_LIFETIME
@@ -46,7 +53,8 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except LedgerError as e:
-        console.print(f"[red]refused:[/red] {e}")
+        # One line, even if wider than the terminal; the message quotes the user's input, never markup.
+        console.print(f"[red]refused:[/red] {escape(str(e))}", soft_wrap=True)
         sys.exit(2)
     except ProjectionFailed as e:
         click.echo(_failed_line(e), err=True)
@@ -74,9 +82,26 @@ def progress_bar(label: str) -> Iterator[Any]:
         yield update
 
 
-@click.group()
+SETTINGS_EPILOG = """\b
+Settings (environment variables, read by every command and by the server):
+  LEDGER_DB            the SQLite file (default ./ledger.sqlite3)
+  LEDGER_DATABASE_URL  postgresql://user:password@host:5432/db, used instead
+                       of LEDGER_DB; LEDGER_PG_SCHEMA names its schema
+  LEDGER_TZ            the county's time zone (default Asia/Shanghai)
+Every other setting and its default: the README, "Settings (environment
+variables)".
+"""
+
+
+@click.group(epilog=SETTINGS_EPILOG)
+@click.version_option(package_name="dispute-ledger", prog_name="ledger")
 def main() -> None:
     """Dispute ledger (诉源治理案件台账)."""
+
+
+def counted(count: int, noun: str) -> str:
+    """'1 region', '3 regions': English nouns of the CLI that take a plain -s."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 @main.command()
@@ -92,8 +117,16 @@ def init(reference: str | None) -> None:
 
 
 @main.command()
-@click.option("--years", default=2.0, show_default=True, help="Length of the simulated history.")
-@click.option("--disputes", default=5000, show_default=True, help="Number of dispute cases.")
+@click.option(
+    "--years",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Length of the simulated history, in years.",
+)
+@click.option(
+    "--disputes", default=5000, show_default=True, type=click.IntRange(min=1), help="Number of dispute cases."
+)
 @click.option("--seed", default=0, show_default=True, help="Same seed, same histories.")
 def demo(years: float, disputes: int, seed: int) -> None:
     """Generate demo histories through the Application (loads the demo county if absent)."""
@@ -101,7 +134,7 @@ def demo(years: float, disputes: int, seed: int) -> None:
 
     with open_ledger() as ledger, progress_bar("recording") as update, refusals():
         counts = generate(ledger, years=years, disputes=disputes, seed=seed, progress=update)
-    console.print(f"{counts['events']} events recorded for {disputes} disputes")
+    console.print(f"{counted(counts['events'], 'event')} recorded for {counted(disputes, 'dispute')}")
 
 
 @main.group()
@@ -110,23 +143,71 @@ def regions() -> None:
 
 
 @regions.command("load")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
 def regions_load(file: str) -> None:
-    """Load regions from CSV: code,level,name,parent_code[,population_YYYY...]."""
+    """Load regions from CSV: code,level,name,parent_code[,population_YYYY...].
+
+    The file may be UTF-8 (with or without a BOM) or GBK/GB18030, as Chinese Excel saves it.
+    """
     with open_ledger() as ledger, refusals():
         count = load_region_file(ledger, file)
-    console.print(f"{count} regions loaded")
+    console.print(f"{counted(count, 'region')} loaded")
+
+
+# The names of the four levels of 行政区划 as county staff say them.
+LEVEL_LABELS = {"county": "县", "town": "乡镇(街道)", "village": "村(社区)", "grid": "网格"}
 
 
 @regions.command("list")
 def regions_list() -> None:
-    """One region a line: code, level, name, parent, latest population."""
+    """One region a line: code, level with its Chinese name, name, parent, latest population and its year."""
     with open_ledger() as ledger:
         catalogue = ledger.regions()
-        for code in sorted(catalogue.regions):
-            r = catalogue.regions[code]
-            population = r.population[max(r.population)] if r.population else ""
-            click.echo(f"{r.code}\t{r.level}\t{r.name}\t{r.parent_code or ''}\t{population}")
+    if not catalogue.regions:
+        click.echo("no regions loaded: ledger regions load FILE.csv, or ledger init --reference demo")
+        return
+    table = Table("code", "level", "name", "parent", "population", box=None, pad_edge=False)
+    for code in sorted(catalogue.regions):
+        r = catalogue.regions[code]
+        year = max(r.population) if r.population else None
+        population = f"{r.population[year]} ({year})" if year else ""
+        level = f"{r.level} {LEVEL_LABELS.get(r.level, '')}".strip()
+        table.add_row(r.code, level, Text(r.name), r.parent_code or "", population)  # a name is not markup
+    console.print(table)
+
+
+@main.group()
+def organisations() -> None:
+    """Mediation bodies (调解组织), each in a region."""
+
+
+@organisations.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+def organisations_load(file: str) -> None:
+    """Load organisations from CSV: code,name,kind,region_code (regions first).
+
+    The file may be UTF-8 (with or without a BOM) or GBK/GB18030, as Chinese Excel saves it.
+    """
+    with open_ledger() as ledger, refusals():
+        count = load_organisation_file(ledger, file)
+    console.print(f"{counted(count, 'organisation')} loaded")
+
+
+@main.group()
+def mediators() -> None:
+    """Mediators (调解员), each in an organisation."""
+
+
+@mediators.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+def mediators_load(file: str) -> None:
+    """Load mediators from CSV: id,name,organisation_code,kind (organisations first).
+
+    The file may be UTF-8 (with or without a BOM) or GBK/GB18030, as Chinese Excel saves it.
+    """
+    with open_ledger() as ledger, refusals():
+        count = load_mediator_file(ledger, file)
+    console.print(f"{counted(count, 'mediator')} loaded")
 
 
 @main.group()

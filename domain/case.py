@@ -24,6 +24,7 @@ from domain.codes import (
     Resolution,
     RiskFlag,
     RiskLevel,
+    Role,
     Route,
     Satisfaction,
     SessionMode,
@@ -48,6 +49,30 @@ from domain.values import (
     check_text,
     parse_parties,
 )
+
+#: Commands by which a mediator handles a case: the first of them names the case's mediator when
+#: the assignment named none (the views follow the same rule, projections/case_views.py).
+MEDIATOR_ACTS = frozenset(
+    {
+        "accept",
+        "hold_session",
+        "extend_deadline",
+        "record_agreement",
+        "record_failure",
+        "request_confirmation",
+        "record_performance",
+        "close",
+        "follow_up",
+    }
+)
+
+
+def acting_mediator(current: str | None, command: str, actor_id: str, actor_role: str) -> str | None:
+    """The case's mediator after ``command``: the one already named, else a mediator who acts."""
+    if current is None and actor_role == Role.MEDIATOR.value and command in MEDIATOR_ACTS:
+        return actor_id
+    return current
+
 
 CLOSE_RESOLUTION = {
     Status.AGREED: Resolution.MEDIATED,
@@ -181,6 +206,10 @@ class Case(Chained):
         self.incidents: list[dict[str, Any]] = []
         self.court_case_number: str | None = None
         self.court_outcome: str | None = None
+        self.court_outcome_summary: str | None = None
+        self.agreement_terms: str | None = None
+        self.agreement_amount: Decimal | None = None
+        self.agreed_at: datetime | None = None
         self.archive_number: str | None = None
         self.deadlines: list[Deadline] = []
         self.last_occurred_at = occurred_at
@@ -465,6 +494,7 @@ class Case(Chained):
     def _accepted(self, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         # Each acceptance opens a fresh mediation period, which may again be extended once.
         self.extended = False
+        self.mediator_id = acting_mediator(self.mediator_id, "accept", actor_id, actor_role)
         self._apply_common("accept", occurred_at, due, actor_id, status)
 
     @event("Declined")
@@ -475,23 +505,29 @@ class Case(Chained):
     @event("SessionHeld")
     def _session_held(self, mode, participants, summary, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         self.sessions += 1
+        self.mediator_id = acting_mediator(self.mediator_id, "hold_session", actor_id, actor_role)
         self._apply_common("hold_session", occurred_at, None, actor_id, status)
 
     @event("DeadlineExtended")
     def _deadline_extended(self, days, reason, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         self.extended = True
+        self.mediator_id = acting_mediator(self.mediator_id, "extend_deadline", actor_id, actor_role)
         self._apply_common("extend_deadline", occurred_at, due, actor_id, status)
 
     @event("AgreementRecorded")
     def _agreement_recorded(self, terms, amount, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.agreement_terms, self.agreement_amount, self.agreed_at = terms, amount, occurred_at
+        self.mediator_id = acting_mediator(self.mediator_id, "record_agreement", actor_id, actor_role)
         self._apply_common("record_agreement", occurred_at, due, actor_id, status)
 
     @event("FailureRecorded")
     def _failure_recorded(self, reason, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.mediator_id = acting_mediator(self.mediator_id, "record_failure", actor_id, actor_role)
         self._apply_common("record_failure", occurred_at, None, actor_id, status)
 
     @event("ConfirmationRequested")
     def _confirmation_requested(self, court_code, online, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.mediator_id = acting_mediator(self.mediator_id, "request_confirmation", actor_id, actor_role)
         self._apply_common("request_confirmation", occurred_at, due, actor_id, status)
 
     @event("ConfirmationDecided")
@@ -509,22 +545,26 @@ class Case(Chained):
     @event("CourtOutcomeRecorded")
     def _court_outcome_recorded(self, outcome, summary, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         self.court_outcome = outcome
+        self.court_outcome_summary = summary
         self._apply_common("record_court_outcome", occurred_at, None, actor_id, status)
 
     @event("PerformanceRecorded")
     def _performance_recorded(self, performed, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         self.performance = performed
+        self.mediator_id = acting_mediator(self.mediator_id, "record_performance", actor_id, actor_role)
         self._apply_common("record_performance", occurred_at, None, actor_id, status)
 
     @event("Closed")
     def _closed(self, summary, resolution, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         self.resolution = resolution
         self.closed_at = occurred_at
+        self.mediator_id = acting_mediator(self.mediator_id, "close", actor_id, actor_role)
         self._apply_common("close", occurred_at, due, actor_id, status)
 
     @event("FollowedUp")
     def _followed_up(self, satisfaction, relapse, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         self.follow_ups += 1
+        self.mediator_id = acting_mediator(self.mediator_id, "follow_up", actor_id, actor_role)
         self._apply_common("follow_up", occurred_at, None, actor_id, status)
 
     @event("Archived")
@@ -537,6 +577,9 @@ class Case(Chained):
         self.resolution = None
         self.closed_at = None
         self.route = self.organisation_code = self.mediator_id = None
+        # A reopened case is handled afresh; the earlier agreement and judgment stay in its history.
+        self.agreement_terms = self.agreement_amount = self.agreed_at = None
+        self.court_outcome = self.court_outcome_summary = None
         self.extended = False
         self._apply_common("reopen", occurred_at, due, actor_id, status)
 

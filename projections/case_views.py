@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from domain.case import EVENTS, Case
+from domain.case import EVENTS, Case, acting_mediator
 from domain.codes import Resolution
 from domain.deadlines import Deadline, settle
 from domain.reference import RegionCatalogue
@@ -29,7 +29,8 @@ CASE_COLUMNS = (
     "village_code", "route", "organisation_code", "mediator_id", "risk_level", "risk_flags",
     "people_involved", "amount_in_dispute", "summary", "reported_at", "last_occurred_at",
     "last_recorded_at", "resolution", "closed_at", "lead_id", "ever_litigated", "followable_close_at",
-    "position",
+    "position", "agreement_terms", "agreement_amount", "agreed_at", "court_case_number", "court_outcome",
+    "court_outcome_summary",
 )
 DEADLINE_COLUMNS = (
     "case_id", "seq", "kind", "opened_at", "due_at", "met_at", "met_by", "met_seq", "cancelled_at", "effective_at",
@@ -151,6 +152,7 @@ class _Batch:
         self.deadlines[case_id] = settle(
             self.deadlines[case_id], EVENTS[name][0], e.originator_version, occurred, e.actor_id, getattr(e, "due", None)
         )
+        row["mediator_id"] = acting_mediator(row["mediator_id"], EVENTS[name][0], e.actor_id, e.actor_role)
         if name in SIMPLE_FACTS:
             self._fact(row, SIMPLE_FACTS[name], position, occurred, recorded)
         handler = getattr(self, f"_on_{name}", None)
@@ -191,7 +193,17 @@ class _Batch:
             self._fact(row, "confirmations_granted", position, e.occurred_at, recorded)
 
     def _on_FiledInCourt(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
-        row.update(route="litigation", organisation_code=e.court_code, mediator_id=None, ever_litigated=1)
+        row.update(
+            route="litigation", organisation_code=e.court_code, mediator_id=None, ever_litigated=1,
+            court_case_number=e.court_case_number,
+        )
+
+    def _on_AgreementRecorded(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
+        amount = None if e.amount is None else str(e.amount)
+        row.update(agreement_terms=e.terms, agreement_amount=amount, agreed_at=utc_text(e.occurred_at))
+
+    def _on_CourtOutcomeRecorded(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
+        row.update(court_outcome=e.outcome, court_outcome_summary=e.summary)
 
     def _on_Closed(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         reported = parse_utc_text(row["reported_at"])
@@ -215,6 +227,10 @@ class _Batch:
 
     def _on_Reopened(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         row.update(resolution=None, closed_at=None, followable_close_at=None, route=None, organisation_code=None, mediator_id=None)
+        # As the aggregate: a reopened case is handled afresh (domain/case.py _reopened).
+        row.update(
+            agreement_terms=None, agreement_amount=None, agreed_at=None, court_outcome=None, court_outcome_summary=None
+        )
 
     def _on_RiskAssessed(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         row.update(risk_level=e.level, risk_flags=",".join(e.flags))

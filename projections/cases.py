@@ -80,26 +80,37 @@ def list_cases(
 
 
 def attach_deadlines(cur: Cursor, rows: list[dict[str, Any]], now: datetime) -> None:
-    """Give each case row its pending deadlines, each with ``overdue`` as of ``now``."""
+    """Give each case row its deadlines as the detail shows them (cancelled ones left out, met
+    ones kept), each with ``open`` and ``overdue`` as of ``now``."""
     if not rows:
         return
     ids = [r["id"] for r in rows]
     marks = ", ".join(["%s"] * len(ids))
-    pending: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    found: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
     for d in cur.all(
-        f"SELECT * FROM v_deadlines WHERE case_id IN ({marks}) AND met_at IS NULL AND cancelled_at IS NULL ORDER BY seq",
+        f"SELECT * FROM v_deadlines WHERE case_id IN ({marks}) AND cancelled_at IS NULL ORDER BY case_id, seq, kind",
         ids,
     ):
-        pending[d["case_id"]].append(
-            {"kind": d["kind"], "due_at": parse_utc_text(d["due_at"]), "met_at": None, "opened_at": parse_utc_text(d["opened_at"])}
+        met = d["met_at"]
+        found[d["case_id"]].append(
+            {
+                "kind": d["kind"],
+                "due_at": parse_utc_text(d["due_at"]),
+                "met_at": None if met is None else parse_utc_text(met),
+                "opened_at": parse_utc_text(d["opened_at"]),
+            }
         )
     for r in rows:
-        r["deadlines"] = judged(pending[r["id"]], now)
+        r["deadlines"] = judged(found[r["id"]], now)
 
 
 def judged(deadlines: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """The deadlines with ``overdue`` judged afresh at ``now`` (for rows read at another time)."""
-    return [{**d, "overdue": past_due(d["due_at"], d["met_at"], now)} for d in deadlines]
+    """The deadlines with ``overdue`` judged afresh at ``now`` (for rows read at another time);
+    ``open``: not met (cancelled deadlines are never listed)."""
+    return [
+        {**d, "open": d["met_at"] is None, "overdue": past_due(d["due_at"], d["met_at"], now)}
+        for d in deadlines
+    ]
 
 
 def case_row(cur: Cursor, case_id: str) -> dict[str, Any] | None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain.errors import InvalidValue
+from projections.cases import _OVERDUE_AT
 from projections.periods import Period, utc_text
 from projections.store import Cursor
 
@@ -36,6 +38,14 @@ COMPONENTS = {
     "mean_days_to_resolution": ("closes",),
     "no_litigation_villages": ("court_filings",),
 }
+
+#: Indicators of the warnings (projections/warnings.py) that a cell can also be drilled into.
+WARNING_INDICATORS = ("overdue_share",)
+#: What one counted event adds to its component, in the component's unit. A count's facts store
+#: no value of their own (0.0), so each is shown as the 1 it adds; a close stores whole seconds
+#: from report to close, shown in days like mean_days_to_resolution.
+_SECONDS_PER_DAY = 86400
+_UNITS = {"closes": "days"}
 
 Counts = dict[str, dict[str, tuple[int, float]]]
 
@@ -164,38 +174,37 @@ def indicator_table(
 
 
 def cell_evidence(
-    cur: Cursor, *, region: str, period: str, indicator: str, as_of: datetime | None = None, limit: int = 10000
+    cur: Cursor,
+    *,
+    region: str,
+    period: str,
+    indicator: str,
+    as_of: datetime | None = None,
+    now: datetime | None = None,
+    tz: ZoneInfo | None = None,
+    limit: int = 10000,
 ) -> dict[str, Any]:
-    """The facts that make up one cell, each naming its case and event position."""
+    """The facts that make up one cell, each naming its case and event position, with the value
+    it adds to the cell. ``now`` and ``tz`` judge overdue_share (as the warnings do)."""
+    if indicator in WARNING_INDICATORS:
+        if now is None or tz is None:
+            raise ValueError("overdue_share is judged at an instant: pass now and tz")
+        return overdue_evidence(cur, region=region, period=period, as_of=as_of, now=now, tz=tz, limit=limit)
     if indicator not in COMPONENTS:
-        raise InvalidValue("indicator", f"one of {', '.join(INDICATORS)}")
+        raise InvalidValue("indicator", f"one of {', '.join(INDICATORS + WARNING_INDICATORS)}")
     level = region_level(region)
     table = indicator_table(cur, region=region, period=period, level=level, as_of=as_of)
     p = Period.parse(period)
     months = p.months
     if indicator == "no_litigation_villages":
         months = (f"{p.year}-01", f"{p.year}-12")
-    col = LEVELS[level]
-    components: dict[str, Any] = {}
-    for kind in COMPONENTS[indicator]:
-        if as_of is None:
-            sql = (
-                "SELECT f.case_id, f.position, f.occurred_at, f.recorded_at, f.value FROM v_facts f "
-                f"JOIN v_cases c ON c.id = f.case_id WHERE f.kind = %s AND f.month BETWEEN %s AND %s AND c.{col} = %s "
-                "ORDER BY f.position LIMIT %s"
-            )
-            params: list[Any] = [kind, *months, region, limit]
-        else:
-            t = utc_text(as_of)
-            sql = (
-                "SELECT f.case_id, f.position, f.occurred_at, f.recorded_at, f.value FROM v_facts f "
-                "JOIN v_case_attrs a ON a.case_id = f.case_id WHERE f.kind = %s AND f.month BETWEEN %s AND %s "
-                "AND f.recorded_at <= %s AND a.position = (SELECT MAX(a2.position) FROM v_case_attrs a2 "
-                f"WHERE a2.case_id = f.case_id AND a2.recorded_at <= %s) AND a.{col} = %s ORDER BY f.position LIMIT %s"
-            )
-            params = [kind, *months, t, t, region, limit]
-        events = cur.all(sql, params)
-        components[kind] = {"count": len(events), "events": events}
+    wanted = [(kind, kind, months) for kind in COMPONENTS[indicator]]
+    if indicator == "court_filings_yoy":
+        # The change is measured against the same months a year before: those filings count too.
+        wanted.append(("court_filings_last_year", "court_filings", p.same_last_year().months))
+    components = {
+        name: _component(cur, kind, months_, region, as_of, limit) for name, kind, months_ in wanted
+    }
     row = table["rows"][0]
     return {
         "region_code": region,
@@ -205,4 +214,80 @@ def cell_evidence(
         "population": row["population"],
         "population_year": p.year,
         "components": components,
+    }
+
+
+def _component(
+    cur: Cursor, kind: str, months: tuple[str, str], region: str, as_of: datetime | None, limit: int
+) -> dict[str, Any]:
+    col = LEVELS[region_level(region)]
+    if as_of is None:
+        sql = (
+            "SELECT f.case_id, f.position, f.occurred_at, f.recorded_at, f.value FROM v_facts f "
+            f"JOIN v_cases c ON c.id = f.case_id WHERE f.kind = %s AND f.month BETWEEN %s AND %s AND c.{col} = %s "
+            "ORDER BY f.position LIMIT %s"
+        )
+        params: list[Any] = [kind, *months, region, limit]
+    else:
+        t = utc_text(as_of)
+        sql = (
+            "SELECT f.case_id, f.position, f.occurred_at, f.recorded_at, f.value FROM v_facts f "
+            "JOIN v_case_attrs a ON a.case_id = f.case_id WHERE f.kind = %s AND f.month BETWEEN %s AND %s "
+            "AND f.recorded_at <= %s AND a.position = (SELECT MAX(a2.position) FROM v_case_attrs a2 "
+            f"WHERE a2.case_id = f.case_id AND a2.recorded_at <= %s) AND a.{col} = %s ORDER BY f.position LIMIT %s"
+        )
+        params = [kind, *months, t, t, region, limit]
+    events = cur.all(sql, params)
+    unit = _UNITS.get(kind, "count")
+    for event in events:
+        event["value"] = (event["value"] or 0.0) / _SECONDS_PER_DAY if unit == "days" else 1.0
+    return {"count": len(events), "unit": unit, "events": events}
+
+
+def overdue_evidence(
+    cur: Cursor,
+    *,
+    region: str,
+    period: str,
+    as_of: datetime | None,
+    now: datetime,
+    tz: ZoneInfo,
+    limit: int = 10000,
+) -> dict[str, Any]:
+    """overdue_share of a region as the warnings judge it (projections/warnings.py): the cases open
+    at the end of the period, or now while it runs, and those of them with a deadline other than a
+    follow-up visit pending and past due then."""
+    if as_of is not None:
+        raise InvalidValue("as_of", "overdue_share is judged from the deadlines as known now; omit as_of")
+    p = Period.parse(period)
+    when = min(now, p.bounds(tz)[1])
+    t = utc_text(when)
+    overdue = (
+        "(SELECT MIN(d.due_at) FROM v_deadlines d WHERE d.case_id = c.id AND d.kind <> 'follow_up' "
+        f"AND {_OVERDUE_AT})"
+    )
+    rows = cur.all(
+        f"SELECT c.id AS case_id, c.reported_at, {overdue} AS overdue_since FROM v_cases c "
+        f"WHERE c.{LEVELS[region_level(region)]} = %s AND c.reported_at <= %s "
+        "AND (c.closed_at IS NULL OR c.closed_at > %s) ORDER BY c.reported_at, c.id LIMIT %s",
+        [t, t, t, t, region, t, t, limit],
+    )
+    open_cases = [{"case_id": r["case_id"], "occurred_at": r["reported_at"], "value": 1.0} for r in rows]
+    late = [
+        {"case_id": r["case_id"], "occurred_at": r["reported_at"], "due_at": r["overdue_since"], "value": 1.0}
+        for r in rows
+        if r["overdue_since"] is not None
+    ]
+    return {
+        "region_code": region,
+        "period": p.text,
+        "indicator": "overdue_share",
+        "value": len(late) / len(open_cases) if open_cases else 0.0,
+        "judged_at": when.isoformat(),
+        "population": None,
+        "population_year": p.year,
+        "components": {
+            "open_cases": {"count": len(open_cases), "unit": "count", "events": open_cases},
+            "overdue_cases": {"count": len(late), "unit": "count", "events": late},
+        },
     }

@@ -61,3 +61,12 @@ class Period:
         start = datetime(self.year, self.first_month, 1, tzinfo=tz)
         end_year, end_month = (self.year + 1, 1) if self.last_month == 12 else (self.year, self.last_month + 1)
         return start, datetime(end_year, end_month, 1, tzinfo=tz)
+
+    def not_begun(self, now: datetime, tz: ZoneInfo) -> str | None:
+        """Why the period cannot be reported on yet, or None once its first day has come in the
+        county's zone. A period under way is fine: its figures so far are real."""
+        start = self.bounds(tz)[0]
+        if now < start:
+            today = now.astimezone(tz).date().isoformat()
+            return f"{self.text} has not begun (today is {today} in {tz.key})"
+        return None

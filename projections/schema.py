@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 5
+VIEWS_VERSION = 6
 
 TABLES = {
     "v_meta": "key TEXT PRIMARY KEY, value TEXT",
@@ -12,7 +12,8 @@ TABLES = {
         people_involved INTEGER, amount_in_dispute TEXT, summary TEXT,
         reported_at TEXT, last_occurred_at TEXT, last_recorded_at TEXT,
         resolution TEXT, closed_at TEXT, lead_id TEXT, ever_litigated INTEGER,
-        followable_close_at TEXT, position INTEGER""",
+        followable_close_at TEXT, position INTEGER, agreement_terms TEXT, agreement_amount TEXT,
+        agreed_at TEXT, court_case_number TEXT, court_outcome TEXT, court_outcome_summary TEXT""",
     "v_parties": """
         case_id TEXT, idx INTEGER, role TEXT, kind TEXT, name TEXT, id_number TEXT, phone TEXT,
         PRIMARY KEY (case_id, idx)""",

@@ -31,10 +31,12 @@ from web.health.routes import Health
 from web.health.routes import blp as health
 from web.indicators.routes import blp as indicators
 from web.json import OrjsonProvider
+from web.landing import API_PREFIX
+from web.landing import blp as landing
+from web.landing import register_aliases as register_landing_aliases
 from web.reference.routes import blp as reference
-from web.request_checks import check_request
+from web.request_checks import JsonBodyResponses, check_request
 
-API_PREFIX = "/api/v1"
 API_TITLE = "Dispute Ledger API"
 API_DESCRIPTION = (
     "诉源治理案件台账 (dispute ledger): the report and every command of a dispute case's life, "
@@ -87,7 +89,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ledger_views"] = ViewRunner(ledger)
     app.extensions["ledger_query_cache"] = PositionCache(app.config["QUERY_CACHE_ENTRIES"])
 
-    api = LedgerApi(app)
+    api = LedgerApi(app, spec_kwargs={"extra_plugins": [JsonBodyResponses()]})
     register_error_handlers(app)
     app.before_request(authenticate_request)
     app.before_request(check_request)
@@ -96,6 +98,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(reference, url_prefix=f"{API_PREFIX}/reference")
     api.register_blueprint(audit, url_prefix=f"{API_PREFIX}/audit")
     api.register_blueprint(health, url_prefix=API_PREFIX)
+    api.register_blueprint(landing)
+    register_landing_aliases(app)
     register_fallbacks(app, f"{API_PREFIX}/disputes")
     # Load balancers look for it at the root.
     app.add_url_rule("/healthz", "healthz", Health.as_view("healthz"))

@@ -199,6 +199,7 @@ _SYSTEM_TEXT = frozenset({
     "allowed_commands", "type", "command", "label", "occurred_at", "recorded_at", "actor_id", "actor_role",
     "prev_hash", "hash", "next", "prev", "period", "level", "region", "amount_in_dispute", "amount",
     "deadlines",  # kinds and instants; who held a case is staff, not personal data
+    "mediator_name", "agreed_at", "outcome", "outcome_label",
 })  # fmt: skip
 
 

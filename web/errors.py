@@ -301,13 +301,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IllegalTransition)
     def _illegal(e: IllegalTransition) -> Response:
+        allowed = sorted(kebab(c) for c in e.allowed)
         return error_response(
             409,
             "illegal_transition",
-            str(e),
+            # The client's spelling (the command URLs'), in the message as in the fields.
+            f"{kebab(e.command)} is not allowed in state {e.status}; allowed: {', '.join(allowed) or 'none'}",
             command=kebab(e.command),
             status=e.status,
-            allowed=[kebab(c) for c in e.allowed],
+            allowed=allowed,
         )
 
     @app.errorhandler(RuleViolation)

@@ -276,7 +276,8 @@ def test_every_traced_cell_lists_exactly_the_events_it_counts(world: World) -> N
                         if listed != expected:
                             problems.append(f"{where}: cases listed {dict(listed)}, expected {dict(expected)}")
                     closes = cell_evidence(cur, region=region, period=period, indicator="mean_days_to_resolution", as_of=when)
-                    listed_days = sum(e["value"] for e in closes["components"]["closes"]["events"]) / 86400
+                    # Each close is listed with its days from report to close, the cell's unit.
+                    listed_days = sum(e["value"] for e in closes["components"]["closes"]["events"])
                     expected_days = sum(f.value for f in oracle.facts_in(region, months, "closes")) / 86400
                     if listed_days != pytest.approx(expected_days):
                         problems.append(f"{region} {period} closes as of {when}: {listed_days} days listed, {expected_days} expected")

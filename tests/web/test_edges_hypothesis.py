@@ -191,7 +191,13 @@ class Run:
     def reads(self, case_id: str, instants: list[datetime]) -> None:
         """Every view and answer that shows the case."""
         # Periods are calendar spans in the county's zone (LEDGER_TZ, Asia/Shanghai here).
-        periods = {"2026", "2026-03", "2026-Q1"} | {f"{w.astimezone(COUNTY).year}" for w in instants}
+        # A year that has not begun in the county is refused (400 period_not_begun), not answered.
+        this_year = self.world.clock.now.astimezone(COUNTY).year
+        years = {w.astimezone(COUNTY).year for w in instants}
+        periods = {"2026", "2026-03", "2026-Q1"} | {f"{y}" for y in years if y <= this_year}
+        for year in sorted(y for y in years if y > this_year):
+            ahead = self.http.get("/indicators", "reader", {"period": f"{year}", "level": "village"})
+            assert (ahead.status_code, ahead.json["code"]) == (400, "period_not_begun"), ahead.json
         gets: list[tuple[str, str, dict[str, Any]]] = [
             ("reader", f"/disputes/{case_id}", {}),
             ("reader", f"/disputes/{case_id}/history", {}),

@@ -22,7 +22,15 @@ def case_deadlines(cur: Cursor, case_id: str, now: datetime) -> list[dict[str, A
     for r in rows:
         due = parse_utc_text(r["due_at"])
         met = None if r["met_at"] is None else parse_utc_text(r["met_at"])
-        out.append({"kind": r["kind"], "due_at": due, "met_at": met, "overdue": past_due(due, met, now)})
+        out.append(
+            {
+                "kind": r["kind"],
+                "due_at": due,
+                "met_at": met,
+                "open": met is None,
+                "overdue": past_due(due, met, now),
+            }
+        )
     return out
 
 

@@ -97,7 +97,7 @@ def _prepare(actor: Actor, status: int) -> Callable[[Case], Prepared]:
     instant is the command's own, so the answer replayed for a retry is the same answer."""
 
     def prepare(case: Case) -> Prepared:
-        state = s.CaseState().dump(from_case(case, now=case.modified_on, position=None))
+        state = s.CaseState().dump(from_case(case, actor=actor, now=case.modified_on, position=None))
         headers = {"ETag": f'"{case.version}"'}
         if status == 201:
             headers["Location"] = url_for("disputes.Dispute", case_id=str(case.id))
@@ -180,8 +180,8 @@ class Disputes(MethodView):
         """List the cases inside your region, newest report first
 
         Filters combine; `overdue=true` keeps cases with a deadline pending and past due now.
-        Each item's `deadlines` lists only its pending deadlines. Parties are masked unless you
-        handle every listed case or declare `X-Access-Purpose` (each listed case's access log
+        Each item's `deadlines` lists every deadline of the case as the detail does, met ones too,
+        each with `open` (not met yet) and `overdue`. Parties are masked unless you handle every listed case or declare `X-Access-Purpose` (each listed case's access log
         then records the read).
         """
         actor = require_read("cases")
@@ -199,7 +199,7 @@ class Disputes(MethodView):
                 rows, total, parties = cached(cur, key, page_rows)
             else:
                 rows, total, parties = page_rows(cur)
-        items = [from_row(r, parties=parties[r["id"]], deadlines=judged(r["deadlines"], at)) for r in rows]
+        items = [from_row(r, actor=actor, parties=parties[r["id"]], deadlines=judged(r["deadlines"], at)) for r in rows]
         disclosed = disclose(actor, rows, listing=True)
         return answer(present(actor, page_of(items, page=page, per_page=per_page, total=total), disclosed=disclosed))
 
@@ -318,7 +318,7 @@ def _current(actor: Actor, case_id: str) -> dict[str, Any]:
             raise CaseNotFound(case_id)
         require_case_in_scope(actor, row, case_id)
         deadlines = case_deadlines(cur, case_id, at)
-    state = from_row(row, parties=row["parties"], deadlines=deadlines)
+    state = from_row(row, actor=actor, parties=row["parties"], deadlines=deadlines)
     state["_disclosed"] = disclose(actor, [row])
     return state
 
@@ -332,7 +332,7 @@ def _replayed(actor: Actor, case_id: str, when: datetime, *, recorded: bool) -> 
     if state is None:
         what = "recorded" if recorded else "reported as happened"
         raise ApiError(404, "not_found", f"case {case_id} had not been {what} by {when.isoformat()}")
-    replayed = from_case(state, now=now(), position=None, as_of=min(when, now()))
+    replayed = from_case(state, actor=actor, now=now(), position=None, as_of=min(when, now()))
     replayed["_disclosed"] = disclose_case(actor, current)
     return replayed
 

@@ -325,7 +325,21 @@ class DeadlineOut(ma.Schema):
     kind = fields.String()
     due_at = UtcDateTime()
     met_at = UtcDateTime(allow_none=True)
+    open = fields.Boolean(metadata={"description": "not met yet (still to be done)"})
     overdue = fields.Boolean(metadata={"description": "pending and past due at the time of the answer"})
+
+
+class AgreementOut(ma.Schema):
+    terms = fields.String(metadata={"description": "the agreed terms (free text, masked like a summary)"})
+    amount = Amount(allow_none=True, metadata={"description": "agreed amount in yuan"})
+    agreed_at = UtcDateTime(metadata={"description": "when the agreement was reached"})
+
+
+class CourtOutcomeOut(ma.Schema):
+    outcome = fields.String(metadata={"enum": [o.value for o in CourtOutcome]})
+    outcome_label = fields.String()
+    summary = fields.String()
+    court_case_number = fields.String(allow_none=True)
 
 
 class CaseState(ma.Schema):
@@ -342,7 +356,13 @@ class CaseState(ma.Schema):
     county_code = fields.String()
     route = fields.String(allow_none=True)
     organisation_code = fields.String(allow_none=True)
-    mediator_id = fields.String(allow_none=True)
+    mediator_id = fields.String(
+        allow_none=True,
+        metadata={"description": "the mediator the assignment named, else the first mediator who acted on the case"},
+    )
+    mediator_name = fields.String(
+        allow_none=True, metadata={"description": "the mediator's name in the directory of mediators (null if unknown)"}
+    )
     risk_level = fields.String()
     risk_flags = fields.List(fields.String())
     people_involved = fields.Integer()
@@ -352,14 +372,25 @@ class CaseState(ma.Schema):
     closed_at = UtcDateTime(allow_none=True)
     resolution = fields.String(allow_none=True)
     lead_id = fields.String(allow_none=True)
+    agreement = fields.Nested(
+        AgreementOut, allow_none=True, metadata={"description": "the mediation agreement (null until one is recorded)"}
+    )
+    court_outcome = fields.Nested(
+        CourtOutcomeOut, allow_none=True, metadata={"description": "the court's outcome (null until one is recorded)"}
+    )
     deadlines = fields.List(
         fields.Nested(DeadlineOut),
         metadata={
-            "description": "a case's deadlines in order (cancelled ones left out); in lists only pending ones"
+            "description": "every deadline of the case in order, met ones too (cancelled ones left out), "
+            "the same in lists and in the detail"
         },
     )
     allowed_commands = fields.List(
-        fields.String(), metadata={"description": "commands the case's state allows"}
+        fields.String(),
+        metadata={
+            "description": "commands you may issue on the case now: its state, your role and, for a mediator, "
+            "the organisation handling it"
+        },
     )
     position = fields.Integer(
         allow_none=True,

@@ -7,29 +7,67 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from flask import g
+
+from application.ledger import commands_for
 from domain.case import EVENTS, Case
-from domain.codes import Status
+from domain.codes import CourtOutcome, Status
 from domain.deadlines import Deadline, past_due
-from domain.lifecycle import allowed_commands
+from domain.reference import Actor
 from projections.periods import parse_utc_text
+from web.context import ledger
 from web.errors import kebab
 from web.json import plain
 
 
-def _allowed(status: str) -> list[str]:
-    return sorted(kebab(c) for c in allowed_commands(Status(status)))
+def _allowed(actor: Actor, status: str, organisation_code: str | None) -> list[str]:
+    """What this caller may issue now, spelt as the command URLs are."""
+    return sorted(kebab(c) for c in commands_for(actor, status, organisation_code))
+
+
+def _mediator_name(mediator_id: str | None) -> str | None:
+    """The name the directory of mediators gives, read once per request; None when unknown."""
+    if mediator_id is None:
+        return None
+    names = g.get("mediator_names")
+    if names is None:
+        names = g.mediator_names = {m.id: m.name for m in ledger().directory().mediators.values()}
+    return names.get(mediator_id)
+
+
+def _agreement(terms: str | None, amount: Any, agreed_at: datetime | None) -> dict[str, Any] | None:
+    if terms is None:
+        return None
+    return {"terms": terms, "amount": None if amount is None else str(amount), "agreed_at": agreed_at}
+
+
+def _court_outcome(outcome: str | None, summary: str | None, court_case_number: str | None) -> dict[str, Any] | None:
+    if outcome is None:
+        return None
+    return {
+        "outcome": outcome,
+        "outcome_label": CourtOutcome(outcome).label,
+        "summary": summary,
+        "court_case_number": court_case_number,
+    }
 
 
 def _deadlines(deadlines: Iterable[Deadline], when: datetime) -> list[dict[str, Any]]:
     return [
-        {"kind": d.kind, "due_at": d.due_at, "met_at": d.met_at, "overdue": past_due(d.due_at, d.met_at, when)}
+        {
+            "kind": d.kind,
+            "due_at": d.due_at,
+            "met_at": d.met_at,
+            "open": d.met_at is None,
+            "overdue": past_due(d.due_at, d.met_at, when),
+        }
         for d in deadlines
         if d.cancelled_at is None
     ]
 
 
 def from_case(
-    case: Case, *, now: datetime, position: int | None, as_of: datetime | None = None
+    case: Case, *, actor: Actor, now: datetime, position: int | None, as_of: datetime | None = None
 ) -> dict[str, Any]:
     """The state of an aggregate; deadlines are judged overdue at ``as_of`` or else ``now``."""
     status = Status(case.status)
@@ -48,6 +86,7 @@ def from_case(
         "route": case.route,
         "organisation_code": case.organisation_code,
         "mediator_id": case.mediator_id,
+        "mediator_name": _mediator_name(case.mediator_id),
         "risk_level": case.risk_level,
         "risk_flags": list(case.risk_flags),
         "people_involved": case.people_involved,
@@ -57,8 +96,10 @@ def from_case(
         "closed_at": case.closed_at,
         "resolution": case.resolution,
         "lead_id": case.lead_id,
+        "agreement": _agreement(case.agreement_terms, case.agreement_amount, case.agreed_at),
+        "court_outcome": _court_outcome(case.court_outcome, case.court_outcome_summary, case.court_case_number),
         "deadlines": _deadlines(case.deadlines, as_of or now),
-        "allowed_commands": _allowed(status.value),
+        "allowed_commands": _allowed(actor, status.value, case.organisation_code),
         "position": position,
         "as_of": as_of,
     }
@@ -69,7 +110,7 @@ def _when(text: str | None) -> datetime | None:
 
 
 def from_row(
-    row: dict[str, Any], *, parties: list[dict[str, Any]], deadlines: list[dict[str, Any]]
+    row: dict[str, Any], *, actor: Actor, parties: list[dict[str, Any]], deadlines: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The state of a case view row; ``deadlines`` as the projections give them (overdue set)."""
     status = Status(row["status"])
@@ -88,6 +129,7 @@ def from_row(
         "route": row["route"],
         "organisation_code": row["organisation_code"],
         "mediator_id": row["mediator_id"],
+        "mediator_name": _mediator_name(row["mediator_id"]),
         "risk_level": row["risk_level"],
         "risk_flags": [f for f in (row["risk_flags"] or "").split(",") if f],
         "people_involved": row["people_involved"],
@@ -97,8 +139,10 @@ def from_row(
         "closed_at": _when(row["closed_at"]),
         "resolution": row["resolution"],
         "lead_id": row["lead_id"],
-        "deadlines": [{k: d[k] for k in ("kind", "due_at", "met_at", "overdue")} for d in deadlines],
-        "allowed_commands": _allowed(status.value),
+        "agreement": _agreement(row["agreement_terms"], row["agreement_amount"], _when(row["agreed_at"])),
+        "court_outcome": _court_outcome(row["court_outcome"], row["court_outcome_summary"], row["court_case_number"]),
+        "deadlines": [{k: d[k] for k in ("kind", "due_at", "met_at", "open", "overdue")} for d in deadlines],
+        "allowed_commands": _allowed(actor, status.value, row["organisation_code"]),
         "position": row["position"],
         "as_of": None,
     }

@@ -9,13 +9,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.config import county_tz
+from domain.codes import IncidentKind, Severity
 from domain.errors import InvalidValue
 from domain.reference import Actor
 from projections.indicators import cell_evidence, indicator_table, region_level
+from projections.periods import Period
 from projections.warnings import CardThresholds, town_cards
 from web.auth import require_covers, require_read
 from web.context import cached, fresh_views, ledger, now
-from web.errors import HEADERS_KEY, ErrorSchema
+from web.errors import COMMON_RESPONSES, HEADERS_KEY, ApiError, ErrorSchema
 from web.indicators import schemas as s
 from web.json import answer
 from web.openapi_headers import LEDGER_POSITION
@@ -49,18 +51,35 @@ def _region(actor: Actor, asked: str | None) -> str:
     return region
 
 
+#: What the indicator operations answer for a period that lies ahead.
+NOT_BEGUN = (
+    "period_not_begun: the period has not begun in the county's zone (errors name `period`); or "
+    + COMMON_RESPONSES["400"][1]
+)
+
+
+def _begun(period: str) -> str:
+    """The period, once it has begun: a period ahead would answer figures that look real (every
+    village 无讼, filings -100% on last year) but are only the absence of a future."""
+    reason = Period.parse(period).not_begun(now(), county_tz())
+    if reason:
+        raise ApiError(400, "period_not_begun", reason, errors={"period": [reason]})
+    return period
+
+
 @blp.route("")
 class Indicators(MethodView):
     @blp.doc(operationId="get_indicators", **{HEADERS_KEY: [LEDGER_POSITION]})
     @blp.arguments(s.IndicatorQuery, location="query")
     @blp.response(200, s.IndicatorTable)
+    @blp.alt_response(400, schema=ErrorSchema, description=NOT_BEGUN)
     @blp.alt_response(403, schema=ErrorSchema, description="region outside your scope")
     def get(self, query: dict[str, Any]) -> Any:
         """One row of every indicator per region of a level, inside a region, for a period"""
         actor = require_read("indicators")
         region = _region(actor, query.get("region"))
         level = query.get("level") or _DEPTH[max(_DEPTH.index("town"), _DEPTH.index(region_level(region)))]
-        period, as_of = query["period"], query.get("as_of")
+        period, as_of = _begun(query["period"]), query.get("as_of")
         with fresh_views() as cur:
             table = cached(
                 cur,
@@ -76,19 +95,43 @@ class IndicatorCell(MethodView):
     @blp.doc(operationId="get_indicator_cell", **{HEADERS_KEY: [LEDGER_POSITION]})
     @blp.arguments(s.CellQuery, location="query")
     @blp.response(200, s.Cell)
+    @blp.alt_response(400, schema=ErrorSchema, description=NOT_BEGUN)
     @blp.alt_response(403, schema=ErrorSchema, description="region outside your scope")
     def get(self, query: dict[str, Any]) -> Any:
         """The facts behind one cell: each counted event with its case and store position"""
         actor = require_read("indicators")
         region = _region(actor, query.get("region"))
         with fresh_views() as cur:
-            return cell_evidence(
+            cell = cell_evidence(
                 cur,
                 region=region,
-                period=query["period"],
+                period=_begun(query["period"]),
                 indicator=query["indicator"],
                 as_of=query.get("as_of"),
+                now=now(),
+                tz=county_tz(),
             )
+        _describe_incidents(cell)
+        return cell
+
+
+def _describe_incidents(cell: dict[str, Any]) -> None:
+    """An incident is listed with its kind and severity (codes and Chinese labels), read from its
+    own stored event: the views count incidents but keep no details. The description is free
+    text that may name people, so it stays in the case's history."""
+    incidents = cell["components"].get("incidents")
+    if not incidents:
+        return
+    store = ledger()
+    for listed in incidents["events"]:
+        (note,) = store.recorder.select_notifications(start=listed["position"], limit=1)
+        if note.id != listed["position"]:
+            continue  # cannot happen while views follow the store; leave the entry as counted
+        event = store.mapper.to_domain_event(note)
+        kind, severity = IncidentKind(event.kind), Severity(event.severity)
+        listed.update(
+            kind=kind.value, kind_label=kind.label, severity=severity.value, severity_label=severity.label
+        )
 
 
 @blp.route("/warnings")
@@ -96,6 +139,7 @@ class Warnings(MethodView):
     @blp.doc(operationId="get_warnings", **{HEADERS_KEY: [LEDGER_POSITION]})
     @blp.arguments(s.WarningQuery, location="query")
     @blp.response(200, s.Warnings)
+    @blp.alt_response(400, schema=ErrorSchema, description=NOT_BEGUN)
     @blp.alt_response(403, schema=ErrorSchema, description="role may not read warnings")
     def get(self, query: dict[str, Any]) -> Any:
         """Red and yellow cards (红黄牌预警) of the county's towns for a period, with their reasons
@@ -117,7 +161,7 @@ class Warnings(MethodView):
             cards = town_cards(
                 cur,
                 county=county,
-                period=query["period"],
+                period=_begun(query["period"]),
                 now=now(),
                 tz=county_tz(),
                 thresholds=CardThresholds.from_env(),

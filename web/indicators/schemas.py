@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from projections.indicators import INDICATORS, LEVELS
+from projections.indicators import INDICATORS, LEVELS, WARNING_INDICATORS
 from web.context import ledger, now
 from web.disputes.schemas import MIN_POSITION, Instant, plain_text
 
@@ -63,8 +63,14 @@ class IndicatorQuery(Freshness):
 class CellQuery(Freshness):
     region = region_field(metadata={"description": "default your own region, else the county"})
     period = period_field(required=True)
-    indicator = fields.String(required=True, validate=validate.OneOf(list(INDICATORS)))
-    as_of = Instant()
+    indicator = fields.String(
+        required=True,
+        validate=validate.OneOf(list(INDICATORS + WARNING_INDICATORS)),
+        metadata={"description": "an indicator of the table, or overdue_share of the warnings"},
+    )
+    as_of = Instant(
+        metadata={"description": "as the ledger knew it at this recorded instant (not overdue_share)"}
+    )
 
 
 class WarningQuery(Freshness):
@@ -126,14 +132,25 @@ class IndicatorTable(ma.Schema):
 
 class EvidenceEvent(ma.Schema):
     case_id = fields.String()
-    position = fields.Integer()
-    occurred_at = fields.String()
+    position = fields.Integer(metadata={"description": "the counted event's store position"})
+    occurred_at = fields.String(metadata={"description": "overdue_share: when the case was reported"})
     recorded_at = fields.String()
-    value = fields.Float(allow_none=True)
+    value = fields.Float(
+        allow_none=True,
+        metadata={"description": "what this event adds to its component, in the component's unit"},
+    )
+    due_at = fields.String(metadata={"description": "overdue_cases: the earliest deadline past due"})
+    kind = fields.String(metadata={"description": "incidents: the incident's kind"})
+    kind_label = fields.String(metadata={"description": "incidents: the kind in Chinese (民转刑...)"})
+    severity = fields.String(metadata={"description": "incidents: its severity"})
+    severity_label = fields.String(metadata={"description": "incidents: the severity in Chinese (较大...)"})
 
 
 class Component(ma.Schema):
     count = fields.Integer()
+    unit = fields.String(
+        metadata={"description": "count (each event adds 1) or days (days from report to close)"}
+    )
     events = fields.List(fields.Nested(EvidenceEvent))
 
 
@@ -149,6 +166,9 @@ class Cell(ma.Schema):
     )
     population = fields.Integer(allow_none=True, metadata={"description": "常住人口 (people)"})
     population_year = fields.Integer(metadata={"description": "the year the population figure is for"})
+    judged_at = fields.String(
+        metadata={"description": "overdue_share: the instant open and overdue cases are judged at"}
+    )
     components = fields.Dict(keys=fields.String(), values=fields.Nested(Component))
 
 
