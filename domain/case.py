@@ -52,6 +52,8 @@ from domain.values import (
 
 #: Commands by which a mediator handles a case: the first of them names the case's mediator when
 #: the assignment named none (the views follow the same rule, projections/case_views.py).
+#: Spelled out rather than derived from the role table, so replaying old events never changes
+#: with a later change of permissions.
 MEDIATOR_ACTS = frozenset(
     {
         "accept",
