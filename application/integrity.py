@@ -88,6 +88,8 @@ class Report:
     legacy_covered: bool = True
     witness: dict[str, Any] | None = None
     broken: list[dict[str, Any]] = field(default_factory=list)
+    #: access log id → its case: a log's own id is accepted by no command, its case's id is.
+    log_cases: dict[str, str] = field(default_factory=dict)
 
     @property
     def intact(self) -> bool:
@@ -96,15 +98,17 @@ class Report:
     def name(
         self, stream_id: Any, kind: str, sequence: int | None, position: int | None, problem: str
     ) -> None:
-        self.broken.append(
-            {
-                "case_id": None if stream_id is None else str(stream_id),
-                "stream": kind,
-                "sequence": sequence,
-                "position": position,
-                "problem": problem,
-            }
-        )
+        entry: dict[str, Any] = {
+            "case_id": None if stream_id is None else str(stream_id),
+            "stream": kind,
+            "sequence": sequence,
+            "position": position,
+            "problem": problem,
+        }
+        if kind == "access log" and entry["case_id"] in self.log_cases:
+            entry["log_id"] = entry["case_id"]
+            entry["case_id"] = self.log_cases[entry["log_id"]]
+        self.broken.append(entry)
 
     def summary(self) -> str:
         if self.intact:
@@ -117,9 +121,10 @@ class Report:
             witnessed = f", {self.witness['seals']} witnessed seals present" if self.witness else ""
             return f"intact, {self.events} events, {self.cases} cases, {sealed}{legacy}{witnessed}"
         first = self.broken[0]
-        return (
-            f"BROKEN at {first['stream']} {first['case_id']} sequence {first['sequence']}: {first['problem']}"
-        )
+        where = f"{first['stream']} {first['case_id']}"
+        if "log_id" in first:
+            where = f"access log of case {first['case_id']}"
+        return f"BROKEN at {where} sequence {first['sequence']}: {first['problem']}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -400,6 +405,8 @@ def _scan(
             if kind is None:
                 continue
             actors.check(note, body, name, report)
+            if name == "access log" and isinstance(body.get("case_id"), str):
+                report.log_cases[stream_id] = body["case_id"]
             if kind.is_seal:
                 if note.originator_version != 1:
                     report.name(

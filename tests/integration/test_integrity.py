@@ -198,12 +198,21 @@ def _read_twice(world: World) -> tuple[Any, Any]:
     return case, AccessLog.create_id(str(case.id))
 
 
-def test_a_changed_read_in_an_access_log_is_named(world: World) -> None:
-    _, log_id = _read_twice(world)
+def test_a_changed_read_in_an_access_log_is_named_by_its_case(world: World) -> None:
+    """Named by the case's id, which every command accepts; the log's own id is kept beside it."""
+    from application.integrity import verify
+
+    case, log_id = _read_twice(world)
     rows = Rows(world)
     rows.set_state(log_id, 2, rows.state(log_id, 2).replace("督办核查".encode(), "例行检查".encode()))
     broken = _first_break(world)
-    assert (broken["case_id"], broken["stream"], broken["sequence"]) == (str(log_id), "access log", 3)
+    assert (broken["case_id"], broken["log_id"], broken["stream"], broken["sequence"]) == (
+        str(case.id),
+        str(log_id),
+        "access log",
+        3,
+    )
+    assert verify(world.ledger).summary().startswith(f"BROKEN at access log of case {case.id} sequence 3:")
 
 
 def test_a_read_removed_from_an_access_log_after_a_seal_is_named(world: World) -> None:
@@ -211,7 +220,7 @@ def test_a_read_removed_from_an_access_log_after_a_seal_is_named(world: World) -
     seal(world.ledger, world.actors["admin"])
     Rows(world).delete(log_id, 3)
     broken = _first_break(world)
-    assert (broken["case_id"], broken["sequence"]) == (str(log_id), 3)
+    assert broken["sequence"] == 3 and str(log_id) in (broken["case_id"], broken.get("log_id"))
     assert "sealed but only 2 remain" in broken["problem"]
 
 
