@@ -52,7 +52,7 @@ class Table(Rows):
         with self._connect() as conn:
             conn.execute(f"DELETE FROM {self.table} WHERE originator_id = {m}", (self._id(stream_id),))
 
-    def edit(self, stream_id: Any, version: int, pattern: bytes, replacement: bytes) -> None:
+    def edit(self, stream_id: Any, version: int, pattern: bytes, replacement: Any) -> None:
         state = self.state(stream_id, version)
         changed = re.sub(pattern, replacement, state, count=1)
         assert changed != state, pattern
@@ -349,7 +349,10 @@ def test_rotated_and_revoked_tokens_are_chained_and_an_edited_rotation_is_named(
     rows = Table(world).rows(reader_id)
     assert [json.loads(state)["prev_hash"] is not None for *_, state in rows] == [True, True]
     seal(world.ledger, _admin(world), witness=None)
-    Table(world).edit(reader_id, 2, rb'"token_hash":"[0-9a-f]', b'"token_hash":"0')
+    # Another first hex digit than the one stored (a fixed "0" left one store in 16 unchanged).
+    Table(world).edit(
+        reader_id, 2, rb'"token_hash":"[0-9a-f]', lambda m: m.group()[:-1] + (b"1" if m.group()[-1:] == b"0" else b"0")
+    )
     report = verify(world.ledger, witness=None)
     [head] = _named(report, "differs from the sealed head")
     assert (head["case_id"], head["stream"], head["sequence"]) == (str(reader_id), "actor", 2)
