@@ -129,3 +129,13 @@ def make_world(settings: StoreSettings | None, *, popo: bool = False) -> World:
     world = World(ledger, clock)
     world.standard_actors()
     return world
+
+
+def use_store(monkeypatch: Any, store: StoreSettings) -> None:
+    """Point `ledger ...` run in this process at ``store``, as a shell's settings would."""
+    if store.url is None:
+        monkeypatch.setenv("LEDGER_DB", store.sqlite_path)
+        monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("LEDGER_DATABASE_URL", store.url)
+        monkeypatch.setenv("LEDGER_PG_SCHEMA", store.schema)

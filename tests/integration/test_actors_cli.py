@@ -16,17 +16,13 @@ from application.config import StoreSettings
 from application.errors import UnknownActor
 from application.ledger import Ledger
 from cli.main import main
+from tests.support import use_store
 
 
 @pytest.fixture
 def cli(store: StoreSettings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """Runs `ledger ...` against the test's store; fails the test on an unexpected exit code."""
-    if store.url is None:
-        monkeypatch.setenv("LEDGER_DB", store.sqlite_path)
-        monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
-    else:
-        monkeypatch.setenv("LEDGER_DATABASE_URL", store.url)
-        monkeypatch.setenv("LEDGER_PG_SCHEMA", store.schema)
+    use_store(monkeypatch, store)
     runner = CliRunner()
 
     def run(*args: str, code: int = 0) -> Result:

@@ -18,17 +18,9 @@ from application.config import StoreSettings
 from application.ledger import Ledger
 from application.reference_files import demo_text
 from cli.main import main
+from tests.support import use_store
 
 DEMO_REGIONS = demo_text("regions.csv")
-
-
-def use_store(monkeypatch: pytest.MonkeyPatch, store: StoreSettings) -> None:
-    if store.url is None:
-        monkeypatch.setenv("LEDGER_DB", store.sqlite_path)
-        monkeypatch.delenv("LEDGER_DATABASE_URL", raising=False)
-    else:
-        monkeypatch.setenv("LEDGER_DATABASE_URL", store.url)
-        monkeypatch.setenv("LEDGER_PG_SCHEMA", store.schema)
 
 
 def sqlite_store(path: Path) -> StoreSettings:
