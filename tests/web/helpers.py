@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,3 +106,16 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     if code is not None:
         assert body["code"] == code, body
     return body
+
+
+def json_strings(value: Any) -> Iterator[str]:
+    """Every key and string inside a decoded JSON value, depth first."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from json_strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from json_strings(v)
+    elif isinstance(value, str):
+        yield value

@@ -23,7 +23,7 @@ import pytest
 
 from projections.indicators import INDICATORS
 from tests.support import COUNTY, TOWN, VILLAGE, VILLAGE_COMMITTEE, World
-from tests.web.helpers import API, Http
+from tests.web.helpers import API, Http, json_strings
 
 APPLICANT = {
     "role": "applicant",
@@ -172,24 +172,12 @@ def _every_get(document: dict[str, Any], world: World, cases: Cases) -> Iterator
                     yield Get(short, url, tuple({**required, p["name"]: value}.items()))
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield str(k)
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-    elif isinstance(value, str):
-        yield value
-
-
 def _found(response: Any, data: dict[str, str]) -> set[str]:
     """Which of ``data``'s unmasked values appear in the response, body (decoded, so escapes
     cannot hide one) or headers."""
     text = response.get_data(as_text=True)
     try:
-        strings = [*_strings(json.loads(text)), text]
+        strings = [*json_strings(json.loads(text)), text]
     except ValueError:
         strings = [text]
     strings += [f"{k}: {v}" for k, v in response.headers.items()]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +27,7 @@ from domain.permissions import may_issue
 from projections.indicators import INDICATORS
 from tests.support import COUNTY, OTHER_TOWN, OTHER_TOWN_VILLAGE, TOWN, VILLAGE, World
 from tests.unit.drive import command_args
-from tests.web.helpers import API, Http, both_stores
+from tests.web.helpers import API, Http, both_stores, json_strings
 
 #: Actors scoped to town 2, one per role that has a region (the admin has none by design).
 TOWN2_ACTORS = {
@@ -203,23 +202,11 @@ def _command_body(world: World, route: Route, lead_id: str) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, datetime) else v for k, v in args.items()}
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield str(k)
-            yield from _strings(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _strings(v)
-    elif isinstance(value, str):
-        yield value
-
-
 def _found(response: Any, wanted: set[str]) -> set[str]:
     """Which of ``wanted`` appear in the response: body (decoded, so escapes hide none), headers."""
     text = response.get_data(as_text=True)
     try:
-        strings = [*_strings(json.loads(text)), text]
+        strings = [*json_strings(json.loads(text)), text]
     except ValueError:
         strings = [text]
     strings += [f"{k}: {v}" for k, v in response.headers.items()]
