@@ -13,17 +13,18 @@ from web.indicators.schemas import period_field
 from web.paging import PageQuery, PageSchema
 
 #: A JSON body is at most 1 MiB (the server's limit); larger files go through `ledger court import`.
-_CODE = {"validate": [validate.Length(max=64), plain_text]}
+
+
+def _code(**kwargs: Any) -> fields.String:
+    return fields.String(validate=[validate.Length(max=64), plain_text], **kwargs)
 
 
 class CourtRecordBody(ma.Schema):
     """One record with the English names of DESIGN.md §9. Values are checked by the import, which
     names each bad one with its row (its place in ``records``, from 1), column and rule."""
 
-    case_number = fields.String(required=True, metadata={"example": "(2026)甘1199民初123号"}, **_CODE)
-    court_code = fields.String(
-        required=True, metadata={"description": "the court's organisation code"}, **_CODE
-    )
+    case_number = _code(required=True, metadata={"example": "(2026)甘1199民初123号"})
+    court_code = _code(required=True, metadata={"description": "the court's organisation code"})
     cause = fields.String(
         required=True, validate=[validate.Length(max=100), plain_text], metadata={"example": "民间借贷纠纷"}
     )
@@ -32,12 +33,12 @@ class CourtRecordBody(ma.Schema):
         validate=[validate.Length(max=40), plain_text],
         metadata={"description": "YYYY-MM-DD, the county's date"},
     )
-    plaintiff_region = fields.String(allow_none=True, **_CODE)
-    defendant_region = fields.String(allow_none=True, **_CODE)
+    plaintiff_region = _code(allow_none=True)
+    defendant_region = _code(allow_none=True)
     plaintiff_is_financial = fields.Boolean(load_default=False)
     concluded_on = fields.String(allow_none=True, validate=[validate.Length(max=40), plain_text])
     outcome = fields.String(allow_none=True, validate=[validate.Length(max=50), plain_text])
-    pre_litigation_number = fields.String(allow_none=True, **_CODE)
+    pre_litigation_number = _code(allow_none=True)
 
 
 class ImportBody(ma.Schema):
