@@ -505,11 +505,13 @@ def indicator_table(
     group: str = "region",
     rules: LitigationRules | None = None,
     overdue: bool = True,
+    comparisons: bool = True,
 ) -> dict[str, Any]:
     """The §8 answer: one row per region of ``level`` inside ``region`` (or per category with
     ``group='category'``), for the period's days elapsed as of ``as_of`` or ``now``.
     ``overdue=False`` leaves overdue_open and overdue_share null (see with_overdue): the rest of
-    the answer depends on the day only, so it can be kept per views position."""
+    the answer depends on the day only, so it can be kept per views position. ``comparisons=False``
+    leaves the comparison fields null (the plain query the benchmark compares with)."""
     if tz is None:
         from application.config import county_tz
 
@@ -539,9 +541,11 @@ def indicator_table(
         keys = [(r["code"], {"region_code": r["code"], "region_name": r["name"]}) for r in regions_at(cur, region, level)]
     group_column = _group_column(group, level)
 
-    span_list = {"main": s.main, "last_year": s.last_year}
-    if s.previous is not None:
-        span_list["prev"] = s.previous
+    span_list = {"main": s.main}
+    if comparisons:
+        span_list["last_year"] = s.last_year
+        if s.previous is not None:
+            span_list["prev"] = s.previous
     counted = {name: counts(cur, region, sp, group_column, filters, as_of=as_of) for name, sp in span_list.items()}
     feed = court_feed(cur, region[:6], as_of)
     # Court records carry no ledger source: a source filter leaves litigation unknown.
@@ -551,12 +555,7 @@ def indicator_table(
         for name, sp in span_list.items()
     }
     pop_level = own if group == "category" else level
-    pops = {
-        "main": populations(cur, region, pop_level, s.main.start.year),
-        "last_year": populations(cur, region, pop_level, s.last_year.start.year),
-    }
-    if s.previous is not None:
-        pops["prev"] = populations(cur, region, pop_level, s.previous.start.year)
+    pops = {name: populations(cur, region, pop_level, sp.start.year) for name, sp in span_list.items()}
     no_lit = None
     if s.period.kind == "year" and group == "region" and feed.covers(s.main):
         no_lit = _no_litigation_villages(cur, region, level, s.main, rules, as_of)

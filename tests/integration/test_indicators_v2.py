@@ -319,3 +319,19 @@ def test_version_1_names_are_gone_and_every_v2_name_is_answered(world: World) ->
         assert name in r
     assert r["litigation_source"] == "none" and r["court_cases"] is None and r["litigation_per_10k"] is None
     assert r["no_litigation_villages"] is None  # months leave it null; without a court feed, years too
+
+
+def test_a_regions_file_carries_floating_population_by_year(world: World) -> None:
+    from application.reference_files import region_rows
+
+    text = (
+        "code,level,name,parent_code,population_2026,floating_2026\n"
+        "629902,county,试点二县,,,\n"
+        "629902001,town,丙镇,629902,,\n"
+        "629902001001,village,五村,629902001,2000,350\n"
+    )
+    _regions(world, region_rows(text))
+    assert world.ledger.regions().regions["629902001001"].floating == {2026: 350}
+    with views(world) as cur:
+        (town,) = table(cur, "2026", region="629902")["rows"]
+    assert (town["population"], town["population_year"], town["population_note"]) == (2350, 2026, None)
