@@ -115,19 +115,31 @@ def test_a_failure_concludes_when_the_case_leaves_mediation(world: World) -> Non
         ("accept", (2026, 4, 3, 11), {}),
         ("record_failure", (2026, 4, 10, 11), {"reason": "分歧较大"}),
     ])
+    gave_up = report(world, local(2026, 4, 1, 13))  # failed, handed on, declined, then withdrawn
+    steps(world, gave_up, [
+        ("assign", (2026, 4, 2, 13), assign("ORG621199001001")),
+        ("accept", (2026, 4, 3, 13), {}),
+        ("record_failure", (2026, 4, 10, 13), {"reason": "分歧较大"}),
+        ("assign", (2026, 4, 11, 13), assign("ORGT621199001")),
+        ("decline", (2026, 4, 12, 13), {"reason": "不属于受理范围"}),
+        ("withdraw", (2026, 6, 1, 13), {"reason": "当事人撤回"}),
+    ])
     never_tried = report(world, local(2026, 4, 1, 12))  # withdrawn before any mediation
     act(world, never_tried, "withdraw", local(2026, 4, 5, 12), reason="当事人自行和解")
     with views(world) as cur:
-        april, may, q2 = row(cur, "2026-04"), row(cur, "2026-05"), row(cur, "2026-Q2")
+        april, may, june, q2 = (row(cur, p) for p in ("2026-04", "2026-05", "2026-06", "2026-Q2"))
         court = cell_evidence(cur, region=TOWN, period="2026-Q2", indicator="court_referral_success_rate", now=LATER, tz=TZ)
         rate = cell_evidence(cur, region=TOWN, period="2026-Q2", indicator="mediation_success_rate", now=LATER, tz=TZ)
     assert april["mediation_concluded_failures"] == 1 and april["mediation_success_rate"] == 0.0
     assert may["mediation_concluded_failures"] == 1 and may["ledger_court_filings"] == 1
-    assert q2["mediation_concluded_failures"] == 2 and q2["mediation_agreements"] == 0
+    assert q2["mediation_concluded_failures"] == 3 and q2["mediation_agreements"] == 0
+    assert june["mediation_concluded_failures"] == 1  # the withdrawal, in June
     assert q2["court_referral_success_rate"] == 0.0
     assert [e["case_id"] for e in court["components"]["denominator"]["events"]] == [str(filed)]
     assert court["components"]["numerator"]["count"] == 0
-    assert sorted(e["case_id"] for e in rate["components"]["denominator"]["events"]) == sorted([str(withdrawn), str(filed)])
+    assert sorted(e["case_id"] for e in rate["components"]["denominator"]["events"]) == sorted(
+        [str(withdrawn), str(filed), str(gave_up)]
+    )
 
 
 def test_a_reopened_case_counts_again_only_in_a_later_period(world: World) -> None:
