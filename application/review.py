@@ -11,7 +11,7 @@ from application.access_log import case_log
 from application.config import late_entry_hours
 from application.ledger import Ledger
 from domain.case import EVENTS
-from domain.deadlines import KINDS, past_due
+from domain.deadlines import KINDS, is_reminder, past_due
 from domain.integrity import event_hash
 from domain.lifecycle import PROGRESS
 from domain.reference import Actor
@@ -80,8 +80,12 @@ def build_review(
 
     deadlines = []
     for d in case.deadlines:
-        due_passed = d.cancelled_at is None and past_due(d.due_at, d.met_at, now)
-        if d.superseded:
+        due_passed = d.cancelled_at is None and past_due(d.kind, d.due_at, d.met_at, now)
+        if is_reminder(d.kind):
+            # The parties' window: whether and when they used it, never a miss of the body's.
+            outcome = "reminder, cancelled" if d.cancelled_at is not None else (
+                "reminder, acted on" if d.met_at is not None else "reminder")
+        elif d.superseded:
             # An extension granted after the due date does not undo the miss before it.
             outcome = "missed, then re-dated" if d.cancelled_at > d.due_at else "re-dated"  # type: ignore[operator]
         elif d.cancelled_at is not None:
@@ -101,6 +105,7 @@ def build_review(
             "in_force_from": d.in_force_from.isoformat(),
             "due_at": d.due_at.isoformat(),
             "outcome": outcome,
+            "reminder": is_reminder(d.kind),
             "opened_by": _cite(opened_by) | {"actor_id": opened_by.actor_id},  # type: ignore[attr-defined]
             "held_by": {
                 "organisation_code": holder.organisation_code if holder else None,
@@ -110,7 +115,7 @@ def build_review(
         if d.met_at is not None and d.met_seq is not None:
             met = by_seq[d.met_seq]
             entry["met"] = _cite(met) | {"at": d.met_at.isoformat(), "actor_id": d.met_by}
-            if d.missed:
+            if d.missed and not is_reminder(d.kind):
                 entry["late_by_hours"] = _hours(d.met_at - d.due_at)
         elif due_passed:
             entry["late_by_hours"] = _hours(now - d.due_at)

@@ -106,7 +106,7 @@ def test_a_case_as_of_a_recorded_or_an_occurred_instant(http: Http, world) -> No
     world.clock.advance(days=5)
     late = state(as_of_occurred=(T0 + timedelta(minutes=5)).isoformat())
     assert late["deadlines"] == [
-        {"kind": "triage", "due_at": "2026-03-05T01:00:00+00:00", "met_at": None, "open": True, "overdue": False}
+        {"kind": "triage", "reminder": False, "due_at": "2026-03-05T01:00:00+00:00", "met_at": None, "open": True, "overdue": False}
     ]
     stale = state(as_of=(T0 + timedelta(days=4)).isoformat())
     assert [d["overdue"] for d in stale["deadlines"]] == [False, True]

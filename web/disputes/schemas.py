@@ -323,10 +323,14 @@ class PartyOut(ma.Schema):
 
 class DeadlineOut(ma.Schema):
     kind = fields.String()
+    reminder = fields.Boolean(
+        metadata={"description": "a reminder (the parties' 30-day window to apply for judicial confirmation), nobody's "
+                  "obligation: it is never overdue and never makes the case overdue"}
+    )
     due_at = UtcDateTime()
     met_at = UtcDateTime(allow_none=True)
     open = fields.Boolean(metadata={"description": "not met yet (still to be done)"})
-    overdue = fields.Boolean(metadata={"description": "pending and past due at the time of the answer"})
+    overdue = fields.Boolean(metadata={"description": "an obligation pending and past due at the time of the answer (always false for a reminder)"})
 
 
 class AgreementOut(ma.Schema):

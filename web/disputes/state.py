@@ -12,7 +12,7 @@ from flask import g
 from application.ledger import commands_for
 from domain.case import EVENTS, Case
 from domain.codes import CourtOutcome, Status
-from domain.deadlines import Deadline, past_due
+from domain.deadlines import Deadline, is_reminder, past_due
 from domain.reference import Actor
 from projections.periods import parse_utc_text
 from web.context import ledger
@@ -56,10 +56,11 @@ def _deadlines(deadlines: Iterable[Deadline], when: datetime) -> list[dict[str, 
     return [
         {
             "kind": d.kind,
+            "reminder": is_reminder(d.kind),
             "due_at": d.due_at,
             "met_at": d.met_at,
             "open": d.met_at is None,
-            "overdue": past_due(d.due_at, d.met_at, when),
+            "overdue": past_due(d.kind, d.due_at, d.met_at, when),
         }
         for d in deadlines
         if d.cancelled_at is None
@@ -141,7 +142,7 @@ def from_row(
         "lead_id": row["lead_id"],
         "agreement": _agreement(row["agreement_terms"], row["agreement_amount"], _when(row["agreed_at"])),
         "court_outcome": _court_outcome(row["court_outcome"], row["court_outcome_summary"], row["court_case_number"]),
-        "deadlines": [{k: d[k] for k in ("kind", "due_at", "met_at", "open", "overdue")} for d in deadlines],
+        "deadlines": [{k: d[k] for k in ("kind", "reminder", "due_at", "met_at", "open", "overdue")} for d in deadlines],
         "allowed_commands": _allowed(actor, status.value, row["organisation_code"]),
         "position": row["position"],
         "as_of": None,
