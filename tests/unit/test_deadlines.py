@@ -241,7 +241,7 @@ def test_the_confirmation_window_never_makes_a_case_overdue(memory_world) -> Non
     assert not request.overdue_at(w.clock.now)
     assert not past_due("confirmation_request", request.due_at, None, w.clock.now)
     assert past_due("mediation", request.due_at, None, w.clock.now)
-    assert REMINDER_KINDS == {"confirmation_request"}
+    assert {"confirmation_request"} == REMINDER_KINDS
     # Requested after the window: a fact about the parties, never overdue work of the body.
     case = w.do(case.id, "request_confirmation", "admin", **command_args(w, "request_confirmation"))
     (request,) = deadlines(case, "confirmation_request")
