@@ -11,14 +11,25 @@ from flask import g
 
 from application.ledger import commands_for
 from domain.case import EVENTS, Case
-from domain.codes import Category, Coded, CourtOutcome, PartyKind, PartyRole, Resolution, RiskFlag, RiskLevel, Route, Source, Status
+from domain.codes import (
+    Category,
+    Coded,
+    CourtOutcome,
+    PartyKind,
+    PartyRole,
+    Resolution,
+    RiskFlag,
+    RiskLevel,
+    Route,
+    Source,
+    Status,
+)
 from domain.deadlines import KINDS, Deadline, is_reminder, past_due
 from domain.reference import Actor
 from projections.periods import parse_utc_text
 from web.context import ledger
 from web.errors import kebab
 from web.json import plain
-
 
 #: Codes of the case state and the code list that gives each its Chinese label (``<field>_label``).
 _LABELLED: dict[str, type[Coded]] = {
