@@ -526,8 +526,10 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
 
     from application.access_log import Read, log_reads
     from application.bundle.writer import write_bundle
+    from application.config import county_tz
     from application.ledger import utc_now
-    from application.review import build_review, to_markdown
+    from application.review import build_review
+    from application.review_markdown import to_markdown
     from projections.access import reads_of_case
     from projections.cases import related_cases
     from projections.runner import ViewRunner
@@ -546,7 +548,7 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
         if bundle:
             for path in write_bundle(ledger, result, Path(bundle)):
                 console.print(f"wrote {path}", style="dim")
-    click.echo(json.dumps(result, ensure_ascii=False, indent=1, default=str) if fmt == "json" else to_markdown(result))
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1, default=str) if fmt == "json" else to_markdown(result, county_tz()))
 
 
 @main.command()
