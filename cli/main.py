@@ -316,7 +316,7 @@ def actors_rotate(name: str, expires: timedelta | None) -> None:
     "--status", "show_status", is_flag=True,
     help="Show how far each view is behind the store and whether an event fails to project; exit 1 if not healthy.",
 )
-@click.option("--batch-size", default=1000, show_default=True)
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> None:
     """Bring the views (case state, deadlines, indicators) up to date with the event store.
 
@@ -486,7 +486,7 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="Demo county; on first start 2000 demo disputes; a token per role.")
-@click.option("--demo-disputes", default=2000, show_default=True, help="How many disputes --demo generates on first start.")
+@click.option("--demo-disputes", default=2000, show_default=True, type=click.IntRange(0, 1_000_000), help="How many disputes --demo generates on first start.")
 def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
     """Serve the HTTP API at /api/v1 with the embedded threaded server.
 
