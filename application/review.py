@@ -11,7 +11,7 @@ from application.access_log import case_log
 from application.config import late_entry_hours
 from application.ledger import Ledger
 from domain.case import EVENTS
-from domain.deadlines import KINDS, past_due
+from domain.deadlines import KINDS, is_reminder, past_due
 from domain.integrity import event_hash
 from domain.lifecycle import PROGRESS
 from domain.reference import Actor
@@ -80,8 +80,12 @@ def build_review(
 
     deadlines = []
     for d in case.deadlines:
-        due_passed = d.cancelled_at is None and past_due(d.due_at, d.met_at, now)
-        if d.superseded:
+        due_passed = d.cancelled_at is None and past_due(d.kind, d.due_at, d.met_at, now)
+        if is_reminder(d.kind):
+            # The parties' window: whether and when they used it, never a miss of the body's.
+            outcome = "reminder, cancelled" if d.cancelled_at is not None else (
+                "reminder, acted on" if d.met_at is not None else "reminder")
+        elif d.superseded:
             # An extension granted after the due date does not undo the miss before it.
             outcome = "missed, then re-dated" if d.cancelled_at > d.due_at else "re-dated"  # type: ignore[operator]
         elif d.cancelled_at is not None:
@@ -101,6 +105,7 @@ def build_review(
             "in_force_from": d.in_force_from.isoformat(),
             "due_at": d.due_at.isoformat(),
             "outcome": outcome,
+            "reminder": is_reminder(d.kind),
             "opened_by": _cite(opened_by) | {"actor_id": opened_by.actor_id},  # type: ignore[attr-defined]
             "held_by": {
                 "organisation_code": holder.organisation_code if holder else None,
@@ -110,7 +115,7 @@ def build_review(
         if d.met_at is not None and d.met_seq is not None:
             met = by_seq[d.met_seq]
             entry["met"] = _cite(met) | {"at": d.met_at.isoformat(), "actor_id": d.met_by}
-            if d.missed:
+            if d.missed and not is_reminder(d.kind):
                 entry["late_by_hours"] = _hours(d.met_at - d.due_at)
         elif due_passed:
             entry["late_by_hours"] = _hours(now - d.due_at)
@@ -188,53 +193,3 @@ def _reads_around(entries: list[dict[str, Any]], incidents: list[dict[str, Any]]
         "before": [r for r in reads if datetime.fromisoformat(r["read_at"]) <= first],
         "after": [r for r in reads if datetime.fromisoformat(r["read_at"]) > first],
     }
-
-
-def to_markdown(review: dict[str, Any]) -> str:
-    lines = [f"# 责任倒查 / Accountability review — case {review['case_id']}", ""]
-    lines.append(f"status {review['status']} · region {' / '.join(review['region_path'])} · category {review['category']}")
-    lines.append(f"reported {review['reported_at']} · reviewed {review['reviewed_at']} · head #{review['head']['sequence']} {review['head']['hash'][:16]}")
-    lines += ["", "## Incidents"]
-    lines += [f"- #{i['sequence']} {i['kind']} ({i['severity']}) at {i['occurred_at']}: {i['description']}" for i in review["incidents"]] or ["- none reported"]
-    lines += ["", "## Deadlines", "", "| kind | due | outcome | late by h | held by | evidence |", "|---|---|---|---|---|---|"]
-    for d in review["deadlines"]:
-        evidence = f"opened #{d['opened_by']['sequence']}" + (f", met #{d['met']['sequence']} by {d['met']['actor_id']}" if "met" in d else "")
-        held = d["held_by"]["organisation_code"] or "-"
-        lines.append(f"| {d['label']} {d['kind']} | {d['due_at']} | {d['outcome']} | {d.get('late_by_hours', '')} | {held} | {evidence} |")
-    lines += ["", "## Supervision notes"]
-    lines += [
-        f"- #{n['sequence']} by {n['by']}, due {n['due_at']}: {n['instruction']} — "
-        + (f"answered by #{n['answered_by']['sequence']}" + ("" if n["answered_in_time"] else " (late)") if n["answered"] else "NOT answered")
-        for n in review["supervision_notes"]
-    ] or ["- none"]
-    lines += ["", "## Risk assessments"]
-    lines += [
-        f"- #{r['sequence']} {r['level']} {','.join(r['flags'])} by {r['by']}"
-        + (f" — acted within deadline: {r['acted_within_deadline']}" if "acted_within_deadline" in r else "")
-        for r in review["risk_assessments"]
-    ] or ["- none"]
-    lines += ["", "## Late entries"]
-    lines += [f"- #{t['sequence']} {t['event']} by {t['actor_id']}: recorded {t['recorded_after_hours']} h after it happened" for t in review["late_entries"]] or ["- none"]
-    lines += ["", "## Related cases"]
-    lines += [f"- {r['id']} {r['status']} {r.get('resolution') or ''} ({r['reason']})" for r in review["related_cases"]]
-    if review.get("related_outside_scope"):
-        lines.append(f"- {review['related_outside_scope']} more outside the reader's region (counted, not described)")
-    if not review["related_cases"] and not review.get("related_outside_scope"):
-        lines.append("- none")
-    log = review["access_log"]
-    lines += ["", "## Reads of personal data" + (f" (incident at {log['incident_at']})" if log["incident_at"] else "")]
-    for when, reads in (("before", log["before"]), ("after", log["after"])):
-        lines += [
-            f"- {when}: log {r['log'][:8]} #{r['sequence']} {r['read_at']} {r['actor_id']} ({r['actor_role']}) via {r['endpoint']}"
-            + (f" (a list of {r['cases']} cases)" if r.get("cases", 1) > 1 else "")
-            + (f", purpose: {r['purpose']}" if r["purpose"] else ", as handler")
-            for r in reads
-        ]
-    if not (log["before"] or log["after"]):
-        lines.append("- none recorded")
-    lines += ["", "## Timeline", "", "| # | event | occurred | recorded | actor | hash |", "|---|---|---|---|---|---|"]
-    lines += [
-        f"| {t['sequence']} | {t['label']} {t['event']}{' (late entry)' if t['late_entry'] else ''} | {t['occurred_at']} | {t['recorded_at']} | {t['actor_id']} ({t['actor_role']}) | {t['hash'][:16]} |"
-        for t in review["timeline"]
-    ]
-    return "\n".join(lines) + "\n"

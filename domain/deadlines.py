@@ -94,6 +94,9 @@ class DeadlineKind:
     met_by: frozenset[str]
     cancelled_by: frozenset[str] = frozenset()
     redated_by: frozenset[str] = frozenset()
+    #: A reminder is shown with its due date but is nobody's obligation: passing it never makes
+    #: a case overdue, a deadline missed, or a card proposed.
+    reminder: bool = False
 
 
 KINDS: dict[str, DeadlineKind] = {
@@ -126,8 +129,9 @@ KINDS: dict[str, DeadlineKind] = {
             "申请司法确认",
             opened_by=frozenset({"record_agreement"}),
             met_by=frozenset({"request_confirmation"}),
-            # Confirmation is the parties' option: closing without it is not a miss.
+            # The parties' own window to apply (人民调解法 art. 33), not the mediating body's duty.
             cancelled_by=frozenset({"close"}),
+            reminder=True,
         ),
         DeadlineKind(
             "confirmation_decision",
@@ -151,6 +155,14 @@ KINDS: dict[str, DeadlineKind] = {
         ),
     )
 }
+
+
+#: Deadline kinds that only remind (DESIGN.md §5); every other kind is an obligation.
+REMINDER_KINDS = frozenset(k.name for k in KINDS.values() if k.reminder)
+
+
+def is_reminder(kind: str) -> bool:
+    return kind in REMINDER_KINDS
 
 
 @dataclass(frozen=True)
@@ -190,21 +202,22 @@ class Deadline:
         return not (self.cancelled_at is not None and self.cancelled_at <= when)
 
     def overdue_at(self, when: datetime) -> bool:
-        """Pending at ``when`` and past due; exactly at the due instant is still in time."""
-        return self.open_at(when) and past_due(self.due_at, None, when)
+        """An obligation pending at ``when`` and past due; exactly at the due instant is still in time."""
+        return self.open_at(when) and past_due(self.kind, self.due_at, None, when)
 
     @property
     def missed(self) -> bool | None:
-        """Met late → True, met in time → False, still open or cancelled → None."""
+        """Met late → True, met in time → False, still open or cancelled → None. For a reminder it
+        says only whether the parties acted within their window, never a miss of the body's."""
         if self.met_at is None:
             return None
         return self.met_at > self.due_at
 
 
-def past_due(due_at: datetime, met_at: datetime | None, when: datetime) -> bool:
-    """Overdue as a case's current state shows it (cancelled deadlines left out): not met, and
-    past due at ``when``; exactly at the due instant is still in time."""
-    return met_at is None and when > due_at
+def past_due(kind: str, due_at: datetime, met_at: datetime | None, when: datetime) -> bool:
+    """Overdue as a case's current state shows it (cancelled deadlines left out): an obligation
+    not met and past due at ``when``; exactly at the due instant is still in time."""
+    return met_at is None and when > due_at and not is_reminder(kind)
 
 
 def settle(

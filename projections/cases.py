@@ -6,18 +6,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.codes import RiskLevel, Status
-from domain.deadlines import past_due
+from domain.deadlines import REMINDER_KINDS, is_reminder, past_due
 from domain.errors import InvalidValue
 from projections.periods import parse_utc_text, utc_text
 from projections.store import Cursor
 
 _REGION_COLUMN = {6: "county_code", 9: "town_code", 12: "village_code", 15: "region_code"}
 _OPEN = tuple(s.value for s in Status if s not in (Status.CLOSED, Status.ARCHIVED))
-# A deadline pending at %(t)s and past due then. Follow-up visits belong to closed cases and do
-# not make a case's handling overdue; they are listed separately by kind.
+# An obligation pending at %(t)s and past due then (reminders never are; the kinds are codes of
+# domain/deadlines.py, not input). Follow-up visits belong to closed cases and do not make a
+# case's handling overdue; they are listed separately by kind.
+_NOT_REMINDER = " AND d.kind NOT IN ({})".format(", ".join(f"'{k}'" for k in sorted(REMINDER_KINDS))) if REMINDER_KINDS else ""
 _OVERDUE_AT = (
     "COALESCE(d.effective_at, d.opened_at) <= %s AND (d.met_at IS NULL OR d.met_at > %s) "
-    "AND (d.cancelled_at IS NULL OR d.cancelled_at > %s) AND d.due_at < %s"
+    "AND (d.cancelled_at IS NULL OR d.cancelled_at > %s) AND d.due_at < %s" + _NOT_REMINDER
 )
 
 
@@ -95,6 +97,7 @@ def attach_deadlines(cur: Cursor, rows: list[dict[str, Any]], now: datetime) -> 
         found[d["case_id"]].append(
             {
                 "kind": d["kind"],
+                "reminder": is_reminder(d["kind"]),
                 "due_at": parse_utc_text(d["due_at"]),
                 "met_at": None if met is None else parse_utc_text(met),
                 "opened_at": parse_utc_text(d["opened_at"]),
@@ -108,7 +111,7 @@ def judged(deadlines: list[dict[str, Any]], now: datetime) -> list[dict[str, Any
     """The deadlines with ``overdue`` judged afresh at ``now`` (for rows read at another time);
     ``open``: not met (cancelled deadlines are never listed)."""
     return [
-        {**d, "open": d["met_at"] is None, "overdue": past_due(d["due_at"], d["met_at"], now)}
+        {**d, "open": d["met_at"] is None, "overdue": past_due(d["kind"], d["due_at"], d["met_at"], now)}
         for d in deadlines
     ]
 

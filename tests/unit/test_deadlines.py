@@ -11,7 +11,7 @@ from application.config import StoreSettings
 from application.ledger import Ledger
 from application.reference_files import load_demo_reference
 from domain.codes import Status
-from domain.deadlines import KINDS, Deadline, DeadlineRules
+from domain.deadlines import KINDS, REMINDER_KINDS, Deadline, DeadlineRules, past_due
 from domain.errors import InvalidValue
 from domain.lifecycle import PROGRESS
 from tests.support import T0, TOWN_COMMITTEE, Clock, World
@@ -226,8 +226,27 @@ def test_closing_without_confirmation_cancels_the_request_deadline(memory_world)
     (request,) = deadlines(case, "confirmation_request")
     assert request.cancelled_at == w.clock.now
     assert not request.overdue_at(w.clock.now + timedelta(days=1))
-    # but it was overdue before the close
-    assert request.overdue_at(w.clock.now - US)
+    # Past its due date before the close, and still not overdue: the parties' window is a reminder.
+    assert request.due_at < w.clock.now - US
+    assert not request.overdue_at(w.clock.now - US)
+
+
+def test_the_confirmation_window_never_makes_a_case_overdue(memory_world) -> None:
+    """DESIGN.md §5: the parties' 30-day window is shown as a reminder, never as an obligation."""
+    w = memory_world
+    case = drive_to(w, Status.AGREED)
+    w.clock.advance(days=45)
+    request = only_open(case, "confirmation_request")
+    assert request.due_at < w.clock.now
+    assert not request.overdue_at(w.clock.now)
+    assert not past_due("confirmation_request", request.due_at, None, w.clock.now)
+    assert past_due("mediation", request.due_at, None, w.clock.now)
+    assert {"confirmation_request"} == REMINDER_KINDS
+    # Requested after the window: a fact about the parties, never overdue work of the body.
+    case = w.do(case.id, "request_confirmation", "admin", **command_args(w, "request_confirmation"))
+    (request,) = deadlines(case, "confirmation_request")
+    assert request.missed is True
+    assert not request.overdue_at(w.clock.now - US)
 
 
 @pytest.mark.parametrize(
@@ -488,6 +507,6 @@ def test_past_due_is_strictly_after_the_due_instant_and_never_once_met() -> None
     from domain.deadlines import past_due
 
     due = datetime(2026, 3, 4, 8, tzinfo=UTC)
-    assert not past_due(due, None, due)
-    assert past_due(due, None, due + timedelta(seconds=1))
-    assert not past_due(due, due + timedelta(days=1), due + timedelta(days=2))
+    assert not past_due("mediation", due, None, due)
+    assert past_due("mediation", due, None, due + timedelta(seconds=1))
+    assert not past_due("mediation", due, due + timedelta(days=1), due + timedelta(days=2))

@@ -118,9 +118,13 @@ class ReviewDeadline(AsBuilt):
     due_at = fields.String()
     outcome = fields.String(
         metadata={
-            "enum": ["open", "met in time", "met late", "missed (still open)", "cancelled", "re-dated", "missed, then re-dated"]
+            "enum": [
+                "open", "met in time", "met late", "missed (still open)", "cancelled", "re-dated", "missed, then re-dated",
+                "reminder", "reminder, acted on", "reminder, cancelled",
+            ]
         }
     )
+    reminder = fields.Boolean(metadata={"description": "the parties' window, not an obligation: never missed"})
     opened_by = fields.Nested(ActedBy, metadata={"description": "the event that opened it"})
     held_by = fields.Nested(HeldBy, metadata={"description": "who held the case when it fell due (or was met)"})
     met = fields.Nested(Met, metadata={"description": "the event that met it; absent while unmet"})

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.deadlines import past_due
+from domain.deadlines import is_reminder, past_due
 from projections.periods import parse_utc_text
 from projections.store import Cursor
 
@@ -25,10 +25,11 @@ def case_deadlines(cur: Cursor, case_id: str, now: datetime) -> list[dict[str, A
         out.append(
             {
                 "kind": r["kind"],
+                "reminder": is_reminder(r["kind"]),
                 "due_at": due,
                 "met_at": met,
                 "open": met is None,
-                "overdue": past_due(due, met, now),
+                "overdue": past_due(r["kind"], due, met, now),
             }
         )
     return out
