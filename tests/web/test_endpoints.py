@@ -88,7 +88,11 @@ def test_red_and_yellow_cards_are_for_supervision_roles(http: Http, cases: list[
     assert cards["county"] == COUNTY
     towns = {t["region_code"]: t for t in cards["towns"]}
     assert towns[OTHER_TOWN]["card"] == "red"
-    assert towns[OTHER_TOWN]["reasons"][0]["indicator"] == "serious_incidents"
+    assert towns[OTHER_TOWN]["reasons"][0]["indicator"] == "criminal_escalations"
+    assert towns[OTHER_TOWN]["figures"]["criminal_escalations"] == 1
+    # No court feed here: the 万人成讼率 rules are named as not judged, never passed silently.
+    assert {u["indicator"] for u in towns[OTHER_TOWN]["unjudged"]} >= {"litigation_per_10k", "court_cases_yoy"}
+    assert [r["indicator"] for r in cards["rules"]][:2] == ["litigation_per_10k", "court_cases_yoy"]
     assert (
         http.get("/indicators/warnings", "auditor", {"period": "2026-03", "county": COUNTY}).status_code
         == 200

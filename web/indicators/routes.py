@@ -14,7 +14,7 @@ from domain.errors import InvalidValue
 from domain.reference import Actor
 from projections.indicators import cell_evidence, indicator_table, region_level, with_overdue
 from projections.periods import Period
-from projections.warnings import CardThresholds, town_cards
+from projections.warnings import town_cards
 from web.auth import require_covers, require_read
 from web.context import cached, fresh_views, ledger, now
 from web.errors import COMMON_RESPONSES, HEADERS_KEY, ApiError, ErrorSchema
@@ -169,9 +169,15 @@ class Warnings(MethodView):
     @blp.alt_response(400, schema=ErrorSchema, description=NOT_BEGUN)
     @blp.alt_response(403, schema=ErrorSchema, description="role may not read warnings")
     def get(self, query: dict[str, Any]) -> Any:
-        """Red and yellow cards (红黄牌预警) of the county's towns for a period, with their reasons
+        """Red and yellow card proposals (红黄牌预警) of the county's towns for a period
 
-        Overdue work is judged at the end of the period, or now while the period runs.
+        Judged by the rules of DESIGN.md §6 (or the county's own, LEDGER_CARD_RULES) on each town's
+        indicator row: 万人成讼率 against the county's (×1.5 red, ×1.2 yellow), court_cases_yoy
+        (+20% red, +10% yellow), any major 民转刑 or 个人极端 incident (red), overdue_share over 10%
+        (yellow). Each proposal lists the rules that triggered it with their figures, the rules that
+        could not be judged (a figure missing, e.g. no court feed) and the figures judged. Overdue
+        work is judged at the end of the period, or now while the period runs. A proposal is not a
+        card: a card exists once a supervisor issues it.
         """
         actor = require_read("warnings")
         counties = _counties()
@@ -191,7 +197,6 @@ class Warnings(MethodView):
                 period=_begun(query["period"]),
                 now=now(),
                 tz=county_tz(),
-                thresholds=CardThresholds.from_env(),
             )
         scope = actor.region_path
         if len(scope) > 1:

@@ -322,13 +322,29 @@ class Cell(ma.Schema):
 
 
 class CardReason(ma.Schema):
-    level = fields.String(metadata={"description": "red or yellow"})
-    indicator = fields.String(metadata={"description": "the indicator that triggered the card"})
+    level = fields.String(metadata={"enum": ["red", "yellow"], "description": "红牌 red or 黄牌 yellow"})
+    indicator = fields.String(metadata={"description": "the indicator of the town's row the rule reads"})
     value = fields.Float(metadata={"description": "the town's value, in the indicator's unit"})
-    county_value = fields.Float(metadata={"description": "the county's value, in the indicator's unit"})
-    open_cases = fields.Integer(metadata={"description": "在办案件 (cases) in the town"})
-    overdue_cases = fields.Integer(metadata={"description": "超期未办 (cases) in the town"})
-    as_of = fields.String()
+    threshold = fields.Float(metadata={"description": "the rule's bound (a ratio to the county's value when compare is county_ratio)"})
+    compare = fields.String(metadata={"enum": ["value", "county_ratio"], "description": "what is held against the bound"})
+    county_value = fields.Float(metadata={"description": "county_ratio rules: the county's value"})
+    ratio = fields.Float(metadata={"description": "county_ratio rules: the town's value ÷ the county's"})
+    rule = fields.String(metadata={"description": "the rule in Chinese"})
+
+
+class UnjudgedRule(ma.Schema):
+    level = fields.String(metadata={"enum": ["red", "yellow"]})
+    indicator = fields.String()
+    rule = fields.String()
+    why = fields.String(metadata={"description": "why the rule could not be judged (a figure missing)"})
+
+
+class CardRuleOut(ma.Schema):
+    level = fields.String(metadata={"enum": ["red", "yellow"]})
+    indicator = fields.String()
+    compare = fields.String(metadata={"enum": ["value", "county_ratio"]})
+    threshold = fields.Float()
+    strict = fields.Boolean(metadata={"description": "true: the value must exceed the threshold; false: reach it"})
     rule = fields.String()
 
 
@@ -343,11 +359,20 @@ class TownCard(ma.Schema):
             "description": "红牌 red, 黄牌 yellow, or null for no card proposed",
         },
     )
-    reasons = fields.List(fields.Nested(CardReason))
+    reasons = fields.List(fields.Nested(CardReason), metadata={"description": "each rule that triggered, with its figures"})
+    unjudged = fields.List(fields.Nested(UnjudgedRule), metadata={"description": "rules that could not be judged, and why"})
+    figures = fields.Dict(
+        keys=fields.String(), metadata={"description": "the town's figures the rules were judged on (what an issued card freezes)"}
+    )
 
 
 class Warnings(ma.Schema):
     period = fields.String()
+    complete = fields.Boolean(metadata={"description": "false while the period is under way"})
+    through = fields.String(metadata={"description": "the last day counted (county time zone)"})
     county = fields.String()
     county_litigation_per_10k = _indicator(fields.Float, "litigation_per_10k", allow_none=True)
+    county_figures = fields.Dict(keys=fields.String(), metadata={"description": "the county's figures the rules compared with"})
+    judged_at = fields.String(allow_none=True, metadata={"description": "when overdue work was judged"})
+    rules = fields.List(fields.Nested(CardRuleOut), metadata={"description": "the rules in force (LEDGER_CARD_RULES or the defaults)"})
     towns = fields.List(fields.Nested(TownCard))
