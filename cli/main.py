@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -284,7 +284,14 @@ EXPIRES = click.option(
 
 
 def _when(instant: datetime | None) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if instant else "never"
+    """An expiry on the county's clock, naming the zone."""
+    from application.config import county_tz
+    from application.readable import local_time, zone_name
+
+    if instant is None:
+        return "never"
+    tz = county_tz()
+    return f"{local_time(instant, tz)} {zone_name(tz)}"
 
 
 @actors.command("add")
@@ -312,6 +319,8 @@ def actors_list(as_json: bool) -> None:
     """Every actor: role, scope, and its token: active, revoked, expired (or none: the system actor)."""
     import json
 
+    from application.config import county_tz
+
     with open_ledger() as ledger:
         listed = ledger.list_actors()
     if as_json:
@@ -325,7 +334,7 @@ def actors_list(as_json: bool) -> None:
     table = Table("name", "role", "scope", "token", "expires", box=None, pad_edge=False)
     table.columns[0].overflow = "fold"
     for a in listed:
-        expires = a.expires_at.strftime("%Y-%m-%d") if a.expires_at else "-"
+        expires = a.expires_at.astimezone(county_tz()).strftime("%Y-%m-%d") if a.expires_at else "-"
         table.add_row(a.name, a.role, a.organisation_code or a.region_code or "all", a.token, expires)
     console.print(table)
 
