@@ -170,7 +170,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         for store in stores:
             table.add_row(*run(store, args.records, workdir))
-    Console().print(table)
+    Console(width=160).print(table)
 
 
 if __name__ == "__main__":
