@@ -301,7 +301,7 @@ def test_court_views_link_ledger_cases_and_a_rebuild_equals_incremental_catch_up
             "file_in_court",
             "judge",
             court_code=COURT,
-            court_case_number="(2026)甘1199民初4号",
+            court_case_number="（2026）甘1199民初4号",
             reason="起诉",
         )
         rows[0] = rows[0].replace("离婚纠纷", "赡养纠纷")
@@ -315,7 +315,8 @@ def test_court_views_link_ledger_cases_and_a_rebuild_equals_incremental_catch_up
                 ("(2026)甘1199民初1号",),
             )
         assert linked["(2026)甘1199民初2号"] == str(early.id)  # the ledger filed first
-        assert linked["(2026)甘1199民初4号"] == str(late.id)  # the court's record came first
+        # The court's record came first; the ledger wrote the number with full-width brackets.
+        assert linked["(2026)甘1199民初4号"] == str(late.id)
         assert linked["(2026)甘1199民初6号"] == str(diverted.id)  # by its 诉前调 number
         assert linked["(2026)甘1199民初1号"] is None
         assert len(versions) == 2
