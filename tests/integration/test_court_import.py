@@ -171,6 +171,10 @@ def test_skip_bad_on_the_command_line_writes_the_good_rows_and_a_rejects_file(
     assert "row 2 cause: required" in refused.output and "row 6" in refused.output
     assert position(world) == before and not (tmp_path / "收案登记.rejects.csv").exists()
 
+    dry = CliRunner().invoke(main, ["court", "import", str(source), "--skip-bad", "--dry-run"])
+    assert dry.exit_code == 0 and "4 filed" in dry.output and "dry run: nothing written" in dry.output
+    assert position(world) == before
+
     done = CliRunner().invoke(main, ["court", "import", str(source), "--skip-bad"])
     assert done.exit_code == 0, done.output
     assert "4 filed" in done.output and "2 rejected" in done.output
