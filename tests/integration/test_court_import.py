@@ -173,7 +173,7 @@ def test_skip_bad_on_the_command_line_writes_the_good_rows_and_a_rejects_file(
 
     dry = CliRunner().invoke(main, ["court", "import", str(source), "--skip-bad", "--dry-run"])
     assert dry.exit_code == 0 and "4 filed" in dry.output and "dry run: nothing written" in dry.output
-    assert position(world) == before
+    assert position(world) == before and not (tmp_path / "收案登记.rejects.csv").exists()
 
     done = CliRunner().invoke(main, ["court", "import", str(source), "--skip-bad"])
     assert done.exit_code == 0, done.output
@@ -188,7 +188,7 @@ def test_skip_bad_on_the_command_line_writes_the_good_rows_and_a_rejects_file(
         main, ["court", "import", str(source), "--skip-bad", "--rejects", str(tmp_path / "r.csv")]
     )
     assert again.exit_code == 0 and "4 unchanged" in again.output
-    assert (tmp_path / "r.csv").exists()
+    assert (tmp_path / "r.csv").exists() and "r.csv" in again.output
 
 
 def test_an_xlsx_export_with_date_cells_and_numeric_codes_imports(world: World) -> None:
