@@ -1,0 +1,202 @@
+"""indicator_table (DESIGN.md §6 version 2) against the independent oracle of tests/indicator_oracle.py.
+
+Three years of generated case lives and court filings for the demo county are recorded through
+the Application and import_court_records; on 1 December 2026 every indicator and comparison is
+compared for the county, every town, the villages of two towns, group=category and the category
+and source filters, over periods of every kind: years (one complete, one under way), halves,
+quarters (one under way, one whose previous quarter is longer), months (February against a
+clipped January; December with no whole day yet), and month ranges.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+
+from application.config import StoreSettings
+from application.ledger import Ledger
+from application.reference_files import demo_text, read_csv, region_rows
+from projections.indicators import indicator_table
+from projections.runner import ViewRunner
+from tests.indicator_oracle import (
+    COUNTY,
+    NOW,
+    TZ,
+    Court,
+    Geography,
+    History,
+    Oracle,
+    PeriodSpec,
+    corrections,
+    geography,
+    issue_steps,
+    local,
+    make_court_records,
+    make_history,
+)
+from tests.support import Clock
+
+QUIET = {"621199001007", "621199003002", "621199003005", "621199006004"}  # no defendant ever lives here
+PERIODS = (
+    "2025", "2026", "2026-H1", "2025-H2", "2025-Q1", "2026-Q1", "2026-Q4", "2025-01", "2026-02", "2026-03",
+    "2026-11", "2026-12", "2026-01..2026-08", "2025-03..2025-05",
+)
+VILLAGE_TOWNS = ("621199001", "621199003")
+FILTERED = (("2026", {"category": "family"}), ("2026-Q2", {"source": "court_diversion"}),
+            ("2025-H2", {"category": "private_lending"}), ("2026-01..2026-08", {"source": "online"}))
+
+
+def oracle_world(store: StoreSettings, geo: Geography, clock: Clock) -> tuple[Ledger, Any]:
+    """A ledger on ``store`` with the test's own regions (populations as ``geo`` says) and the
+    demo county's organisations and mediators; returns the ledger and its admin actor."""
+    ledger = Ledger(None, settings=store, clock=clock)
+    system = ledger.system_actor()
+    ledger.load_regions(system, region_rows(geo.csv_text()))
+    ledger.load_organisations(system, read_csv(demo_text("organisations.csv")))
+    ledger.load_mediators(system, read_csv(demo_text("mediators.csv")))
+    admin, _ = ledger.add_actor("oracle-admin", "admin")
+    return ledger, admin
+
+
+def import_courts(ledger: Ledger, admin: Any, clock: Clock, records: list[Court]) -> Any:
+    from application.court_feed import CourtRecord, import_court_records
+
+    report = import_court_records(ledger, admin, [CourtRecord(**asdict(r)) for r in records])
+    assert not report.problems, report.problems[:5]
+    return report
+
+
+def record_all(ledger: Ledger, admin: Any, clock: Clock, history: History, courts: list[Court], fixes: list[Court]) -> None:
+    """Cases step by step at their recording instants; court filings in batches at the turn of
+    each year (what had been filed by then) and at the end, the last batch correcting a few."""
+    batches = [(local(2025, 1, 6), date(2024, 12, 31)), (local(2026, 1, 5), date(2025, 12, 31)), (NOW, date(2026, 12, 1))]
+    done = date(1990, 1, 1)
+    i = 0
+    for at, through in batches:
+        j = i
+        while j < len(history.steps) and history.steps[j].recorded_at <= at:
+            j += 1
+        issue_steps(ledger, clock, admin, history, history.steps[i:j])
+        i = j
+        clock.now = at
+        batch = [r for r in courts if done < r.filed_on <= through]
+        if through == date(2026, 12, 1):
+            batch += fixes
+        report = import_courts(ledger, admin, clock, batch)
+        if through == date(2026, 12, 1):
+            assert report.corrected == len(fixes)
+        done = through
+    assert i == len(history.steps)
+    clock.now = NOW
+
+
+def same(want: Any, got: Any) -> bool:
+    if isinstance(want, float) and isinstance(got, int | float):
+        return got == pytest.approx(want, rel=1e-9, abs=1e-9)
+    return bool(want == got)
+
+
+def mismatches(expected: dict[str, Any], actual: dict[str, Any], where: str) -> list[str]:
+    return [f"{where} {k}: expected {w!r}, got {actual.get(k, '<absent>')!r}"
+            for k, w in expected.items() if not same(w, actual.get(k))]
+
+
+def table(cur: Any, **kwargs: Any) -> dict[str, Any]:
+    return indicator_table(cur, now=NOW, tz=TZ, **kwargs)
+
+
+def compare_period(cur: Any, oracle: Oracle, geo: Geography, period: str) -> list[str]:
+    problems: list[str] = []
+    span = PeriodSpec.of(period).span(NOW)
+    head = {"complete": span.through == PeriodSpec.of(period).end, "through": span.through.isoformat(), "days": span.days}
+    towns = table(cur, region=COUNTY, period=period, level="town")
+    problems += mismatches(head, towns, f"{period} table")
+    assert [r["region_code"] for r in towns["rows"]] == geo.towns
+    for row in towns["rows"]:
+        problems += mismatches(oracle.row(row["region_code"], period), row, f"{period} town {row['region_code']}")
+    (county,) = table(cur, region=COUNTY, period=period, level="county")["rows"]
+    problems += mismatches(oracle.row(COUNTY, period), county, f"{period} county")
+    for town in VILLAGE_TOWNS:
+        rows = table(cur, region=town, period=period, level="village")["rows"]
+        assert [r["region_code"] for r in rows] == geo.villages(town)
+        for row in rows:
+            problems += mismatches(oracle.row(row["region_code"], period), row, f"{period} village {row['region_code']}")
+    by_category = table(cur, region=COUNTY, period=period, level="county", group="category")["rows"]
+    seen = {r["category"] for r in by_category}
+    active = {oracle.category[c] for c in oracle.steps} | {c.category for c in oracle.courts}
+    missing = sorted(active - seen)
+    if missing:
+        problems.append(f"{period} group=category: no row for {missing}")
+    for row in by_category:
+        want = oracle.row(COUNTY, period, category=row["category"], with_no_litigation=False)
+        problems += mismatches(want, row, f"{period} category {row['category']}")
+    return problems
+
+
+def record(store: StoreSettings) -> tuple[Ledger, Oracle, Geography, History]:
+    geo = geography()
+    history = make_history(geo, seed=20261201, cases=420)
+    courts = make_court_records(geo, seed=11, per_year=900, quiet=QUIET)
+    fixes = corrections(courts, seed=12, count=40, geo=geo, quiet=QUIET)
+    clock = Clock()
+    ledger, admin = oracle_world(store, geo, clock)
+    record_all(ledger, admin, clock, history, courts, fixes)
+    return ledger, Oracle(geo, history, courts + fixes), geo, history
+
+
+def check_history(oracle: Oracle, history: History) -> None:
+    """The history must exercise what the indicators are made of, or the comparison proves little."""
+    commands = Counter(s.command for s in history.steps)
+    for command in ("withdraw", "reopen", "follow_up", "file_in_court", "record_failure", "record_agreement",
+                    "report_incident", "record_court_outcome", "extend_deadline", "decline", "archive",
+                    "request_confirmation", "decide_confirmation", "add_supervision_note", "assess_risk"):
+        assert commands[command] >= 3, f"the generator issued only {commands[command]} {command}"
+    for s in history.steps:
+        assert s.status == s.expected_status, s
+    routes = Counter(s.args["route"] for s in history.steps if s.command == "assign")
+    assert routes["arbitration"] >= 2 and routes["industry_mediation"] >= 2
+    assert any(s.command == "assign" and s.args["organisation_code"] == "ORGC-COUNTY" for s in history.steps)
+    late = [s for s in history.steps if s.recorded_at - s.occurred_at > timedelta(days=1)]
+    assert len(late) >= 20
+    for kind in ("concluded_failures", "online_mediations", "online_confirmations", "confirmations_rejected",
+                 "followed_up", "mass_incidents", "criminal_escalations", "extreme_acts", "court_outcomes"):
+        assert len(oracle.marks[kind]) >= 3, kind
+    withdrawn_after_failure = [
+        c for c, steps in history.by_case.items()
+        if any(s.command == "withdraw" for s in steps) and any(s.command == "record_failure" for s in steps)
+    ]
+    assert len(withdrawn_after_failure) >= 2
+    resolved_again = [c for c in oracle.steps if sum(1 for m in oracle.marks["successes"] if m.case == c) >= 2]
+    assert resolved_again, "no case resolved again after a reopening"
+    kinds = Counter(c.kind for c in oracle.courts)
+    assert set(kinds) == {"民初", "行初", "民特", "诉前调", "执"}
+    levels = Counter(len(c.defendant_region or "") for c in oracle.courts)
+    assert levels[12] and levels[9] and levels[6] and levels[0]
+    assert sum(c.plaintiff_is_financial for c in oracle.courts) >= 20
+
+
+def test_indicator_table_equals_the_oracle(store: StoreSettings) -> None:
+    ledger, oracle, geo, history = record(store)
+    try:
+        check_history(oracle, history)
+        runner = ViewRunner(ledger)
+        try:
+            runner.catch_up()
+            problems: list[str] = []
+            with runner.views.cursor() as cur:
+                for period in PERIODS:
+                    problems += compare_period(cur, oracle, geo, period)
+                for period, filters in FILTERED:
+                    rows = table(cur, region=COUNTY, period=period, level="town", **filters)["rows"]
+                    for row in rows:
+                        want = oracle.row(row["region_code"], period, **filters, with_no_litigation=False)
+                        problems += mismatches(want, row, f"{period} {filters} town {row['region_code']}")
+        finally:
+            runner.close()
+    finally:
+        ledger.close()
+    assert not problems, f"{len(problems)} cells differ from the oracle:\n" + "\n".join(problems[:80])
