@@ -707,7 +707,7 @@ class Oracle:
         for s in steps:
             c, a = s.command, s.args
 
-            def once(kind: str, value: float = 0.0, extra: Any = None, s: Step = s) -> None:
+            def once(kind: str, value: float = 0.0, extra: Any = None, s: Step = s, life: set[str] = life) -> None:
                 if kind not in life:
                     life.add(kind)
                     self._mark(kind, case, s.occurred_at, value, extra)
