@@ -11,7 +11,7 @@ clipped January; December with no whole day yet), and month ranges.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -70,27 +70,30 @@ def import_courts(ledger: Ledger, admin: Any, clock: Clock, records: list[Court]
     return report
 
 
+def as_known_on(record: Court, day: date) -> Court:
+    """The record as the court's export of ``day`` shows it: a later conclusion not yet known."""
+    if record.concluded_on is None or record.concluded_on <= day:
+        return record
+    return replace(record, concluded_on=None, outcome=None)
+
+
 def record_all(ledger: Ledger, admin: Any, clock: Clock, history: History, courts: list[Court], fixes: list[Court]) -> None:
-    """Cases step by step at their recording instants; court filings in batches at the turn of
-    each year (what had been filed by then) and at the end, the last batch correcting a few."""
-    batches = [(local(2025, 1, 6), date(2024, 12, 31)), (local(2026, 1, 5), date(2025, 12, 31)), (NOW, date(2026, 12, 1))]
-    done = date(1990, 1, 1)
+    """Cases step by step at their recording instants; the court's export at the turn of each
+    year and at the end (everything filed by then: new filings and conclusions), then a file of
+    corrections of a few earlier records."""
+    exports = [(local(2025, 1, 6), date(2025, 1, 5)), (local(2026, 1, 5), date(2026, 1, 4)), (NOW, date(2026, 12, 1))]
     i = 0
-    for at, through in batches:
+    for at, day in exports:
         j = i
         while j < len(history.steps) and history.steps[j].recorded_at <= at:
             j += 1
         issue_steps(ledger, clock, admin, history, history.steps[i:j])
         i = j
         clock.now = at
-        batch = [r for r in courts if done < r.filed_on <= through]
-        if through == date(2026, 12, 1):
-            batch += fixes
-        report = import_courts(ledger, admin, clock, batch)
-        if through == date(2026, 12, 1):
-            assert report.corrected == len(fixes)
-        done = through
+        import_courts(ledger, admin, clock, [as_known_on(r, day) for r in courts if r.filed_on <= day])
     assert i == len(history.steps)
+    report = import_courts(ledger, admin, clock, fixes)
+    assert report.corrected == len(fixes)
     clock.now = NOW
 
 
