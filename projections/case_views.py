@@ -21,13 +21,9 @@ from domain.codes import Resolution
 from domain.deadlines import Deadline, settle
 from domain.reference import RegionCatalogue
 from projections.access import AccessRows
-<<<<<<< HEAD
-from projections.court_views import CourtRows
-from projections.periods import month_of, parse_utc_text, utc_text
-=======
 from projections.case_facts import Tally
+from projections.court_views import CourtRows
 from projections.periods import day_of, parse_utc_text, utc_text
->>>>>>> indicators
 from projections.store import Cursor, ViewsMixin
 
 CASE_COLUMNS = (
