@@ -59,8 +59,9 @@ READINGS = """
   unresolvable or withdrawal of a life with an acceptance and no agreement;
 - confirmation_rate = confirmations_granted / successes (first agreements), both in the span;
 - criminal_escalations, extreme_acts and mass_incidents break serious_incidents (severity >= major) down;
-- follow_up/satisfaction/relapse: of the successes in the span, those whose life has a follow-up
-  (the generator gives a life at most one); mean days to mediated resolution run from the report;
+- follow_up/satisfaction/relapse: of the successes in the span, those with a follow-up of a life whose
+  agreement falls in the span (the generator gives a life at most one); mean days to mediated
+  resolution run from the report, or for a reopened case from its reopening;
 - overdue_open: open cases at the end of the span (never later than now) with a pending obligation of
   §5 past due then, the parties' confirmation-request window excepted; overdue_share null with no open case.
 """
@@ -716,6 +717,7 @@ class Oracle:
                 once("disputes_reported")
             elif c == "reopen":
                 life, accepted, agreed, success = set(), False, False, None
+                reported_at = s.occurred_at  # a reopened case is handled afresh: its days run from here
             elif c == "assign" and a["route"] in MEDIATION_ROUTES:
                 once("disputes_assigned")
             elif c == "accept":
@@ -803,8 +805,10 @@ class Oracle:
         successes, failures = sel("successes"), sel("concluded_failures")
         referral_ok = {c for c in successes if self.source[c] == "court_diversion"}
         referral_failed = {c for c in failures if self.source[c] == "court_diversion"}
-        followed = {m.case: m.extra for m in self.marks["followed_up"] if m.case in successes
-                    and successes[m.case].day == m.day}
+        followed: dict[int, list[tuple[bool, bool]]] = defaultdict(list)
+        for m in self.marks["followed_up"]:
+            if m.case in successes and span.has(m.day) and self.village[m.case].startswith(region):
+                followed[m.case].append(m.extra)
         outcomes = sel("court_outcomes")
         row: dict[str, Any] = {"days": span.days}
         population, pop_year, note = self.geo.population(region, p.year)
@@ -855,8 +859,8 @@ class Oracle:
             "extreme_acts": len(sel("extreme_acts")),
             "mass_incidents": len(sel("mass_incidents")),
             "follow_up_rate": ratio(len(followed), len(successes)),
-            "satisfaction_rate": ratio(sum(1 for sat, _ in followed.values() if sat), len(followed)),
-            "relapse_rate": ratio(sum(1 for _, rel in followed.values() if rel), len(followed)),
+            "satisfaction_rate": ratio(sum(1 for f in followed.values() if any(sat for sat, _ in f)), len(followed)),
+            "relapse_rate": ratio(sum(1 for f in followed.values() if any(rel for _, rel in f)), len(followed)),
             "mean_days_to_mediated_resolution": ratio(sum(m.value for m in successes.values()), len(successes)),
             "mean_days_in_court": ratio(sum(m.value for m in outcomes.values()), len(outcomes)),
         })
@@ -897,11 +901,15 @@ def _was(steps: list[Step], step: Step, status: str) -> bool:
     return step.seq > 0 and steps[step.seq - 1].expected_status == status
 
 
+#: Diagnosis only: True judges the parties' confirmation-request window as an obligation (version 1).
+WINDOW_IS_OBLIGATION = False
+
+
 def _missed(done: list[Step], when: datetime) -> int:
     """1 when an obligation of the body holding the case is pending and past due at ``when``."""
     risk = "low"
     triage: datetime | None = None
-    acceptance = mediation = decision = None
+    acceptance = mediation = decision = window = None
     extension = 0.0
     notes: list[datetime] = []
     for s in done:
@@ -920,6 +928,10 @@ def _missed(done: list[Step], when: datetime) -> int:
             extension = float(s.args["days"])
         if c in ("record_agreement", "record_failure"):
             mediation = None
+        if c == "record_agreement":
+            window = s.occurred_at
+        if c in ("request_confirmation", "close"):
+            window = None
         if c == "request_confirmation":
             decision = s.occurred_at
         if c == "decide_confirmation":
@@ -939,6 +951,8 @@ def _missed(done: list[Step], when: datetime) -> int:
         dues.append(mediation + timedelta(days=30 + extension))
     if decision is not None:
         dues.append(decision + timedelta(days=15))
+    if WINDOW_IS_OBLIGATION and window is not None:
+        dues.append(window + timedelta(days=30))
     return int(any(when > d for d in dues))
 
 

@@ -10,8 +10,10 @@ clipped January; December with no whole day yet), and month ranges.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from dataclasses import asdict, replace
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,7 +22,7 @@ import pytest
 from application.config import StoreSettings
 from application.ledger import Ledger
 from application.reference_files import demo_text, read_csv, region_rows
-from projections.indicators import indicator_table
+from projections.indicators import cell_evidence, indicator_table
 from projections.runner import ViewRunner
 from tests.indicator_oracle import (
     COUNTY,
@@ -38,7 +40,7 @@ from tests.indicator_oracle import (
     make_court_records,
     make_history,
 )
-from tests.support import Clock
+from tests.support import PG_URL, Clock, postgres_available, postgres_schema
 
 QUIET = {"621199001007", "621199003002", "621199003005", "621199006004"}  # no defendant ever lives here
 PERIODS = (
@@ -46,6 +48,8 @@ PERIODS = (
     "2026-11", "2026-12", "2026-01..2026-08", "2025-03..2025-05",
 )
 VILLAGE_TOWNS = ("621199001", "621199003")
+OPEN_CASE_PERIODS = ("2025", "2026-H1", "2026-02")
+CASES = 320
 FILTERED = (("2026", {"category": "family"}), ("2026-Q2", {"source": "court_diversion"}),
             ("2025-H2", {"category": "private_lending"}), ("2026-01..2026-08", {"source": "online"}))
 
@@ -112,47 +116,128 @@ def table(cur: Any, **kwargs: Any) -> dict[str, Any]:
     return indicator_table(cur, now=NOW, tz=TZ, **kwargs)
 
 
-def compare_period(cur: Any, oracle: Oracle, geo: Geography, period: str) -> list[str]:
-    problems: list[str] = []
-    span = PeriodSpec.of(period).span(NOW)
-    head = {"complete": span.through == PeriodSpec.of(period).end, "through": span.through.isoformat(), "days": span.days}
+@dataclass
+class Compared:
+    """One row of the engine beside the oracle's, and where it came from."""
+
+    where: str
+    want: dict[str, Any]
+    got: dict[str, Any]
+
+
+@dataclass
+class Recorded:
+    oracle: Oracle
+    geo: Geography
+    history: History
+    heads: list[Compared] = field(default_factory=list)
+    rows: list[Compared] = field(default_factory=list)
+    filtered: list[Compared] = field(default_factory=list)
+    open_cases: list[Compared] = field(default_factory=list)
+
+    def problems(self, rows: list[Compared], *, only: set[str] | None = None, skip: frozenset[str] = frozenset()) -> list[str]:
+        out: list[str] = []
+        for r in rows:
+            want = {k: v for k, v in r.want.items() if (only is None or k in only) and k not in skip}
+            out += mismatches(want, r.got, r.where)
+        return out
+
+
+def answer_period(cur: Any, rec: Recorded, period: str) -> None:
+    oracle, geo = rec.oracle, rec.geo
+    spec = PeriodSpec.of(period)
+    span = spec.span(NOW)
     towns = table(cur, region=COUNTY, period=period, level="town")
-    problems += mismatches(head, towns, f"{period} table")
+    head = {"complete": span.through == spec.end, "through": span.through.isoformat(), "days": span.days}
+    rec.heads.append(Compared(f"{period} table", head, towns))
     assert [r["region_code"] for r in towns["rows"]] == geo.towns
     for row in towns["rows"]:
-        problems += mismatches(oracle.row(row["region_code"], period), row, f"{period} town {row['region_code']}")
+        rec.rows.append(Compared(f"{period} town {row['region_code']}", oracle.row(row["region_code"], period), row))
     (county,) = table(cur, region=COUNTY, period=period, level="county")["rows"]
-    problems += mismatches(oracle.row(COUNTY, period), county, f"{period} county")
+    rec.rows.append(Compared(f"{period} county", oracle.row(COUNTY, period), county))
     for town in VILLAGE_TOWNS:
         rows = table(cur, region=town, period=period, level="village")["rows"]
         assert [r["region_code"] for r in rows] == geo.villages(town)
         for row in rows:
-            problems += mismatches(oracle.row(row["region_code"], period), row, f"{period} village {row['region_code']}")
+            rec.rows.append(Compared(f"{period} village {row['region_code']}", oracle.row(row["region_code"], period), row))
     by_category = table(cur, region=COUNTY, period=period, level="county", group="category")["rows"]
-    seen = {r["category"] for r in by_category}
     active = {oracle.category[c] for c in oracle.steps} | {c.category for c in oracle.courts}
-    missing = sorted(active - seen)
-    if missing:
-        problems.append(f"{period} group=category: no row for {missing}")
+    assert active <= {r["category"] for r in by_category}, f"{period} group=category lacks a row"
     for row in by_category:
         want = oracle.row(COUNTY, period, category=row["category"], with_no_litigation=False)
-        problems += mismatches(want, row, f"{period} category {row['category']}")
-    return problems
+        rec.rows.append(Compared(f"{period} category {row['category']}", want, row))
 
 
-def record(store: StoreSettings) -> tuple[Ledger, Oracle, Geography, History]:
+def answer_open_cases(cur: Any, rec: Recorded, period: str) -> None:
+    """The open cases the engine judges overdue_share by, where the span ends, beside the oracle's."""
+    when = min(PeriodSpec.of(period).span(NOW).end_instant(), NOW)
+    ids = {str(u): i for i, u in enumerate(rec.history.case_ids)}
+    for region in (COUNTY, *rec.geo.towns):
+        evidence = cell_evidence(cur, region=region, period=period, indicator="overdue_share", now=NOW, tz=TZ)
+        got = sorted(ids[str(e["case_id"])] for e in evidence["components"]["open_cases"]["events"])
+        want = sorted(
+            c for c, steps in rec.oracle.steps.items()
+            if rec.oracle.village[c].startswith(region)
+            and (done := [s for s in steps if s.occurred_at <= when])
+            and done[-1].expected_status not in ("closed", "archived")
+        )
+        rec.open_cases.append(Compared(f"{period} {region}", {"open cases": want}, {"open cases": got}))
+
+
+def record(store: StoreSettings) -> Recorded:
     geo = geography()
-    history = make_history(geo, seed=20261201, cases=420)
+    history = make_history(geo, seed=20261201, cases=CASES)
     courts = make_court_records(geo, seed=11, per_year=900, quiet=QUIET)
     fixes = corrections(courts, seed=12, count=40, geo=geo, quiet=QUIET)
     clock = Clock()
     ledger, admin = oracle_world(store, geo, clock)
-    record_all(ledger, admin, clock, history, courts, fixes)
-    return ledger, Oracle(geo, history, courts + fixes), geo, history
+    try:
+        record_all(ledger, admin, clock, history, courts, fixes)
+        rec = Recorded(Oracle(geo, history, courts + fixes), geo, history)
+        runner = ViewRunner(ledger)
+        try:
+            runner.catch_up()
+            with runner.views.cursor() as cur:
+                for period in PERIODS:
+                    answer_period(cur, rec, period)
+                for period in OPEN_CASE_PERIODS:
+                    answer_open_cases(cur, rec, period)
+                for period, filters in FILTERED:
+                    for row in table(cur, region=COUNTY, period=period, level="town", **filters)["rows"]:
+                        want = rec.oracle.row(row["region_code"], period, **filters, with_no_litigation=False)
+                        rec.filtered.append(Compared(f"{period} {filters} town {row['region_code']}", want, row))
+        finally:
+            runner.close()
+    finally:
+        ledger.close()
+    return rec
 
 
-def check_history(oracle: Oracle, history: History) -> None:
-    """The history must exercise what the indicators are made of, or the comparison proves little."""
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def recorded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
+    """One recorded history per store, shared by the comparisons below (recording is the cost)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("oracle") / "ledger.sqlite3"
+        yield record(StoreSettings(sqlite_path=str(path), url=None, schema="public"))
+        return
+    reason = postgres_available()
+    if reason:
+        if os.environ.get("LEDGER_TEST_POSTGRES") == "required":
+            pytest.fail(f"PostgreSQL tests are required here: {reason}")
+        pytest.skip(reason)
+    with postgres_schema() as schema:
+        yield record(StoreSettings(sqlite_path="", url=PG_URL, schema=schema))
+
+
+def check(problems: list[str]) -> None:
+    assert not problems, f"{len(problems)} cells differ from the oracle:\n" + "\n".join(problems[:60])
+
+
+OVERDUE = frozenset({"days", "overdue_open", "overdue_share"})
+
+
+def test_the_history_exercises_what_the_indicators_are_made_of(recorded: Recorded) -> None:
+    oracle, history = recorded.oracle, recorded.history
     commands = Counter(s.command for s in history.steps)
     for command in ("withdraw", "reopen", "follow_up", "file_in_court", "record_failure", "record_agreement",
                     "report_incident", "record_court_outcome", "extend_deadline", "decline", "archive",
@@ -175,31 +260,55 @@ def check_history(oracle: Oracle, history: History) -> None:
     assert len(withdrawn_after_failure) >= 2
     resolved_again = [c for c in oracle.steps if sum(1 for m in oracle.marks["successes"] if m.case == c) >= 2]
     assert resolved_again, "no case resolved again after a reopening"
+    moved_town = [c for c, steps in history.by_case.items() if steps[0].args["region_code"][:9] != oracle.village[c][:9]]
+    assert len(moved_town) >= 3
     kinds = Counter(c.kind for c in oracle.courts)
     assert set(kinds) == {"民初", "行初", "民特", "诉前调", "执"}
     levels = Counter(len(c.defendant_region or "") for c in oracle.courts)
     assert levels[12] and levels[9] and levels[6] and levels[0]
     assert sum(c.plaintiff_is_financial for c in oracle.courts) >= 20
+    # The values the comparison rests on are not all zero or null.
+    county_2026 = next(r.want for r in recorded.rows if r.where == "2026 county")
+    for name in ("disputes_reported", "resolution_rate", "mediation_success_rate", "court_referral_success_rate",
+                 "confirmation_rate", "court_cases_yoy", "litigation_per_10k", "satisfaction_rate", "relapse_rate",
+                 "mean_days_in_court", "no_litigation_villages", "online_mediations", "serious_incidents"):
+        assert county_2026[name], name
 
 
-def test_indicator_table_equals_the_oracle(store: StoreSettings) -> None:
-    ledger, oracle, geo, history = record(store)
-    try:
-        check_history(oracle, history)
-        runner = ViewRunner(ledger)
-        try:
-            runner.catch_up()
-            problems: list[str] = []
-            with runner.views.cursor() as cur:
-                for period in PERIODS:
-                    problems += compare_period(cur, oracle, geo, period)
-                for period, filters in FILTERED:
-                    rows = table(cur, region=COUNTY, period=period, level="town", **filters)["rows"]
-                    for row in rows:
-                        want = oracle.row(row["region_code"], period, **filters, with_no_litigation=False)
-                        problems += mismatches(want, row, f"{period} {filters} town {row['region_code']}")
-        finally:
-            runner.close()
-    finally:
-        ledger.close()
-    assert not problems, f"{len(problems)} cells differ from the oracle:\n" + "\n".join(problems[:80])
+def test_tables_say_the_span_they_count(recorded: Recorded) -> None:
+    check(recorded.problems(recorded.heads))
+
+
+def test_indicator_table_equals_the_oracle(recorded: Recorded) -> None:
+    check(recorded.problems(recorded.rows, skip=OVERDUE))
+
+
+def test_filters_by_category_and_source_equal_the_oracle(recorded: Recorded) -> None:
+    check(recorded.problems(recorded.filtered, skip=OVERDUE))
+
+
+def test_every_row_carries_the_days_it_counts(recorded: Recorded) -> None:
+    """DESIGN.md §6: "Every row also carries `days` (days counted)"."""
+    check(recorded.problems(recorded.rows + recorded.filtered, only={"days"}))
+
+
+def test_overdue_open_equals_the_oracle(recorded: Recorded) -> None:
+    """The parties' 30-day window to apply for confirmation is a reminder, never an obligation (§5)."""
+    check(recorded.problems(recorded.rows + recorded.filtered, only={"overdue_open"}))
+
+
+def test_open_cases_are_judged_where_the_span_ends(recorded: Recorded) -> None:
+    """A case closed when the span ended and reopened later was not open then."""
+    check(recorded.problems(recorded.open_cases))
+
+
+def test_overdue_share_equals_the_oracle(recorded: Recorded) -> None:
+    rows = [r for r in recorded.rows + recorded.filtered if r.want["overdue_share"] is not None]
+    check(recorded.problems(rows, only={"overdue_share"}))
+
+
+def test_overdue_share_is_null_without_open_cases(recorded: Recorded) -> None:
+    """0 of 0 open cases is no share at all, like every other rate of the table."""
+    rows = [r for r in recorded.rows + recorded.filtered if r.want["overdue_share"] is None]
+    assert rows
+    check(recorded.problems(rows, only={"overdue_share"}))
