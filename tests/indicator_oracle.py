@@ -278,7 +278,7 @@ def _committee(m: _Model) -> str:
 
 def _assign(life: _Life, m: _Model, hours: float) -> bool:
     rng = life.rng
-    if m.level == 2 and m.category in INDUSTRY and rng.random() < 0.5:
+    if m.category in INDUSTRY and rng.random() < (0.6 if m.level == 2 else 0.1):
         return life.add("assign", hours, status="assigned", route="industry_mediation", organisation_code=INDUSTRY[m.category])
     return life.add("assign", hours, status="assigned", route="peoples_mediation", organisation_code=_committee(m))
 
@@ -683,6 +683,8 @@ class Oracle:
         self.category: dict[int, str] = {}
         self.source: dict[int, str] = {}
         self.steps: dict[int, list[Step]] = {}
+        self._memo: dict[Any, dict[int, Mark]] = {}
+        self._judged: dict[datetime, dict[int, tuple[int, int]]] = {}
         for case, steps in history.by_case.items():
             known = [s for s in steps if s.position is not None]
             if known:
@@ -692,6 +694,9 @@ class Oracle:
         for c in courts:  # later versions of a case number replace earlier ones
             final[c.case_number] = c
         self.courts = list(final.values())
+        # The counted filings (kinds 民初, 行初) with a known domicile: (filed_on, domicile, category).
+        self._filings = [(c.filed_on, c.defendant_region, c.category) for c in self.courts
+                         if c.kind in LITIGATION_KINDS and c.defendant_region is not None]
 
     def _mark(self, kind: str, case: int, when: datetime, value: float = 0.0, extra: Any = None) -> None:
         self.marks[kind].append(Mark(kind, case, local_day(when), value, extra))
@@ -763,19 +768,26 @@ class Oracle:
 
     def _cases(self, kind: str, region: str, span: Span, category: str | None, source: str | None) -> dict[int, Mark]:
         """The cases qualifying for ``kind`` in the span, each with its first mark there."""
+        key = (kind, region, span, category, source)
+        if key not in self._memo:
+            self._memo[key] = self._select(kind, region, span, category, source)
+        return self._memo[key]
+
+    def _select(self, kind: str, region: str, span: Span, category: str | None, source: str | None) -> dict[int, Mark]:
         found: dict[int, Mark] = {}
+        first, last = span.start, span.through
         for m in self.marks[kind]:
-            if (span.has(m.day) and self.village[m.case].startswith(region)
+            if (first <= m.day <= last and self.village[m.case].startswith(region)
                     and (category is None or self.category[m.case] == category)
                     and (source is None or self.source[m.case] == source) and m.case not in found):
                 found[m.case] = m
         return found
 
     def court_cases(self, region: str, span: Span, category: str | None = None) -> int:
+        first, last = span.start, span.through
         return sum(
-            1 for c in self.courts
-            if c.kind in LITIGATION_KINDS and c.defendant_region is not None and c.defendant_region.startswith(region)
-            and span.has(c.filed_on) and (category is None or c.category == category)
+            1 for filed, domicile, cat in self._filings
+            if first <= filed <= last and domicile.startswith(region) and (category is None or cat == category)
         )
 
     def counts(self, region: str, span: Span, category: str | None, source: str | None) -> dict[str, Any]:
@@ -882,17 +894,22 @@ class Oracle:
     # ---- overdue (DESIGN.md §5), judged at an instant from the events that had occurred by then
 
     def overdue(self, region: str, when: datetime, category: str | None, source: str | None) -> tuple[int, int]:
+        """(overdue, open) cases at ``when``."""
+        if when not in self._judged:
+            judged = {}
+            for case, steps in self.steps.items():
+                done = [s for s in steps if s.occurred_at <= when]
+                if done and done[-1].expected_status not in ("closed", "archived"):
+                    judged[case] = (1, _missed(done, when))
+            self._judged[when] = judged
         late = open_ = 0
-        for case, steps in self.steps.items():
+        for case, (is_open, is_late) in self._judged[when].items():
             if not self.village[case].startswith(region):
                 continue
             if (category is not None and self.category[case] != category) or (source is not None and self.source[case] != source):
                 continue
-            done = [s for s in steps if s.occurred_at <= when]
-            if not done or done[-1].expected_status in ("closed", "archived"):
-                continue
-            open_ += 1
-            late += _missed(done, when)
+            open_ += is_open
+            late += is_late
         return late, open_
 
 

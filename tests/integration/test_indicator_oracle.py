@@ -49,7 +49,7 @@ PERIODS = (
 )
 VILLAGE_TOWNS = ("621199001", "621199003")
 OPEN_CASE_PERIODS = ("2025", "2026-H1", "2026-02")
-CASES = 320
+CASES = 240
 FILTERED = (("2026", {"category": "family"}), ("2026-Q2", {"source": "court_diversion"}),
             ("2025-H2", {"category": "private_lending"}), ("2026-01..2026-08", {"source": "online"}))
 
@@ -187,7 +187,7 @@ def answer_open_cases(cur: Any, rec: Recorded, period: str) -> None:
 def record(store: StoreSettings) -> Recorded:
     geo = geography()
     history = make_history(geo, seed=20261201, cases=CASES)
-    courts = make_court_records(geo, seed=11, per_year=900, quiet=QUIET)
+    courts = make_court_records(geo, seed=11, per_year=700, quiet=QUIET)
     fixes = corrections(courts, seed=12, count=40, geo=geo, quiet=QUIET)
     clock = Clock()
     ledger, admin = oracle_world(store, geo, clock)
