@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
@@ -213,12 +214,14 @@ def record(store: StoreSettings) -> Recorded:
     return rec
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def recorded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
-    """One recorded history per store, shared by the comparisons below (recording is the cost)."""
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("oracle") / "ledger.sqlite3"
-        yield record(StoreSettings(sqlite_path=str(path), url=None, schema="public"))
+STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def module_store(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreSettings]:
+    """A store for a module-scoped fixture (tests/conftest.py's ``store`` is per test)."""
+    if kind == "sqlite":
+        yield StoreSettings(sqlite_path=str(tmp_path_factory.mktemp("store") / "ledger.sqlite3"), url=None, schema="public")
         return
     reason = postgres_available()
     if reason:
@@ -226,7 +229,14 @@ def recorded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             pytest.fail(f"PostgreSQL tests are required here: {reason}")
         pytest.skip(reason)
     with postgres_schema() as schema:
-        yield record(StoreSettings(sqlite_path="", url=PG_URL, schema=schema))
+        yield StoreSettings(sqlite_path="", url=PG_URL, schema=schema)
+
+
+@pytest.fixture(scope="module", params=STORES)
+def recorded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
+    """One recorded history per store, shared by the comparisons below (recording is the cost)."""
+    with module_store(request.param, tmp_path_factory) as store:
+        yield record(store)
 
 
 def check(problems: list[str]) -> None:

@@ -31,11 +31,12 @@ from application.ledger import Ledger
 from projections.indicators import indicator_table
 from projections.runner import ViewRunner
 from tests.indicator_oracle import COUNTY, NOW, TZ, geography, local
-from tests.integration.test_indicator_oracle import oracle_world
+from tests.integration.test_indicator_oracle import STORES, module_store, oracle_world
 from tests.support import Clock
 
 COURT = "ORGC-COURT"
 QUIET_VILLAGES = ("621199004003", "621199007005")  # no filing against anyone living here
+NO_POPULATION = "621199002003"
 
 
 def filings(first: date, last: date, count: int, villages: list[str], serials: dict[tuple[int, str], int],
@@ -185,35 +186,43 @@ def _then(ledger: Ledger, clock: Clock, admin: Any, case_ids: list[Any], start: 
             ledger.execute(admin, case_id, command, occurred_at=at + timedelta(minutes=j), **args)
 
 
-@pytest.fixture
-def rates_ledger(store: StoreSettings) -> Iterator[Ledger]:
+@pytest.fixture(scope="module", params=STORES)
+def cases_ledger(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
     """In March 2026: 362 cases handed to mediation in 城关镇, 295 of them agreed; 643 agreements
     in 东关街道, 477 of them judicially confirmed; 68 court referrals (诉前委派) in 新集镇, 15 agreed
-    and 53 failed and closed."""
-    clock = Clock(local(2026, 3, 1))
-    ledger, admin = oracle_world(store, geography(), clock)
-    accept = ("accept", {})
-    agree = ("record_agreement", {"terms": "双方达成协议"})
-    try:
-        t1 = _cases(ledger, clock, admin, "621199001001", 362, local(2026, 3, 2))
-        _then(ledger, clock, admin, t1[:295], local(2026, 3, 20), accept, agree)
-        t2 = _cases(ledger, clock, admin, "621199002001", 643, local(2026, 3, 4))
-        _then(ledger, clock, admin, t2, local(2026, 3, 22), accept, agree)
-        _then(ledger, clock, admin, t2[:477], local(2026, 3, 26),
-              ("request_confirmation", {"court_code": COURT, "online": False}),
-              ("decide_confirmation", {"granted": True, "reason": "协议合法有效"}))
-        t3 = _cases(ledger, clock, admin, "621199003001", 68, local(2026, 3, 6), source="court_diversion")
-        _then(ledger, clock, admin, t3[:15], local(2026, 3, 24), accept, agree)
-        _then(ledger, clock, admin, t3[15:], local(2026, 3, 25), accept, ("record_failure", {"reason": "分歧较大"}),
-              ("close", {"summary": "调解不成"}))
-        clock.now = NOW
-        yield ledger
-    finally:
-        ledger.close()
+    and 53 failed and closed. The county has no population figure for 东关街道's third village
+    and none at all for 2026 (2026 falls back to 2025); two filings a town in the first quarter."""
+    from application.court_feed import import_court_records
+
+    geo = geography(without_population=(NO_POPULATION,))
+    with module_store(request.param, tmp_path_factory) as store:
+        clock = Clock(local(2026, 3, 1))
+        ledger, admin = oracle_world(store, geo, clock)
+        accept = ("accept", {})
+        agree = ("record_agreement", {"terms": "双方达成协议"})
+        try:
+            t1 = _cases(ledger, clock, admin, "621199001001", 362, local(2026, 3, 2))
+            _then(ledger, clock, admin, t1[:295], local(2026, 3, 20), accept, agree)
+            t2 = _cases(ledger, clock, admin, "621199002001", 643, local(2026, 3, 4))
+            _then(ledger, clock, admin, t2, local(2026, 3, 22), accept, agree)
+            _then(ledger, clock, admin, t2[:477], local(2026, 3, 26),
+                  ("request_confirmation", {"court_code": COURT, "online": False}),
+                  ("decide_confirmation", {"granted": True, "reason": "协议合法有效"}))
+            t3 = _cases(ledger, clock, admin, "621199003001", 68, local(2026, 3, 6), source="court_diversion")
+            _then(ledger, clock, admin, t3[:15], local(2026, 3, 24), accept, agree)
+            _then(ledger, clock, admin, t3[15:], local(2026, 3, 25), accept, ("record_failure", {"reason": "分歧较大"}),
+                  ("close", {"summary": "调解不成"}))
+            clock.now = NOW
+            villages = [geo.villages(t)[0] for t in geo.towns]
+            records = filings(date(2026, 1, 1), date(2026, 3, 31), 16, villages, {}, every_town=0, every_county=0)
+            assert not import_court_records(ledger, admin, records).problems
+            yield ledger
+        finally:
+            ledger.close()
 
 
-def test_rates_from_cases(rates_ledger: Ledger) -> None:
-    rows = {r["region_code"]: r for r in answer(rates_ledger, "2026-03", level="town")["rows"]}
+def test_rates_from_cases(cases_ledger: Ledger) -> None:
+    rows = {r["region_code"]: r for r in answer(cases_ledger, "2026-03", level="town")["rows"]}
     town1, town2, town3 = rows["621199001"], rows["621199002"], rows["621199003"]
     # 29,500 of 36,200 resolved = 81.49% (built as 295 of 362, the same fraction).
     assert 295 * 100 == 29_500 and 362 * 100 == 36_200
@@ -234,41 +243,24 @@ def test_rates_from_cases(rates_ledger: Ledger) -> None:
 # ---------------------------------------------------------------------------------------- population
 
 
-@pytest.fixture
-def population_ledger(store: StoreSettings) -> Iterator[Ledger]:
-    """The demo county without any population figure for 东关街道's third village, none at all for
-    2026 (so 2026 falls back to 2025), and a filing in every town."""
-    from application.court_feed import import_court_records
-
-    geo = geography(without_population=("621199002003",))
-    clock = Clock(NOW)
-    ledger, admin = oracle_world(store, geo, clock)
-    serials: dict[tuple[int, str], int] = {}
-    villages = [geo.villages(t)[0] for t in geo.towns]
-    records = filings(date(2026, 2, 1), date(2026, 2, 28), 16, villages, serials, every_town=0, every_county=0)
-    assert not import_court_records(ledger, admin, records).problems
-    yield ledger
-    ledger.close()
-
-
-def test_a_village_without_population_makes_its_rates_null_with_a_reason(population_ledger: Ledger) -> None:
-    rows = {r["region_code"]: r for r in answer(population_ledger, "2026-Q1", level="town")["rows"]}
+def test_a_village_without_population_makes_its_rates_null_with_a_reason(cases_ledger: Ledger) -> None:
+    rows = {r["region_code"]: r for r in answer(cases_ledger, "2026-Q1", level="town")["rows"]}
     town = rows["621199002"]
     assert town["court_cases"] == 2
     assert town["population"] is None and town["litigation_per_10k"] is None
     assert town["litigation_per_10k_annualised"] is None
-    assert "621199002003" in town["population_note"]
-    (county,) = answer(population_ledger, "2026-Q1")["rows"]
+    assert NO_POPULATION in town["population_note"]
+    (county,) = answer(cases_ledger, "2026-Q1")["rows"]
     assert county["population"] is None and county["litigation_per_10k"] is None and county["population_note"]
     other = rows["621199001"]
     assert other["population"] and other["litigation_per_10k"] == pytest.approx(2 / other["population"] * 10000)
 
 
-def test_a_year_without_figures_falls_back_and_names_the_year(population_ledger: Ledger) -> None:
-    geo = geography(without_population=("621199002003",))
-    rows = {r["region_code"]: r for r in answer(population_ledger, "2026-Q1", level="town")["rows"]}
+def test_a_year_without_figures_falls_back_and_names_the_year(cases_ledger: Ledger) -> None:
+    geo = geography(without_population=(NO_POPULATION,))
+    rows = {r["region_code"]: r for r in answer(cases_ledger, "2026-Q1", level="town")["rows"]}
     town = rows["621199001"]
     assert town["population_year"] == 2025
     assert town["population"] == geo.population("621199001", 2025)[0]
-    exact = {r["region_code"]: r for r in answer(population_ledger, "2025", level="town")["rows"]}["621199001"]
+    exact = {r["region_code"]: r for r in answer(cases_ledger, "2025", level="town")["rows"]}["621199001"]
     assert exact["population_year"] == 2025 and exact["population"] == town["population"]
