@@ -411,7 +411,10 @@ def _close(life: _Life, m: _Model, hours: float, resolution: str) -> bool:
     return False
 
 
-def plan_case(rng: random.Random, geo: Geography, case: int, start: datetime, end: datetime, towns: list[str]) -> list[Step]:
+def plan_case(rng: random.Random, geo: Geography, case: int, start: datetime, end: datetime, towns: list[str], *,
+              asides: float = 0.12) -> list[Step]:
+    """One case's life; ``asides`` is the share of steps that are corrections, incidents, risk
+    assessments or supervision notes rather than moves along the state machine."""
     village = rng.choice(geo.villages(rng.choice(towns)))
     region = rng.choice([village, village, *geo.grids.get(village, [])])
     m = _Model(region=region, category=rng.choice(CATEGORIES))
@@ -424,7 +427,7 @@ def plan_case(rng: random.Random, geo: Geography, case: int, start: datetime, en
     )
     places = geo.places()
     for _ in range(40):
-        moved = _any_state(life, m, places) if rng.random() < 0.12 else _progress(life, m)
+        moved = _any_state(life, m, places) if rng.random() < asides else _progress(life, m)
         if not moved:
             break
     return life.steps
@@ -445,19 +448,19 @@ class History:
 
 
 def make_history(geo: Geography, seed: int, cases: int, *, towns: list[str] | None = None,
-                 start: datetime = HISTORY_START, end: datetime = HISTORY_END) -> History:
+                 start: datetime = HISTORY_START, end: datetime = HISTORY_END, asides: float = 0.12) -> History:
     rng = random.Random(seed)
     towns = towns or geo.towns
     span = int((end - start).total_seconds()) - 10 * 86400
     steps: list[Step] = []
     for i in range(cases):
         if rng.random() < 0.12:
-            first = local(rng.choice([2024, 2025, 2026]), rng.randint(1, 11))
+            first = local(rng.choice(range(start.year, end.year + 1)), rng.randint(1, 11))
             begin = first + timedelta(seconds=rng.randint(-3600, 3600))
             begin = min(max(begin, start), start + timedelta(seconds=span))
         else:
             begin = start + timedelta(seconds=rng.randint(0, span))
-        steps.extend(plan_case(rng, geo, i, begin, end, towns))
+        steps.extend(plan_case(rng, geo, i, begin, end, towns, asides=asides))
     steps.sort(key=lambda s: (s.recorded_at, s.case, s.seq))
     case_ids = [UUID(int=rng.getrandbits(128), version=4) for _ in range(cases)]
     return History(steps, case_ids)
