@@ -17,6 +17,7 @@ Where DESIGN.md leaves a choice open, the oracle states the reading it takes (se
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import random
@@ -697,9 +698,23 @@ class Oracle:
         for c in courts:  # later versions of a case number replace earlier ones
             final[c.case_number] = c
         self.courts = list(final.values())
-        # The counted filings (kinds 民初, 行初) with a known domicile: (filed_on, domicile, category).
-        self._filings = [(c.filed_on, c.defendant_region, c.category) for c in self.courts
-                         if c.kind in LITIGATION_KINDS and c.defendant_region is not None]
+        self._filings = self._counted("defendant", LITIGATION_KINDS, exclude_financial=False)
+
+    def _counted(self, domicile: str, kinds: frozenset[str], *, exclude_financial: bool) -> list[tuple[date, str, str]]:
+        """The counted filings with a known domicile: (filed_on, domicile, category)."""
+        out = []
+        for c in self.courts:
+            region = c.defendant_region if domicile == "defendant" else c.plaintiff_region
+            if c.kind in kinds and region is not None and not (exclude_financial and c.plaintiff_is_financial):
+                out.append((c.filed_on, region, c.category))
+        return out
+
+    def counting(self, *, domicile: str, kinds: frozenset[str], exclude_financial: bool) -> Oracle:
+        """The same oracle counting court filings by other rules (LEDGER_LITIGATION_*)."""
+        other = copy.copy(self)
+        other._filings = self._counted(domicile, kinds, exclude_financial=exclude_financial)
+        other._memo, other._judged = {}, {}
+        return other
 
     def _mark(self, kind: str, case: int, when: datetime, value: float = 0.0, extra: Any = None) -> None:
         self.marks[kind].append(Mark(kind, case, local_day(when), value, extra))
@@ -888,8 +903,7 @@ class Oracle:
         return row
 
     def no_litigation_villages(self, region: str, span: Span) -> int:
-        sued = {c.defendant_region for c in self.courts
-                if c.kind in LITIGATION_KINDS and c.defendant_region and len(c.defendant_region) == 12 and span.has(c.filed_on)}
+        sued = {domicile for filed, domicile, _ in self._filings if len(domicile) == 12 and span.has(filed)}
         troubled = {self.village[c] for c in self._cases("serious_incidents", region, span, None, None)}
         troubled |= {self.village[c] for c in self._cases("mass_incidents", region, span, None, None)}
         return sum(1 for v in self.geo.villages(region) if v not in sued and v not in troubled)

@@ -135,6 +135,7 @@ class Recorded:
     rows: list[Compared] = field(default_factory=list)
     filtered: list[Compared] = field(default_factory=list)
     open_cases: list[Compared] = field(default_factory=list)
+    rules: list[Compared] = field(default_factory=list)
 
     def problems(self, rows: list[Compared], *, only: set[str] | None = None, skip: frozenset[str] = frozenset()) -> list[str]:
         out: list[str] = []
@@ -185,6 +186,24 @@ def answer_open_cases(cur: Any, rec: Recorded, period: str) -> None:
         rec.open_cases.append(Compared(f"{period} {region}", {"open cases": want}, {"open cases": got}))
 
 
+COURT_FIGURES = {"court_cases", "court_cases_last_year", "court_cases_yoy", "litigation_per_10k",
+                 "litigation_per_10k_annualised", "no_litigation_villages"}
+
+
+@contextmanager
+def environment(**values: str) -> Iterator[None]:
+    before = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def record(store: StoreSettings) -> Recorded:
     geo = geography()
     history = make_history(geo, seed=20261201, cases=CASES)
@@ -203,6 +222,13 @@ def record(store: StoreSettings) -> Recorded:
                     answer_period(cur, rec, period)
                 for period in OPEN_CASE_PERIODS:
                     answer_open_cases(cur, rec, period)
+                plaintiffs = rec.oracle.counting(domicile="plaintiff", kinds=frozenset({"民初"}), exclude_financial=True)
+                with environment(LEDGER_LITIGATION_DOMICILE="plaintiff", LEDGER_LITIGATION_KINDS="民初",
+                                 LEDGER_LITIGATION_EXCLUDE_FINANCIAL="1"):
+                    for period in ("2025", "2026-Q1"):
+                        for row in table(cur, region=COUNTY, period=period, level="town")["rows"]:
+                            want = {k: v for k, v in plaintiffs.row(row["region_code"], period).items() if k in COURT_FIGURES}
+                            rec.rules.append(Compared(f"{period} by plaintiff town {row['region_code']}", want, row))
                 for period, filters in FILTERED:
                     for row in table(cur, region=COUNTY, period=period, level="town", **filters)["rows"]:
                         want = rec.oracle.row(row["region_code"], period, **filters, with_no_litigation=False)
@@ -322,3 +348,9 @@ def test_overdue_share_is_null_without_open_cases(recorded: Recorded) -> None:
     rows = [r for r in recorded.rows + recorded.filtered if r.want["overdue_share"] is None]
     assert rows
     check(recorded.problems(rows, only={"overdue_share"}))
+
+
+def test_court_filings_counted_by_the_configured_rules(recorded: Recorded) -> None:
+    """LEDGER_LITIGATION_DOMICILE=plaintiff, LEDGER_LITIGATION_KINDS=民初, LEDGER_LITIGATION_EXCLUDE_FINANCIAL=1."""
+    assert recorded.rules
+    check(recorded.problems(recorded.rules))
