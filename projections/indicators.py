@@ -450,8 +450,10 @@ class Spans:
 def spans(period: str, when: datetime, tz: ZoneInfo) -> Spans:
     p = Period.parse(period)
     main = p.span(when, tz)
-    # Overdue work is judged where the span ends: midnight after its last day counted.
-    return Spans(p, main, Period.last_year_span(main), p.previous_span(main), p.complete(when, tz), main.end_instant(tz))
+    # Overdue work is judged at the end of the period, or at ``when`` while it runs (as the
+    # warnings judge it): the one part of a row that depends on the instant, not the day.
+    judged = min(when, p.bounds(tz)[1])
+    return Spans(p, main, Period.last_year_span(main), p.previous_span(main), p.complete(when, tz), judged)
 
 
 def _no_litigation_villages(
@@ -471,12 +473,22 @@ def _no_litigation_villages(
     return result
 
 
-def _overdue(
-    cur: Cursor, region: str, group_column: str, filters: Filters, when: datetime
-) -> dict[str, tuple[int, int]]:
-    return open_and_overdue(
-        cur, when=when, region=region, group=group_column, category=filters.category, source=filters.source
+def with_overdue(cur: Cursor, table: dict[str, Any], *, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """``table`` (left unchanged: it may be cached) with overdue_open and overdue_share judged at
+    the end of its period, or ``now`` while it runs. Tables as of an instant leave them null:
+    deadlines are known as they are now, not as recorded then."""
+    if table["as_of"] is not None:
+        return table
+    s = spans(table["period"], now, tz)
+    column = _group_column(table["group"], table["level"])
+    found = open_and_overdue(
+        cur, when=s.judged_at, region=table["region"], group=column, category=table["category"], source=table["source"]
     )
+    rows = []
+    for row in table["rows"]:
+        open_cases, late = found.get(row["category"] if table["group"] == "category" else row["region_code"], (0, 0))
+        rows.append({**row, "overdue_open": late, "overdue_share": late / open_cases if open_cases else 0.0})
+    return {**table, "overdue_judged_at": s.judged_at.isoformat(), "rows": rows}
 
 
 def indicator_table(
@@ -492,9 +504,14 @@ def indicator_table(
     source: str | None = None,
     group: str = "region",
     rules: LitigationRules | None = None,
+    overdue: bool = True,
+    comparisons: bool = True,
 ) -> dict[str, Any]:
     """The §8 answer: one row per region of ``level`` inside ``region`` (or per category with
-    ``group='category'``), for the period's days elapsed as of ``as_of`` or ``now``."""
+    ``group='category'``), for the period's days elapsed as of ``as_of`` or ``now``.
+    ``overdue=False`` leaves overdue_open and overdue_share null (see with_overdue): the rest of
+    the answer depends on the day only, so it can be kept per views position. ``comparisons=False``
+    leaves the comparison fields null (the plain query the benchmark compares with)."""
     if tz is None:
         from application.config import county_tz
 
@@ -524,9 +541,11 @@ def indicator_table(
         keys = [(r["code"], {"region_code": r["code"], "region_name": r["name"]}) for r in regions_at(cur, region, level)]
     group_column = _group_column(group, level)
 
-    span_list = {"main": s.main, "last_year": s.last_year}
-    if s.previous is not None:
-        span_list["prev"] = s.previous
+    span_list = {"main": s.main}
+    if comparisons:
+        span_list["last_year"] = s.last_year
+        if s.previous is not None:
+            span_list["prev"] = s.previous
     counted = {name: counts(cur, region, sp, group_column, filters, as_of=as_of) for name, sp in span_list.items()}
     feed = court_feed(cur, region[:6], as_of)
     # Court records carry no ledger source: a source filter leaves litigation unknown.
@@ -536,13 +555,7 @@ def indicator_table(
         for name, sp in span_list.items()
     }
     pop_level = own if group == "category" else level
-    pops = {
-        "main": populations(cur, region, pop_level, s.main.start.year),
-        "last_year": populations(cur, region, pop_level, s.last_year.start.year),
-    }
-    if s.previous is not None:
-        pops["prev"] = populations(cur, region, pop_level, s.previous.start.year)
-    overdue = None if as_of is not None else _overdue(cur, region, group_column, filters, s.judged_at)
+    pops = {name: populations(cur, region, pop_level, sp.start.year) for name, sp in span_list.items()}
     no_lit = None
     if s.period.kind == "year" and group == "region" and feed.covers(s.main):
         no_lit = _no_litigation_villages(cur, region, level, s.main, rules, as_of)
@@ -576,15 +589,10 @@ def indicator_table(
             for indicator in COMPARED:
                 row[f"{indicator}_{name}"] = before[indicator]
                 row[f"{indicator}_{'yoy' if name == 'last_year' else 'pop'}"] = _change(row[indicator], before[indicator])
-        if overdue is None:
-            row["overdue_open"] = row["overdue_share"] = None
-        else:
-            open_cases, late = overdue.get(code, (0, 0))
-            row["overdue_open"] = late
-            row["overdue_share"] = late / open_cases if open_cases else 0.0
+        row["overdue_open"] = row["overdue_share"] = None
         row["no_litigation_villages"] = None if no_lit is None else no_lit.get(code, 0)
         rows.append(row)
-    return {
+    answer = {
         "period": s.period.text,
         "period_kind": s.period.kind,
         "level": level,
@@ -602,9 +610,10 @@ def indicator_table(
         "prev_through": None if s.previous is None else s.previous.last,
         "court_feed_from": feed.first,
         "court_feed_through": feed.last,
-        "overdue_judged_at": None if as_of is not None else s.judged_at.isoformat(),
+        "overdue_judged_at": None,
         "rows": rows,
     }
+    return with_overdue(cur, answer, now=now or datetime.now(UTC), tz=tz) if overdue else answer
 
 
 # ------------------------------------------------------------------------------ cells
