@@ -15,6 +15,7 @@ filed finds the link; a ledger filing after the import updates the court rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from domain.case import Case
@@ -36,6 +37,7 @@ UPSERT = (
     f"ON CONFLICT (case_number) DO UPDATE SET {_UPDATES}"
 )
 INSERT_VERSION = f"INSERT INTO v_court_case_versions ({', '.join(COLUMNS)}) VALUES ({_MARKS})"
+_VALUES = itemgetter(*COLUMNS)
 _CHUNK = 500
 
 
@@ -143,8 +145,8 @@ class CourtRows:
         self.cur.executemany(
             "INSERT INTO v_court_links (court_case_number, dispute_id) VALUES (%s, %s)", self.new_links
         )
-        self.cur.executemany(UPSERT, [tuple(r[c] for c in COLUMNS) for r in self.rows.values()])
-        self.cur.executemany(INSERT_VERSION, [tuple(r[c] for c in COLUMNS) for r in self.versions])
+        self.cur.executemany(UPSERT, [_VALUES(r) for r in self.rows.values()])
+        self.cur.executemany(INSERT_VERSION, [_VALUES(r) for r in self.versions])
         self.versions, self.new_links = [], []
 
 

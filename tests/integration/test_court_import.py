@@ -334,3 +334,20 @@ def test_court_views_link_ledger_cases_and_a_rebuild_equals_incremental_catch_up
     )
     assert not problems, "\n".join(problems)
     assert json.dumps(incremental["v_court_cases"][1], default=str)
+
+
+def test_an_import_racing_another_is_refused_and_running_it_again_completes_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import application.court_feed as feed
+    from application.court_feed import ImportRace
+
+    admin = world.actors["admin"]
+    import_court_file(world.ledger, admin, read_court_file(gbk_file(lines(3))))
+    # As if another import had saved these cases after this one looked for them.
+    monkeypatch.setattr(feed, "existing_cases", lambda ledger, ids: {})
+    with pytest.raises(ImportRace):
+        import_court_file(world.ledger, admin, read_court_file(gbk_file(lines(4))))
+    monkeypatch.undo()
+    again = import_court_file(world.ledger, admin, read_court_file(gbk_file(lines(4))))
+    assert (again.filed, again.unchanged) == (1, 3)
