@@ -570,6 +570,7 @@ def indicator_table(
             "population": pop.people,
             "population_year": pop.year,
             "population_note": pop.note,
+            "days": s.main.days,  # DESIGN.md §6: every row carries the days it counts
             **derive(counted["main"].get(code, {}), court=court_now, population=pop, days=s.main.days, severity=rules.major_severity),
             "litigation_source": "none" if court_now is None else "court_feed",
         }
