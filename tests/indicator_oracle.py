@@ -680,8 +680,11 @@ class Mark:
 class Oracle:
     """Every §6 v2 indicator computed from the commands and court records alone."""
 
-    def __init__(self, geo: Geography, history: History, courts: list[Court], *, now: datetime = NOW):
-        self.geo, self.now = geo, now
+    def __init__(self, geo: Geography, history: History, courts: list[Court], *, now: datetime = NOW,
+                 as_of: datetime | None = None):
+        """``courts`` in the order their versions were imported; with ``as_of``, the steps recorded
+        by then (the caller passes the court versions imported by then) and spans as of then."""
+        self.geo, self.now, self.as_of = geo, as_of or now, as_of
         self.marks: dict[str, list[Mark]] = defaultdict(list)
         self.village: dict[int, str] = {}
         self.category: dict[int, str] = {}
@@ -690,7 +693,7 @@ class Oracle:
         self._memo: dict[Any, dict[int, Mark]] = {}
         self._judged: dict[datetime, dict[int, tuple[int, int]]] = {}
         for case, steps in history.by_case.items():
-            known = [s for s in steps if s.position is not None]
+            known = [s for s in steps if s.position is not None and (as_of is None or s.recorded_at <= as_of)]
             if known:
                 self.steps[case] = known
                 self._case(case, known)
@@ -699,6 +702,12 @@ class Oracle:
             final[c.case_number] = c
         self.courts = list(final.values())
         self._filings = self._counted("defendant", LITIGATION_KINDS, exclude_financial=False)
+        months = sorted(f"{c.filed_on:%Y-%m}" for c in self.courts)
+        self._feed = (months[0], months[-1]) if months else None
+
+    def covers(self, span: Span) -> bool:
+        """Whether the court feed reaches from the span's first month to its last."""
+        return self._feed is not None and self._feed[0] <= f"{span.start:%Y-%m}" and self._feed[1] >= f"{span.through:%Y-%m}"
 
     def _counted(self, domicile: str, kinds: frozenset[str], *, exclude_financial: bool) -> list[tuple[date, str, str]]:
         """The counted filings with a known domicile: (filed_on, domicile, category)."""
@@ -851,7 +860,8 @@ class Oracle:
             out = {k: len(sel(k, s)) for k in (
                 "disputes_reported", "disputes_assigned", "resolved_pre_litigation", "confirmations_granted",
                 "ledger_court_filings", "serious_incidents")}
-            out["court_cases"] = self.court_cases(region, s, category) if source is None else None
+            covered = source is None and self.covers(s)
+            out["court_cases"] = self.court_cases(region, s, category) if covered else None
             pop = self.geo.population(region, s.start.year)[0]
             cc = out["court_cases"]
             out["litigation_per_10k"] = None if not pop or cc is None else cc / pop * 10000
@@ -894,12 +904,18 @@ class Oracle:
             "mean_days_to_mediated_resolution": ratio(sum(m.value for m in successes.values()), len(successes)),
             "mean_days_in_court": ratio(sum(m.value for m in outcomes.values()), len(outcomes)),
         })
-        overdue, open_ = self.overdue(region, min(span.end_instant(), at), category, source)
-        row["overdue_open"] = overdue
-        row["overdue_share"] = ratio(overdue, open_)
+        if self.as_of is None:
+            overdue, open_ = self.overdue(region, min(span.end_instant(), at), category, source)
+            row["overdue_open"] = overdue
+            row["overdue_share"] = ratio(overdue, open_)
+        else:  # judged from the deadlines as known now only
+            row["overdue_open"] = row["overdue_share"] = None
+        if source is None:
+            row["litigation_source"] = "court_feed" if here["court_cases"] is not None else "none"
         if with_no_litigation:
+            year = PeriodSpec.of(str(p.year)).span(at)
             row["no_litigation_villages"] = (
-                self.no_litigation_villages(region, PeriodSpec.of(str(p.year)).span(at)) if p.kind == "year" else None)
+                self.no_litigation_villages(region, year) if p.kind == "year" and self.covers(year) else None)
         return row
 
     def no_litigation_villages(self, region: str, span: Span) -> int:

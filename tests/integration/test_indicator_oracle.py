@@ -75,6 +75,13 @@ def import_courts(ledger: Ledger, admin: Any, clock: Clock, records: list[Court]
     return report
 
 
+#: When the court's exports were imported, and the last filing day each holds.
+EXPORTS = ((local(2025, 1, 6), date(2025, 1, 5)), (local(2026, 1, 5), date(2026, 1, 4)), (NOW, date(2026, 12, 1)))
+#: An instant in the past the tables are also asked about: after the second export, mid-June 2026.
+AS_OF = local(2026, 6, 15, 12)
+AS_OF_PERIODS = ("2025", "2025-Q4", "2026-Q1", "2026-H1", "2026-06", "2026-01..2026-05")
+
+
 def as_known_on(record: Court, day: date) -> Court:
     """The record as the court's export of ``day`` shows it: a later conclusion not yet known."""
     if record.concluded_on is None or record.concluded_on <= day:
@@ -86,9 +93,8 @@ def record_all(ledger: Ledger, admin: Any, clock: Clock, history: History, court
     """Cases step by step at their recording instants; the court's export at the turn of each
     year and at the end (everything filed by then: new filings and conclusions), then a file of
     corrections of a few earlier records."""
-    exports = [(local(2025, 1, 6), date(2025, 1, 5)), (local(2026, 1, 5), date(2026, 1, 4)), (NOW, date(2026, 12, 1))]
     i = 0
-    for at, day in exports:
+    for at, day in EXPORTS:
         j = i
         while j < len(history.steps) and history.steps[j].recorded_at <= at:
             j += 1
@@ -136,6 +142,7 @@ class Recorded:
     filtered: list[Compared] = field(default_factory=list)
     open_cases: list[Compared] = field(default_factory=list)
     rules: list[Compared] = field(default_factory=list)
+    past: list[Compared] = field(default_factory=list)
 
     def problems(self, rows: list[Compared], *, only: set[str] | None = None, skip: frozenset[str] = frozenset()) -> list[str]:
         out: list[str] = []
@@ -229,6 +236,12 @@ def record(store: StoreSettings) -> Recorded:
                         for row in table(cur, region=COUNTY, period=period, level="town")["rows"]:
                             want = {k: v for k, v in plaintiffs.row(row["region_code"], period).items() if k in COURT_FIGURES}
                             rec.rules.append(Compared(f"{period} by plaintiff town {row['region_code']}", want, row))
+                day = max(day for at, day in EXPORTS if at <= AS_OF)
+                past = Oracle(rec.geo, rec.history, [r for r in courts if r.filed_on <= day], as_of=AS_OF)
+                for period in AS_OF_PERIODS:
+                    for row in table(cur, region=COUNTY, period=period, level="town", as_of=AS_OF)["rows"]:
+                        rec.past.append(Compared(f"{period} as of {AS_OF} town {row['region_code']}",
+                                                 past.row(row["region_code"], period), row))
                 for period, filters in FILTERED:
                     for row in table(cur, region=COUNTY, period=period, level="town", **filters)["rows"]:
                         want = rec.oracle.row(row["region_code"], period, **filters, with_no_litigation=False)
@@ -354,3 +367,12 @@ def test_court_filings_counted_by_the_configured_rules(recorded: Recorded) -> No
     """LEDGER_LITIGATION_DOMICILE=plaintiff, LEDGER_LITIGATION_KINDS=民初, LEDGER_LITIGATION_EXCLUDE_FINANCIAL=1."""
     assert recorded.rules
     check(recorded.problems(recorded.rules))
+
+
+def test_tables_as_of_an_instant_equal_the_oracle(recorded: Recorded) -> None:
+    """As of mid-June 2026: what had been recorded by then (late entries not yet), regions and
+    categories as then corrected, the court's export of early January (so the first half of 2026
+    has no court feed: court_cases null, litigation_source none), spans as of that instant."""
+    assert any(r.want["court_cases"] is None for r in recorded.past)
+    assert any(r.want["court_cases"] for r in recorded.past)
+    check(recorded.problems(recorded.past))
