@@ -857,7 +857,7 @@ class Oracle:
 
         def block(s: Span) -> dict[str, Any]:
             """The ↔ indicators over span ``s`` (population of the span's year)."""
-            out = {k: len(sel(k, s)) for k in (
+            out: dict[str, Any] = {k: len(sel(k, s)) for k in (
                 "disputes_reported", "disputes_assigned", "resolved_pre_litigation", "confirmations_granted",
                 "ledger_court_filings", "serious_incidents")}
             covered = source is None and self.covers(s)

@@ -51,8 +51,10 @@ PERIODS = (
 VILLAGE_TOWNS = ("621199001", "621199003")
 OPEN_CASE_PERIODS = ("2025", "2026-H1", "2026-02")
 CASES = 240
-FILTERED = (("2026", {"category": "family"}), ("2026-Q2", {"source": "court_diversion"}),
-            ("2025-H2", {"category": "private_lending"}), ("2026-01..2026-08", {"source": "online"}))
+FILTERED: tuple[tuple[str, dict[str, str]], ...] = (
+    ("2026", {"category": "family"}), ("2026-Q2", {"source": "court_diversion"}),
+    ("2025-H2", {"category": "private_lending"}), ("2026-01..2026-08", {"source": "online"}),
+)
 
 
 def oracle_world(store: StoreSettings, geo: Geography, clock: Clock) -> tuple[Ledger, Any]:
@@ -244,7 +246,8 @@ def record(store: StoreSettings) -> Recorded:
                                                  past.row(row["region_code"], period), row))
                 for period, filters in FILTERED:
                     for row in table(cur, region=COUNTY, period=period, level="town", **filters)["rows"]:
-                        want = rec.oracle.row(row["region_code"], period, **filters, with_no_litigation=False)
+                        want = rec.oracle.row(row["region_code"], period, category=filters.get("category"),
+                                              source=filters.get("source"), with_no_litigation=False)
                         rec.filtered.append(Compared(f"{period} {filters} town {row['region_code']}", want, row))
         finally:
             runner.close()

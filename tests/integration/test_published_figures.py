@@ -200,8 +200,8 @@ def cases_ledger(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     with module_store(request.param, tmp_path_factory) as store:
         clock = Clock(local(2026, 3, 1))
         ledger, admin = oracle_world(store, geo, clock)
-        accept = ("accept", {})
-        agree = ("record_agreement", {"terms": "双方达成协议"})
+        accept: tuple[str, dict[str, Any]] = ("accept", {})
+        agree: tuple[str, dict[str, Any]] = ("record_agreement", {"terms": "双方达成协议"})
         try:
             t1 = _cases(ledger, clock, admin, "621199001001", 362, local(2026, 3, 2))
             _then(ledger, clock, admin, t1[:295], local(2026, 3, 20), accept, agree)
