@@ -6,7 +6,8 @@
 For each store: a fresh store with the demo county, N generated records (demo county, 2025–2026,
 the common causes) imported by import_court_records (checks, the one scan for existing cases,
 hash-chained events, saves of SAVE_CHUNK aggregates per transaction); then the same records
-again (a re-import, which writes nothing); then the raw rate: N rows of the same size as the
+again (a re-import, which writes nothing); then the views catch up (every view, the court
+views among them, in the runner's batches); then the raw rate: N rows of the same size as the
 stored Filed events (same columns, same state bytes length) INSERTed in one transaction, in
 batches, into a table of the same shape in the same store. Prints one table; the stores are
 removed at the end. Run as a script (not -m) so PYTHONPATH can point at another checkout.
@@ -140,13 +141,22 @@ def run(store: str, count: int, workdir: str) -> list[str]:
         again = import_court_records(ledger, admin, batch)
         second = time.perf_counter() - start
         assert again.unchanged == count
+        from projections.runner import ViewRunner
+
+        runner = ViewRunner(ledger)
+        try:
+            start = time.perf_counter()
+            projected = runner.catch_up()
+            project_rate = projected / (time.perf_counter() - start)
+        finally:
+            runner.close()
         size = stored_state_size(ledger)
         console.print(f"{store}: raw insert of {count:,} rows of {size} bytes")
         raw = raw_insert_rate(ledger, count, size)
         rate = count / first
         return [
             store, f"{count:,}", f"{first:,.1f}", f"{rate:,.0f}", f"{raw:,.0f}", f"{rate / raw:.2f}",
-            f"{count / second:,.0f}", f"{size}",
+            f"{count / second:,.0f}", f"{project_rate:,.0f}", f"{size}",
         ]  # fmt: skip
     finally:
         ledger.close()
@@ -163,7 +173,7 @@ def main() -> None:
     table = Table(title=f"court import, {args.records:,} records", box=box.MARKDOWN)
     for column in (
         "store", "records", "import s", "import records/s", "raw insert rows/s", "ratio",
-        "re-import records/s", "state bytes",
+        "re-import records/s", "project events/s", "state bytes",
     ):  # fmt: skip
         table.add_column(column, justify="right")
     stores = ["sqlite", "postgres"] if args.store == "both" else [args.store]

@@ -250,17 +250,19 @@ def court_import(file: str, skip_bad: bool, rejects: str | None, dry_run: bool) 
     console.print(
         f"{counted(report.records, 'record')}: {report.filed} filed, {report.corrected} corrected, "
         f"{report.concluded} concluded, {report.unchanged} unchanged, {report.rejected} rejected"
-        + (" (dry run: nothing written)" if dry_run else "")
+        + (" (dry run: nothing written)" if dry_run else ""),
+        soft_wrap=True,
     )
     if report.refused:
         console.print(
-            f"[red]refused:[/red] {counted(report.rejected, 'bad row')}; nothing imported (--skip-bad imports the good rows)"
+            f"[red]refused:[/red] {counted(report.rejected, 'bad row')}; nothing imported (--skip-bad imports the good rows)",
+            soft_wrap=True,
         )
         sys.exit(2)
-    if report.problems:
+    if report.problems and not dry_run:
         target = Path(rejects) if rejects else rejects_path(file)
         write_rejects(target, court_file, report.problems)
-        console.print(f"rejects written to {target}")
+        console.print(f"rejects written to {escape(str(target))}", soft_wrap=True)
 
 
 @main.group()

@@ -130,6 +130,15 @@ def parse_case_number(text: str) -> CaseNumber:
     return CaseNumber(int(year), province + digits, "诉前调" if kind == "民诉前调" else kind, int(serial))
 
 
+def number_key(text: str) -> str:
+    """A case number as the ledger keeps it, for matching one written by hand elsewhere (a
+    ledger case's FiledInCourt): full-width brackets and spaces do not make another number."""
+    try:
+        return parse_case_number(text).text
+    except CaseNumberError:
+        return text.strip()
+
+
 def year_fits(number_year: int, filed_on: date) -> bool:
     """The number's year is the filing year, or the next or previous one within YEAR_TURN_DAYS
     of the turn of the year (numbers issued as one year ends and the next begins)."""
@@ -319,7 +328,14 @@ class CourtCase(Upgraded):
 
     @classmethod
     def filed_event(
-        cls, case_id: UUID, fields: Mapping[str, Any], *, actor_id: str, file_sha256: str, row: int, at: datetime
+        cls,
+        case_id: UUID,
+        fields: Mapping[str, Any],
+        *,
+        actor_id: str,
+        file_sha256: str,
+        row: int,
+        at: datetime,
     ) -> Any:
         """The Filed event ``file`` would create, without building the aggregate: a bulk import
         saves events only, and an aggregate is folded from them when it is read."""

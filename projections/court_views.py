@@ -19,7 +19,7 @@ from operator import itemgetter
 from typing import Any
 
 from domain.case import Case
-from domain.court_case import CourtCase
+from domain.court_case import CourtCase, number_key
 from projections.periods import utc_text
 from projections.store import Cursor
 
@@ -69,7 +69,7 @@ class CourtRows:
                 if changed:
                     numbers.add(changed)
             elif isinstance(e, Case.FiledInCourt):  # type: ignore[attr-defined]
-                numbers.add(e.court_case_number)
+                numbers.add(number_key(e.court_case_number))
         for chunk in _chunks(sorted(ids)):
             for row in self.cur.all(
                 f"SELECT * FROM v_court_cases WHERE court_case_id IN ({_marks(chunk)})", chunk
@@ -85,7 +85,7 @@ class CourtRows:
         if isinstance(e, CourtCase.Event):
             self._court_event(e, position)
         elif isinstance(e, Case.FiledInCourt):  # type: ignore[attr-defined]
-            self._link(e.court_case_number, str(e.originator_id))
+            self._link(number_key(e.court_case_number), str(e.originator_id))
 
     def _court_event(self, e: Any, position: int) -> None:
         case_id = str(e.originator_id)
