@@ -189,6 +189,7 @@ def _row_fields() -> dict[str, fields.Field]:
             allow_none=True,
             metadata={"description": "人口说明 (text): why the population fell back to an earlier year or is null"},
         ),
+        "days": fields.Integer(metadata={"description": "统计天数 (days): days this row counts (DESIGN.md §6)"}),
         "litigation_source": fields.String(
             metadata={
                 "enum": ["court_feed", "none"],
