@@ -14,7 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from functools import partial
+from functools import cache, partial
+from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -242,21 +243,29 @@ class CourtFeed:
         rng = self.rng
         draw = rng.random()
         if draw < 0.74:
-            open_villages = [v for v in self.villages if (v.code, year) not in self.quiet]
-            weights = [population(v, year) * self.leaning[v.code] for v in open_villages]
-            return rng.choices(open_villages, weights)[0].code
+            villages, weights = self._village_weights(year)
+            return rng.choices(villages, cum_weights=weights)[0]
         if draw < 0.84:
-            return rng.choices(self.towns, [self._town_population(t.code, year) for t in self.towns])[0].code
+            towns, weights = self._town_weights(year)
+            return rng.choices(towns, cum_weights=weights)[0]
         return self.county if draw < 0.92 else None
+
+    @cache  # noqa: B019 - one feed plans one county once
+    def _village_weights(self, year: int) -> tuple[list[str], list[float]]:
+        open_villages = [v for v in self.villages if (v.code, year) not in self.quiet]
+        weights = [population(v, year) * self.leaning[v.code] for v in open_villages]
+        return [v.code for v in open_villages], list(accumulate(weights))
+
+    @cache  # noqa: B019
+    def _town_weights(self, year: int) -> tuple[list[str], list[float]]:
+        weights = [sum(population(v, year) for v in self.villages if v.parent_code == t.code) for t in self.towns]
+        return [t.code for t in self.towns], list(accumulate(weights))
 
     def _plaintiff(self, defendant: str | None, year: int) -> str | None:
         draw = self.rng.random()
         if draw < 0.45 and defendant and len(defendant) == 12:
             return defendant
         return self._domicile(year)
-
-    def _town_population(self, town: str, year: int) -> int:
-        return sum(population(v, year) for v in self.villages if v.parent_code == town)
 
     def _day(self, start: date, stop: date, season: Callable[[date], float], top: float) -> date:
         span = (stop - start).days

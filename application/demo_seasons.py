@@ -77,12 +77,17 @@ SEASONS = {
     "family": (holiday_family, 2.0),
 }
 
+#: Fixed-date public holidays (New Year, Labour Day, National Day week).
+HOLIDAYS = {(1, 1), (5, 1), (5, 2), (5, 3), *((10, d) for d in range(1, 8))}
+
 #: Court filings by month: fewer in the festival month and at the National Day holiday.
 COURT_MONTHS = {1: 1.0, 2: 0.7, 3: 1.2, 4: 1.1, 5: 1.05, 6: 1.0, 7: 1.0, 8: 0.95, 9: 1.0, 10: 0.8, 11: 1.05, 12: 0.95}
 
 
 def court_filing(day: date) -> float:
-    return (0.3 if in_festival_week(day) else 1.0) * COURT_MONTHS[day.month]
+    """Courts file on working days (online filings trickle in at weekends and holidays)."""
+    closed = in_festival_week(day) or day.weekday() >= 5 or (day.month, day.day) in HOLIDAYS
+    return (0.15 if closed else 1.0) * COURT_MONTHS[day.month]
 
 
 #: Seasons of court causes that have one; the rest follow court_filing alone.
