@@ -32,6 +32,7 @@ from application.stored_canonical import StoredCanonical
 from application.stored_rows import FIRST, pages
 from domain.access import AccessLog, ListingLog
 from domain.case import Case
+from domain.court_case import CourtCase
 from domain.integrity import GENESIS, Chained, Seal, Upgraded, fold, merkle_root
 from domain.reference import Actor, Directory, RegionCatalogue, TokenIndex
 
@@ -47,6 +48,7 @@ KINDS = {
     TokenIndex: "token index",
     RegionCatalogue: "regions",
     Directory: "directory",
+    CourtCase: "court case",
     Seal: "seal",
 }
 #: Event fields that name an actor.

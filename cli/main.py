@@ -211,6 +211,47 @@ def mediators_load(file: str) -> None:
 
 
 @main.group()
+def court() -> None:
+    """The court's own case records (一审新收案件), for 万人成讼率 and 无讼村."""
+
+
+@court.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--skip-bad", is_flag=True, help="Import the good rows and write the bad ones to a rejects file.")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Where --skip-bad writes the rejects (default: FILE.rejects.csv beside FILE).")
+@click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
+def court_import(file: str, skip_bad: bool, rejects: str | None, dry_run: bool) -> None:
+    """Import court case records from CSV (UTF-8 or GBK) or XLSX, headers in Chinese or English.
+
+    The file is checked whole first: any bad row refuses it (exit 2) unless --skip-bad.
+    Records imported before with the same facts write nothing; changed ones become corrections.
+    """
+    from pathlib import Path
+
+    from application.court_files import import_court_file, read_court_file, rejects_path, write_rejects
+
+    with open_ledger() as ledger, refusals():
+        court_file = read_court_file(Path(file).read_bytes(), file)
+        report = import_court_file(ledger, ledger.system_actor(), court_file, skip_bad=skip_bad, dry_run=dry_run)
+    for p in report.problems[:200]:
+        console.print(f"  row {p.row} {p.column}: {p.rule} ({escape(p.message)}) {escape(p.value)!r}", soft_wrap=True)
+    if len(report.problems) > 200:
+        console.print(f"  … and {len(report.problems) - 200} more problems")
+    console.print(
+        f"{counted(report.records, 'record')}: {report.filed} filed, {report.corrected} corrected, "
+        f"{report.concluded} concluded, {report.unchanged} unchanged, {report.rejected} rejected"
+        + (" (dry run: nothing written)" if dry_run else "")
+    )
+    if report.refused:
+        console.print(f"[red]refused:[/red] {counted(report.rejected, 'bad row')}; nothing imported (--skip-bad imports the good rows)")
+        sys.exit(2)
+    if report.problems:
+        target = Path(rejects) if rejects else rejects_path(file)
+        write_rejects(target, court_file, report.problems)
+        console.print(f"rejects written to {target}")
+
+
+@main.group()
 def actors() -> None:
     """Who may act through the API."""
 

@@ -21,6 +21,7 @@ from domain.codes import Resolution
 from domain.deadlines import Deadline, settle
 from domain.reference import RegionCatalogue
 from projections.access import AccessRows
+from projections.court_views import CourtRows
 from projections.periods import month_of, parse_utc_text, utc_text
 from projections.store import Cursor, ViewsMixin
 
@@ -332,9 +333,13 @@ class LedgerViews(Projection[ViewsMixin]):
                 str(e.originator_id) for e, _ in items if isinstance(e, Case.Event) and type(e).__name__ != "Reported"
             )
             access = AccessRows(cur)
+            court = CourtRows(cur)
+            court.prefetch(items)
             for event, position in items:
                 batch.apply(event, position)
                 access.apply(event, position)
+                court.apply(event, position)
             batch.flush()
             access.flush()
+            court.flush()
             self.view.record_position(cur, items[-1][1])

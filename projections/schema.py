@@ -1,7 +1,14 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 6
+VIEWS_VERSION = 7
+
+_COURT_COLUMNS = """
+        case_number TEXT, court_case_id TEXT, kind TEXT, court_code TEXT, cause TEXT, category TEXT,
+        filed_on TEXT, filed_month TEXT, plaintiff_region TEXT, plaintiff_county TEXT, plaintiff_town TEXT,
+        plaintiff_village TEXT, defendant_region TEXT, defendant_county TEXT, defendant_town TEXT,
+        defendant_village TEXT, plaintiff_is_financial INTEGER, concluded_on TEXT, outcome TEXT,
+        pre_litigation_number TEXT, dispute_id TEXT, position BIGINT, recorded_at TEXT"""
 
 TABLES = {
     "v_meta": "key TEXT PRIMARY KEY, value TEXT",
@@ -43,11 +50,21 @@ TABLES = {
         case_id TEXT, position BIGINT, log_id TEXT, seq INTEGER, read_at TEXT, actor_id TEXT,
         actor_role TEXT, endpoint TEXT, purpose TEXT, handler INTEGER, cases INTEGER, hash TEXT,
         PRIMARY KEY (case_id, position)""",
+    # The court's own filings (projections/court_views.py): as they stand, and every version.
+    "v_court_cases": f"""
+        {_COURT_COLUMNS}, PRIMARY KEY (case_number)""",
+    "v_court_case_versions": f"""
+        {_COURT_COLUMNS}, PRIMARY KEY (case_number, position)""",
+    # Which ledger case first filed in court under a number (links court cases to disputes).
+    "v_court_links": "court_case_number TEXT PRIMARY KEY, dispute_id TEXT",
 }
 
 #: Indexes the projection itself reads through (a region correction finds the case's facts).
 PROJECTION_INDEXES = [
     "CREATE INDEX IF NOT EXISTS v_facts_case ON v_facts (case_id)",
+    "CREATE INDEX IF NOT EXISTS v_court_cases_id ON v_court_cases (court_case_id)",
+    "CREATE INDEX IF NOT EXISTS v_court_cases_pre ON v_court_cases (pre_litigation_number)",
+    "CREATE INDEX IF NOT EXISTS v_court_versions_pre ON v_court_case_versions (pre_litigation_number)",
 ]
 
 #: Indexes only queries need: a rebuild creates them after the last batch, a sorted bulk build
@@ -69,6 +86,15 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS v_counts_county_kind ON v_counts (county_code, kind, month)",
     "CREATE INDEX IF NOT EXISTS v_counts_town_kind ON v_counts (town_code, kind, month)",
     "CREATE INDEX IF NOT EXISTS v_regions_parent ON v_regions (parent_code)",
+    # Court filings counted by domicile, kind and filing date (万人成讼率, 无讼村), and listed.
+    "CREATE INDEX IF NOT EXISTS v_court_defendant_county ON v_court_cases (defendant_county, kind, filed_on)",
+    "CREATE INDEX IF NOT EXISTS v_court_defendant_town ON v_court_cases (defendant_town, kind, filed_on)",
+    "CREATE INDEX IF NOT EXISTS v_court_defendant_village ON v_court_cases (defendant_village, kind, filed_on)",
+    "CREATE INDEX IF NOT EXISTS v_court_plaintiff_county ON v_court_cases (plaintiff_county, kind, filed_on)",
+    "CREATE INDEX IF NOT EXISTS v_court_plaintiff_town ON v_court_cases (plaintiff_town, kind, filed_on)",
+    "CREATE INDEX IF NOT EXISTS v_court_plaintiff_village ON v_court_cases (plaintiff_village, kind, filed_on)",
+    "CREATE INDEX IF NOT EXISTS v_court_filed ON v_court_cases (filed_on)",
+    "CREATE INDEX IF NOT EXISTS v_court_versions_recorded ON v_court_case_versions (recorded_at)",
 ]
 
 #: How the projection itself is doing, kept apart from TABLES: these are never dropped with the

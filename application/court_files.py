@@ -1,0 +1,243 @@
+"""Reading the court's export file (CSV in UTF-8 or GBK, or XLSX) into CourtRecords.
+
+Headers may be the English names of DESIGN.md §9 or the Chinese ones a court system writes
+(``HEADERS`` lists the variants read; a note in brackets after a header, as in
+"被告住所地（区划代码）", is ignored, and so are columns no field needs). Rows are numbered as
+the file counts them: the header is row 1. Dates are YYYY-MM-DD, 2026/3/7, 2026年3月7日 or an
+Excel date cell; booleans true/false, 是/否, 1/0 (blank: false). A value that cannot be read is
+passed on as written, and the import's check names it (date_format, boolean), so every bad row
+of a file is reported at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from application.court_feed import CourtImportReport, CourtRecord, import_court_records
+from application.ledger import Ledger
+from application.reference_files import decode_text
+from domain.court_case import FIELDS, Problem
+from domain.errors import InvalidValue
+from domain.reference import Actor
+
+#: Each field's header names: the English name first, then the Chinese ones read.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "case_number": ("case_number", "案号"),
+    "court_code": ("court_code", "法院代码", "法院编码", "法院", "经办法院"),
+    "cause": ("cause", "案由"),
+    "filed_on": ("filed_on", "立案日期", "立案时间"),
+    "plaintiff_region": ("plaintiff_region", "原告住所地", "原告住所地代码", "原告所在地"),
+    "defendant_region": ("defendant_region", "被告住所地", "被告住所地代码", "被告所在地"),
+    "plaintiff_is_financial": ("plaintiff_is_financial", "原告为金融机构", "原告是否金融机构"),
+    "concluded_on": ("concluded_on", "结案日期", "结案时间"),
+    "outcome": ("outcome", "结案方式"),
+    "pre_litigation_number": ("pre_litigation_number", "诉前调解案号", "诉前调案号"),
+}
+REQUIRED = ("case_number", "court_code", "cause", "filed_on")
+_BY_NAME = {name: f for f, names in HEADERS.items() for name in names}
+_NOTE = re.compile(r"[(（][^)）]*[)）]$")
+_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?(?:[ T][0-9:.]+)?")
+_TRUE = frozenset({"true", "是", "1", "yes", "y", "t"})
+_FALSE = frozenset({"false", "否", "0", "no", "n", "f", ""})
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass
+class CourtFile:
+    """A file read: its records, its header as written, each row's original cells (for the
+    rejects file) and the file's SHA-256 (stored with every event it gives rise to)."""
+
+    records: list[CourtRecord]
+    header: list[str]
+    cells: dict[int, list[str]] = field(default_factory=dict)
+    sha256: str = ""
+
+
+def _field_of(header: object) -> str | None:
+    name = _NOTE.sub("", str(header or "").replace("\ufeff", "").strip()).strip()
+    return _BY_NAME.get(name) or _BY_NAME.get(name.lower())
+
+
+def read_date(value: object) -> date | str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    found = _DATE.fullmatch(text)
+    if found is None:
+        return text
+    try:
+        return date(*(int(g) for g in found.groups()))
+    except ValueError:
+        return text
+
+
+def read_bool(value: object) -> bool | str:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    text = "" if value is None else str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return str(value)
+
+
+def read_code(value: object) -> str | None:
+    """A region code as text: a spreadsheet may hold it as a number (621199001001 or 6.21199001001E11)."""
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def read_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def records_from_rows(header: list[Any], rows: Iterable[tuple[int, list[Any]]]) -> CourtFile:
+    """CourtRecords from a table's header and its (row number, cells), blank rows skipped."""
+    columns = {i: f for i, h in enumerate(header) if (f := _field_of(h)) is not None}
+    missing = [f for f in REQUIRED if f not in columns.values()]
+    if missing:
+        wanted = "; ".join(f"{f} ({' / '.join(HEADERS[f][1:])})" for f in missing)
+        raise InvalidValue("file", f"missing columns: {wanted}")
+    seen: dict[str, int] = {}
+    for i, f in columns.items():
+        if f in seen:
+            raise InvalidValue("file", f"two columns give {f}: {header[seen[f]]!r} and {header[i]!r}")
+        seen[f] = i
+    out = CourtFile(records=[], header=[str(h or "") for h in header])
+    for number, cells in rows:
+        if all(c is None or str(c).strip() == "" for c in cells):
+            continue
+        values: dict[str, Any] = {f: (cells[i] if i < len(cells) else None) for i, f in columns.items()}
+        out.cells[number] = ["" if c is None else str(c) for c in cells]
+        out.records.append(
+            CourtRecord(
+                case_number=read_text(values.get("case_number")) or "",
+                court_code=read_text(values.get("court_code")) or "",
+                cause=read_text(values.get("cause")) or "",
+                filed_on=read_date(values.get("filed_on")) or "",
+                plaintiff_region=read_code(values.get("plaintiff_region")),
+                defendant_region=read_code(values.get("defendant_region")),
+                plaintiff_is_financial=read_bool(values.get("plaintiff_is_financial")),
+                concluded_on=read_date(values.get("concluded_on")),
+                outcome=read_text(values.get("outcome")),
+                pre_litigation_number=read_text(values.get("pre_litigation_number")),
+                row=number,
+            )
+        )
+    return out
+
+
+def _csv_rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        header = next(reader, None)
+    except csv.Error as e:
+        raise InvalidValue("file", f"is not a CSV that can be read: {e}") from None
+    if not header:
+        raise InvalidValue("file", "no rows")
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            # Rows as a spreadsheet numbers them (the header is row 1), not physical lines.
+            for number, cells in enumerate(reader, start=2):
+                yield number, list(cells)
+        except csv.Error as e:
+            raise InvalidValue("file", f"line {reader.line_num} is not CSV that can be read: {e}") from None
+
+    return header, rows()
+
+
+def _xlsx_rows(data: bytes) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
+        raise InvalidValue("file", f"is not an XLSX workbook that can be read: {e}") from None
+    try:
+        sheet = book.worksheets[0]
+        table = sheet.iter_rows(values_only=True)
+        header = next(table, None)
+        if not header:
+            raise InvalidValue("file", "no rows")
+        return list(header), [(number, list(cells)) for number, cells in enumerate(table, start=2)]
+    finally:
+        book.close()
+
+
+def read_court_file(data: bytes, name: str = "") -> CourtFile:
+    """The records of a court export: XLSX (by its content, whatever its name) or CSV text."""
+    if data.startswith(XLSX_MAGIC) or name.lower().endswith(".xlsx"):
+        header, rows = _xlsx_rows(data)
+        court_file = records_from_rows(header, rows)
+    else:
+        text_header, text_rows = _csv_rows(decode_text(data))
+        court_file = records_from_rows(text_header, text_rows)
+    court_file.sha256 = hashlib.sha256(data).hexdigest()
+    return court_file
+
+
+def records_from_dicts(items: Iterable[dict[str, Any]]) -> CourtFile:
+    """Records given as objects with the English field names (the JSON of the API)."""
+    items = list(items)
+    header = list(FIELDS)
+    return records_from_rows(header, [(i, [item.get(f) for f in header]) for i, item in enumerate(items, 1)])
+
+
+def import_court_file(
+    ledger: Ledger,
+    actor: Actor,
+    court_file: CourtFile,
+    *,
+    skip_bad: bool = False,
+    dry_run: bool = False,
+) -> CourtImportReport:
+    return import_court_records(
+        ledger, actor, court_file.records, skip_bad=skip_bad, file_sha256=court_file.sha256, dry_run=dry_run
+    )
+
+
+def rejects_path(source: str | Path) -> Path:
+    """Where --skip-bad writes the rejects by default: beside the file, named after it."""
+    path = Path(source)
+    return path.with_name(f"{path.stem}.rejects.csv")
+
+
+def write_rejects(path: str | Path, court_file: CourtFile, problems: list[Problem]) -> int:
+    """The rejected rows as they were, each with its row number and its problems, as CSV in
+    UTF-8 with a BOM (so Excel opens it as UTF-8). The number of rows written."""
+    reasons: dict[int, list[str]] = {}
+    for p in problems:
+        reasons.setdefault(p.row, []).append(f"{p.column}: {p.rule} ({p.message})")
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["行号 row", *court_file.header, "问题 problems"])
+        for row, why in reasons.items():
+            writer.writerow([row, *court_file.cells.get(row, []), "; ".join(why)])
+    return len(reasons)
