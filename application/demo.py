@@ -17,6 +17,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from application.config import county_tz
+from application.court_feed import import_court_records
 from application.demo_court import CourtFeed, import_batches, is_urban, population
 from application.demo_seasons import SEASONS
 from application.errors import UnknownActor
@@ -450,7 +451,7 @@ def generate(
     (default now) and beginning ``years`` earlier (default: on 1 January two years before).
 
     The feed holds ``court_rate`` 民初 cases per 10,000 residents a year times ``court_scale``;
-    ``court_scale=0`` leaves the feed out, and so does a store without the court feed.
+    ``court_scale=0`` leaves the feed out.
     """
     load_demo_reference(ledger)
     rng = random.Random(seed)
@@ -492,10 +493,6 @@ def generate(
 
 def import_feed(ledger: Ledger, actor: Actor, records: list[Any], end: datetime, tz: ZoneInfo) -> int:
     """Import the feed as the court would have sent it, month by month; the number of records."""
-    try:
-        from application.court_feed import import_court_records
-    except ImportError:  # a ledger without the court feed
-        return 0
     for at, batch in import_batches(records, end, tz):
         ledger.clock = lambda at=at: at  # type: ignore[misc]
         import_court_records(ledger, actor, batch)

@@ -19,34 +19,14 @@ from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from application.court_feed import CourtRecord
 from application.demo_seasons import COURT_SEASONS, court_filing
+from domain.court_case import PROVINCES
 from domain.reference import Region
 
-try:
-    from application.court_feed import CourtRecord
-except ImportError:  # until the court feed is merged: the record as INTERFACE.md defines it
-
-    @dataclass(frozen=True)
-    class CourtRecord:  # type: ignore[no-redef]
-        case_number: str
-        court_code: str
-        cause: str
-        filed_on: date
-        plaintiff_region: str | None
-        defendant_region: str | None
-        plaintiff_is_financial: bool = False
-        concluded_on: date | None = None
-        outcome: str | None = None
-        pre_litigation_number: str | None = None
-
-
-#: First two digits of a region code → the province's one-character abbreviation in case numbers.
-PROVINCE_ABBREVIATIONS = {
-    "11": "京", "12": "津", "13": "冀", "14": "晋", "15": "内", "21": "辽", "22": "吉", "23": "黑",
-    "31": "沪", "32": "苏", "33": "浙", "34": "皖", "35": "闽", "36": "赣", "37": "鲁", "41": "豫",
-    "42": "鄂", "43": "湘", "44": "粤", "45": "桂", "46": "琼", "50": "渝", "51": "川", "52": "贵",
-    "53": "云", "54": "藏", "61": "陕", "62": "甘", "63": "青", "64": "宁", "65": "新",
-}
+#: Region code's first two digits → the province's abbreviation in case numbers (the first the
+#: table gives: the courts' own 黔 and 云, not 贵 and 滇).
+PROVINCE_ABBREVIATIONS = {code: abbreviation for abbreviation, code in reversed(PROVINCES.items())}
 
 #: 民初 causes (案由) and their weights. The first four are the big four of a county court.
 CIVIL_CAUSES = {
@@ -327,23 +307,35 @@ def population(region: Region, year: int) -> int:
     return region.population[known[0]] if known else 0
 
 
-def import_batches(records: list[CourtRecord], end: datetime, tz: ZoneInfo) -> Iterator[tuple[datetime, list[CourtRecord]]]:
-    """The monthly exports a court would send: each month's new filings as they stood at export
-    time, and the cases concluded that month again with their conclusion; the last, partial month
-    is exported at ``end``."""
-    months: dict[tuple[int, int], list[CourtRecord]] = defaultdict(list)
+def import_batches(
+    records: list[CourtRecord], end: datetime, tz: ZoneInfo, *, months: int = 3
+) -> Iterator[tuple[datetime, list[CourtRecord]]]:
+    """The exports a court would send every ``months`` months: the span's new filings as they
+    stood at export time, and the cases concluded in the span again with their conclusion; the
+    last, partial span is exported at ``end``."""
+    spans: dict[tuple[int, int], list[CourtRecord]] = defaultdict(list)
+
+    def span(day: date | str) -> tuple[int, int]:
+        year, month = _month(day)
+        return year, (month - 1) // months * months + 1
+
     for r in records:
-        filed = (r.filed_on.year, r.filed_on.month)
+        filed = span(r.filed_on)
         if r.concluded_on is None:
-            months[filed].append(r)
+            spans[filed].append(r)
             continue
-        done = (r.concluded_on.year, r.concluded_on.month)
+        done = span(r.concluded_on)
         if done == filed:
-            months[filed].append(r)
+            spans[filed].append(r)
         else:
-            months[filed].append(replace(r, concluded_on=None, outcome=None))
-            months[done].append(r)
-    for (year, month), batch in sorted(months.items()):
-        following = date(year + month // 12, month % 12 + 1, 1)
+            spans[filed].append(replace(r, concluded_on=None, outcome=None))
+            spans[done].append(r)
+    for (year, month), batch in sorted(spans.items()):
+        following = date(year + (month + months - 1) // 12, (month + months - 1) % 12 + 1, 1)
         at = datetime.combine(following, time(2), tz)
         yield min(at, end), batch
+
+
+def _month(day: date | str) -> tuple[int, int]:
+    day = date.fromisoformat(day) if isinstance(day, str) else day
+    return day.year, day.month

@@ -119,22 +119,30 @@ def init(reference: str | None) -> None:
 @main.command()
 @click.option(
     "--years",
-    default=2.0,
-    show_default=True,
+    default=None,
     type=click.FloatRange(min=0, min_open=True),
-    help="Length of the simulated history, in years.",
+    help="Length of the simulated history, in years [default: from 1 January two years ago].",
 )
 @click.option(
     "--disputes", default=5000, show_default=True, type=click.IntRange(min=1), help="Number of dispute cases."
 )
 @click.option("--seed", default=0, show_default=True, help="Same seed, same histories.")
-def demo(years: float, disputes: int, seed: int) -> None:
-    """Generate demo histories through the Application (loads the demo county if absent)."""
+@click.option(
+    "--court-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Court feed volume as a share of the realistic one (0: no court feed).",
+)
+def demo(years: float | None, disputes: int, seed: int, court_scale: float) -> None:
+    """Generate demo histories and the county court's case feed through the Application
+    (loads the demo county if absent)."""
     from application.demo import generate
 
     with open_ledger() as ledger, progress_bar("recording") as update, refusals():
-        counts = generate(ledger, years=years, disputes=disputes, seed=seed, progress=update)
+        counts = generate(ledger, years=years, disputes=disputes, seed=seed, court_scale=court_scale, progress=update)
     console.print(f"{counted(counts['events'], 'event')} recorded for {counted(disputes, 'dispute')}")
+    console.print(f"{counted(counts['court_records'], 'court record')} imported from the court case feed")
 
 
 @main.group()
