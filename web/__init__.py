@@ -24,6 +24,7 @@ from projections.runner import ViewRunner
 from web import idempotency
 from web.audit.routes import blp as audit
 from web.auth import authenticate_request
+from web.court.routes import blp as court
 from web.disputes.routes import blp as disputes
 from web.disputes.routes import register_fallbacks
 from web.errors import LedgerApi, register_error_handlers
@@ -97,6 +98,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(indicators, url_prefix=f"{API_PREFIX}/indicators")
     api.register_blueprint(reference, url_prefix=f"{API_PREFIX}/reference")
     api.register_blueprint(audit, url_prefix=f"{API_PREFIX}/audit")
+    api.register_blueprint(court, url_prefix=f"{API_PREFIX}/court-cases")
     api.register_blueprint(health, url_prefix=API_PREFIX)
     api.register_blueprint(landing)
     register_landing_aliases(app)

@@ -1,0 +1,1 @@
+"""/court-cases: the court's own case records (DESIGN.md §9)."""
