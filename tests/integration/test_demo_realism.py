@@ -184,8 +184,9 @@ def test_tribunals_hear_the_towns_they_cover(sample: Sample) -> None:
 
 
 def test_incidents_arise_mostly_from_open_failed_or_high_risk_cases(sample: Sample) -> None:
-    troubled, calm = set(), set()
-    incidents = set()
+    troubled: set[int] = set()
+    calm: set[int] = set()
+    incidents: set[int] = set()
     for case, life in sample.lives().items():
         commands = [s.command for s in life]
         risky = any(s.command == "assess_risk" and s.args["level"] in ("high", "critical") for s in life)
