@@ -15,6 +15,7 @@ from domain.errors import InvalidValue
 from domain.reference import Actor
 
 _POPULATION = re.compile(r"^population_(\d{4})$")
+_FLOATING = re.compile(r"^floating_(\d{4})$")
 REGION_COLUMNS = ("code", "level", "name", "parent_code")
 ORGANISATION_COLUMNS = ("code", "name", "kind", "region_code")
 MEDIATOR_COLUMNS = ("id", "name", "organisation_code", "kind")
@@ -39,12 +40,14 @@ def table_rows(text: str, columns: tuple[str, ...]) -> list[dict[str, str]]:
 
 
 def region_rows(text: str) -> list[dict[str, Any]]:
-    """Rows of code, level, name, parent_code and any number of population_YYYY columns."""
+    """Rows of code, level, name, parent_code and any number of population_YYYY (常住人口) and
+    floating_YYYY (流动人口) columns."""
     table = table_rows(text, REGION_COLUMNS)
     rows = []
     for raw in table:
         population = {m.group(1): v for k, v in raw.items() if k and (m := _POPULATION.match(k))}
-        rows.append({**{c: raw[c] for c in REGION_COLUMNS}, "population": population})
+        floating = {m.group(1): v for k, v in raw.items() if k and (m := _FLOATING.match(k))}
+        rows.append({**{c: raw[c] for c in REGION_COLUMNS}, "population": population, "floating": floating})
     return rows
 
 

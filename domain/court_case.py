@@ -120,8 +120,9 @@ def parse_case_number(text: str) -> CaseNumber:
     and 民诉前调 are read too. Raises CaseNumberError naming the rule it breaks."""
     found = _NUMBER.fullmatch(text.strip().replace(" ", ""))
     if found is None:
-        loose = re.fullmatch(r"[(（][0-9]{4}[)）]\w[0-9]{4}(\w+?)[0-9]+号", text.strip())
-        raise CaseNumberError("case_number_kind" if loose else "case_number_format")
+        loose = re.fullmatch(r"[(（][0-9]{4}[)）]\w[0-9]{4}(\D+?)[0-9]+号", text.strip())
+        known = loose is not None and loose.group(1).removeprefix("民") in (*KINDS, "初", "特")
+        raise CaseNumberError("case_number_kind" if loose and not known else "case_number_format")
     year, province, digits, kind, serial = found.groups()
     if province not in PROVINCES:
         raise CaseNumberError("case_number_province")

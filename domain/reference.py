@@ -69,6 +69,7 @@ class Region:
     name: str
     parent_code: str | None
     population: dict[int, int] = field(default_factory=dict)
+    floating: dict[int, int] = field(default_factory=dict)
 
 
 def _parse_region(row: dict[str, Any], i: int) -> dict[str, Any]:
@@ -85,24 +86,33 @@ def _parse_region(row: dict[str, Any], i: int) -> dict[str, Any]:
         raise InvalidValue(f"{where}.parent_code", "a county has no parent")
     if level != "county" and (not parent or not code.startswith(parent)):
         raise InvalidValue(f"{where}.parent_code", "must be the code's own prefix one level up")
-    population: dict[str, int] = {}
-    for key, value in (row.get("population") or {}).items():
-        if value in (None, ""):
-            continue
-        try:
-            year, count = int(key), int(value)
-        except (TypeError, ValueError):
-            raise InvalidValue(f"{where}.population", f"{key}: {value!r} is not a whole number") from None
-        if count < 0 or not 1900 < year < 2200:
-            raise InvalidValue(f"{where}.population", f"{key}: {value!r} is out of range")
-        population[str(year)] = count
+    population = _by_year(f"{where}.population", row.get("population"))
+    # Registered floating population (流动人口), by year; only present when given, so a load
+    # without it stores the same event as before.
+    floating = _by_year(f"{where}.floating", row.get("floating"))
     return {
         "code": code,
         "level": level,
         "name": check_text(f"{where}.name", row.get("name"), max_length=100),
         "parent_code": parent,
         "population": population,
+        **({"floating": floating} if floating else {}),
     }
+
+
+def _by_year(where: str, given: Any) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for key, value in (given or {}).items():
+        if value in (None, ""):
+            continue
+        try:
+            year, count = int(key), int(value)
+        except (TypeError, ValueError):
+            raise InvalidValue(where, f"{key}: {value!r} is not a whole number") from None
+        if count < 0 or not 1900 < year < 2200:
+            raise InvalidValue(where, f"{key}: {value!r} is out of range")
+        counts[str(year)] = count
+    return counts
 
 
 class RegionCatalogue(Upgraded):
@@ -132,7 +142,8 @@ class RegionCatalogue(Upgraded):
     def _loaded(self, rows: list[dict[str, Any]], actor_id: str) -> None:
         for r in rows:
             pop = {int(y): n for y, n in r["population"].items()}
-            self.regions[r["code"]] = Region(r["code"], r["level"], r["name"], r["parent_code"], pop)
+            floating = {int(y): n for y, n in (r.get("floating") or {}).items()}
+            self.regions[r["code"]] = Region(r["code"], r["level"], r["name"], r["parent_code"], pop, floating)
 
     def path(self, code: str) -> list[str]:
         """Codes from the county down to ``code``."""

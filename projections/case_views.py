@@ -21,8 +21,9 @@ from domain.codes import Resolution
 from domain.deadlines import Deadline, settle
 from domain.reference import RegionCatalogue
 from projections.access import AccessRows
+from projections.case_facts import Tally
 from projections.court_views import CourtRows
-from projections.periods import month_of, parse_utc_text, utc_text
+from projections.periods import day_of, parse_utc_text, utc_text
 from projections.store import Cursor, ViewsMixin
 
 CASE_COLUMNS = (
@@ -31,20 +32,13 @@ CASE_COLUMNS = (
     "people_involved", "amount_in_dispute", "summary", "reported_at", "last_occurred_at",
     "last_recorded_at", "resolution", "closed_at", "lead_id", "ever_litigated", "followable_close_at",
     "position", "agreement_terms", "agreement_amount", "agreed_at", "court_case_number", "court_outcome",
-    "court_outcome_summary",
+    "court_outcome_summary", "tally",
 )
 DEADLINE_COLUMNS = (
     "case_id", "seq", "kind", "opened_at", "due_at", "met_at", "met_by", "met_seq", "cancelled_at", "effective_at",
     "superseded",
 )
 FOLLOWABLE = frozenset({Resolution.MEDIATED.value, Resolution.CONFIRMED.value})
-#: Events counted as they are (one fact each), by the indicator count they feed.
-SIMPLE_FACTS = {
-    "AgreementRecorded": "agreements",
-    "FailureRecorded": "failures",
-    "FiledInCourt": "court_filings",
-    "IncidentReported": "incidents",
-}
 _CHUNK = 500
 
 
@@ -63,10 +57,12 @@ def _upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
 UPSERT_CASE = _upsert("v_cases", CASE_COLUMNS, ("id",))
 UPSERT_DEADLINE = _upsert("v_deadlines", DEADLINE_COLUMNS, ("case_id", "seq", "kind"))
 ADD_COUNTS = (
-    "INSERT INTO v_counts (village_code, town_code, county_code, month, kind, n, total) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (village_code, month, kind) "
+    "INSERT INTO v_counts (village_code, town_code, county_code, category, source, day, kind, n, total) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (village_code, day, kind, category, source) "
     "DO UPDATE SET n = v_counts.n + excluded.n, total = v_counts.total + excluded.total"
 )
+#: What places a case's facts in v_counts: the cell key less the day and kind.
+_CELL = ("village_code", "town_code", "county_code", "category", "source")
 
 
 def _text(when: datetime | None) -> str | None:
@@ -109,9 +105,9 @@ class _Batch:
         self.attrs: list[tuple[Any, ...]] = []
         self.facts: list[tuple[Any, ...]] = []
         self.counts: dict[tuple[str, ...], list[float]] = defaultdict(lambda: [0, 0.0])
-        # Cells a region correction took counts out of: emptied ones are deleted, so the table
-        # holds exactly the rows a rebuild would.
-        self.vacated: set[tuple[str, str, str]] = set()
+        # Cells a correction took counts out of: emptied ones are deleted, so the table holds
+        # exactly the rows a rebuild would.
+        self.vacated: set[tuple[str, ...]] = set()
 
     # -- reading what the batch will change, in few queries
 
@@ -134,12 +130,18 @@ class _Batch:
         elif isinstance(event, RegionCatalogue.RegionsLoaded):  # type: ignore[attr-defined]
             self._regions(event.rows)
 
-    def _fact(self, row: dict[str, Any], kind: str, position: int, occurred_at: datetime, recorded_at: str, value: float = 0.0) -> None:
-        month = month_of(occurred_at, self.tz)
-        self.facts.append((position, kind, row["id"], month, utc_text(occurred_at), recorded_at, value))
-        cell = self.counts[(row["village_code"], row["town_code"], row["county_code"], month, kind)]
+    def _fact(self, row: dict[str, Any], kind: str, position: int, when: datetime, recorded_at: str, value: float, life: int) -> None:
+        day = day_of(when, self.tz)
+        self.facts.append((position, kind, row["id"], life, day, utc_text(when), recorded_at, value))
+        cell = self.counts[(*(row[c] for c in _CELL), day, kind)]
         cell[0] += 1
         cell[1] += value
+
+    def _tally(self, row: dict[str, Any], name: str, e: Any, position: int, recorded: str) -> None:
+        tally = Tally(row["tally"])
+        for earned in tally.apply(name, e):
+            self._fact(row, earned.kind, position, earned.when, recorded, earned.value, tally.life)
+        row["tally"] = tally.text()
 
     def _case_event(self, e: Any, position: int) -> None:
         name = type(e).__name__
@@ -154,8 +156,8 @@ class _Batch:
             self.deadlines[case_id], EVENTS[name][0], e.originator_version, occurred, e.actor_id, getattr(e, "due", None)
         )
         row["mediator_id"] = acting_mediator(row["mediator_id"], EVENTS[name][0], e.actor_id, e.actor_role)
-        if name in SIMPLE_FACTS:
-            self._fact(row, SIMPLE_FACTS[name], position, occurred, recorded)
+        if name != "Reported":
+            self._tally(row, name, e, position, recorded)
         handler = getattr(self, f"_on_{name}", None)
         if handler is not None:
             handler(row, e, position, recorded)
@@ -175,7 +177,7 @@ class _Batch:
         for i, p in enumerate(e.parties):
             self.parties.append((case_id, i, p["role"], p["kind"], p["name"], p.get("id_number"), p.get("phone")))
         self._attrs(row, position, recorded)
-        self._fact(row, "reported", position, e.occurred_at, recorded)
+        self._tally(row, "Reported", e, position, recorded)
         return row
 
     def _attrs(self, row: dict[str, Any], position: int, recorded: str) -> None:
@@ -188,10 +190,6 @@ class _Batch:
 
     def _on_Declined(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         row.update(route=None, organisation_code=None, mediator_id=None)
-
-    def _on_ConfirmationDecided(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
-        if e.granted:
-            self._fact(row, "confirmations_granted", position, e.occurred_at, recorded)
 
     def _on_FiledInCourt(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         row.update(
@@ -207,24 +205,14 @@ class _Batch:
         row.update(court_outcome=e.outcome, court_outcome_summary=e.summary)
 
     def _on_Closed(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
-        reported = parse_utc_text(row["reported_at"])
-        # Whole seconds: sums of integers stay exact however they are added up or moved.
-        seconds = round((e.occurred_at - reported).total_seconds())
         row.update(resolution=e.resolution, closed_at=utc_text(e.occurred_at))
-        self._fact(row, "closes", position, e.occurred_at, recorded, seconds)
         if e.resolution in FOLLOWABLE:
             row["followable_close_at"] = utc_text(e.occurred_at)
-            self._fact(row, "followable_closes", position, e.occurred_at, recorded)
-            if not row["ever_litigated"]:
-                self._fact(row, "resolved_pre_litigation", position, e.occurred_at, recorded)
 
     _on_Withdrawn = _on_Closed
 
     def _on_FollowedUp(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
-        if row["followable_close_at"]:
-            # Counted in the period of the close it follows up, known from the moment it is recorded.
-            self._fact(row, "followed_up_closes", position, parse_utc_text(row["followable_close_at"]), recorded)
-            row["followable_close_at"] = None
+        row["followable_close_at"] = None
 
     def _on_Reopened(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         row.update(resolution=None, closed_at=None, followable_close_at=None, route=None, organisation_code=None, mediator_id=None)
@@ -241,30 +229,31 @@ class _Batch:
 
     def _on_DetailsCorrected(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         if e.field == "region_code":
-            self._move_counts(row, e.value)
+            path = list(e.value) + [None, None]
+            self._move_counts(
+                row, region_code=e.value[-1], county_code=path[0], town_code=path[1], village_code=path[2]
+            )
             self._attrs(row, position, recorded)
         elif e.field == "category":
-            # Counts are kept per region, not per category; the case's history of categories is
-            # kept for as-of listings.
-            row["category"] = e.value
+            self._move_counts(row, category=e.value)
             self._attrs(row, position, recorded)
         elif e.field == "amount_in_dispute":
             row["amount_in_dispute"] = None if e.value is None else str(e.value)
         else:
             row[e.field] = e.value
 
-    def _move_counts(self, row: dict[str, Any], region_path: list[str]) -> None:
-        """A corrected region moves every count of the case to the new cells, retroactively."""
+    def _move_counts(self, row: dict[str, Any], **changes: Any) -> None:
+        """A corrected region or category moves every count of the case to its new cells,
+        retroactively."""
         self.flush_facts()
-        facts = self.cur.all("SELECT kind, month, value FROM v_facts WHERE case_id = %s", (row["id"],))
-        old = (row["village_code"], row["town_code"], row["county_code"])
-        path = list(region_path) + [None, None]
-        row.update(region_code=region_path[-1], county_code=path[0], town_code=path[1], village_code=path[2])
-        new = (row["village_code"], row["town_code"], row["county_code"])
+        facts = self.cur.all("SELECT kind, day, value FROM v_facts WHERE case_id = %s", (row["id"],))
+        old = tuple(row[c] for c in _CELL)
+        row.update(changes)
+        new = tuple(row[c] for c in _CELL)
         for f in facts:
-            self.vacated.add((old[0], f["month"], f["kind"]))
-            for (village, town, county), sign in ((old, -1), (new, 1)):
-                cell = self.counts[(village, town, county, f["month"], f["kind"])]
+            self.vacated.add((old[0], f["day"], f["kind"], old[3], old[4]))
+            for key, sign in ((old, -1), (new, 1)):
+                cell = self.counts[(*key, f["day"], f["kind"])]
                 cell[0] += sign
                 cell[1] += sign * (f["value"] or 0.0)
 
@@ -276,14 +265,20 @@ class _Batch:
                 (code, r["level"], r["name"], r["parent_code"], code[:6], code[:9] if len(code) >= 9 else None,
                  code[:12] if len(code) >= 12 else None),
             )
-            for year, population in r["population"].items():
-                self.cur.execute(_upsert("v_population", ("code", "year", "population"), ("code", "year")), (code, int(year), population))
+            # Registered floating population (流动人口) came with version 2; older loads have none.
+            floating = r.get("floating") or {}
+            for year in sorted(set(r["population"]) | set(floating), key=int):
+                self.cur.execute(
+                    _upsert("v_population", ("code", "year", "population", "floating"), ("code", "year")),
+                    (code, int(year), r["population"].get(year), floating.get(year)),
+                )
 
     # -- writing everything back
 
     def flush_facts(self) -> None:
         self.cur.executemany(
-            "INSERT INTO v_facts (position, kind, case_id, month, occurred_at, recorded_at, value) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "INSERT INTO v_facts (position, kind, case_id, life, day, occurred_at, recorded_at, value) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
             self.facts,
         )
         self.facts = []
@@ -298,7 +293,8 @@ class _Batch:
         self.flush_facts()
         cur.executemany(ADD_COUNTS, [(*key, n, total) for key, (n, total) in self.counts.items() if n or total])
         cur.executemany(
-            "DELETE FROM v_counts WHERE village_code = %s AND month = %s AND kind = %s AND n = 0",
+            "DELETE FROM v_counts WHERE village_code = %s AND day = %s AND kind = %s AND category = %s "
+            "AND source = %s AND n = 0",
             sorted(self.vacated),
         )
 

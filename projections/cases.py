@@ -138,18 +138,35 @@ def overdue_as_of(cur: Cursor, *, when: datetime, scope: list[str], region: str 
     )
 
 
-def open_and_overdue(cur: Cursor, *, when: datetime, county: str) -> dict[str, tuple[int, int]]:
-    """Per town: (cases open at ``when``, of which overdue at ``when``), follow-ups excluded."""
+def open_and_overdue(
+    cur: Cursor,
+    *,
+    when: datetime,
+    county: str | None = None,
+    region: str | None = None,
+    group: str = "town_code",
+    category: str | None = None,
+    source: str | None = None,
+) -> dict[str, tuple[int, int]]:
+    """Per ``group`` column (town by default): (cases open at ``when``, of which overdue at
+    ``when``), follow-ups excluded; inside ``county`` or ``region``, optionally of one category
+    or source."""
     t = utc_text(when)
+    inside = region or county or ""
+    where, params = f"c.{region_column(inside)} = %s", [inside]
+    for column, value in (("category", category), ("source", source)):
+        if value is not None:
+            where += f" AND c.{column} = %s"
+            params.append(value)
     rows = cur.all(
-        "SELECT c.town_code AS town, COUNT(*) AS open_cases, "
+        f"SELECT c.{group} AS code, COUNT(*) AS open_cases, "
         "SUM(CASE WHEN EXISTS (SELECT 1 FROM v_deadlines d WHERE d.case_id = c.id AND d.kind <> 'follow_up' "
         f"AND {_OVERDUE_AT}) THEN 1 ELSE 0 END) AS overdue "
-        "FROM v_cases c WHERE c.county_code = %s AND c.reported_at <= %s AND (c.closed_at IS NULL OR c.closed_at > %s) "
-        "GROUP BY c.town_code",
-        [t, t, t, t, county, t, t],
+        f"FROM v_cases c WHERE {where} AND c.reported_at <= %s AND (c.closed_at IS NULL OR c.closed_at > %s) "
+        f"GROUP BY c.{group}",
+        [t, t, t, t, *params, t, t],
     )
-    return {r["town"]: (int(r["open_cases"]), int(r["overdue"] or 0)) for r in rows}
+    return {r["code"]: (int(r["open_cases"]), int(r["overdue"] or 0)) for r in rows}
 
 
 def related_cases(cur: Cursor, case_id: str, *, days: int = 180) -> list[dict[str, Any]]:

@@ -1,53 +1,92 @@
-"""Indicators of DESIGN.md §6, derived at query time from stored counts, so a correction can
-never leave a stale ratio. The same derivation serves the present (from the aggregated counts)
-and any recorded instant (from the fact table)."""
+"""Indicators of DESIGN.md §6 (version 2), derived at query time from stored counts, so a
+correction can never leave a stale ratio.
+
+Counting is by case: each case earns an indicator's fact at most once per life (see
+projections/case_facts.py), on the county's local day of the event that first qualifies it; a
+span counts each case once per indicator even when a reopened case earned the fact again inside
+it. The present is read from the aggregate v_counts (minus those repeats, found among the few
+facts of reopened cases); any recorded instant (``as_of``) from the per-case facts with the
+case's category and region as the ledger knew them then. Litigation (万人成讼率, 无讼村) comes from
+the court's own filings (v_court_cases, DESIGN.md §9), never from ledger filings.
+"""
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from domain.codes import Category, Source
 from domain.errors import InvalidValue
-from projections.cases import _OVERDUE_AT
-from projections.periods import Period, utc_text
+from projections.case_facts import SEVERITIES, incident_kind
+from projections.cases import _OVERDUE_AT, open_and_overdue
+from projections.periods import Period, Span, utc_text
 from projections.store import Cursor
 
 LEVELS = {"county": "county_code", "town": "town_code", "village": "village_code"}
 CODE_LENGTH_LEVEL = {6: "county", 9: "town", 12: "village"}
+GROUPS = ("region", "category")
+COURT_DIVERSION = Source.COURT_DIVERSION.value
+
+#: Every indicator of a row, by its name in the answer.
 INDICATORS = (
-    "disputes_reported", "resolved_pre_litigation", "mediation_agreements", "mediation_failures",
-    "mediation_success_rate", "confirmations_granted", "court_filings", "litigation_per_10k",
-    "court_filings_yoy", "serious_incidents", "follow_up_rate", "mean_days_to_resolution",
+    "disputes_reported", "disputes_assigned", "resolved_pre_litigation", "resolution_rate",
+    "mediation_agreements", "mediation_concluded_failures", "mediation_success_rate",
+    "court_referral_success_rate", "confirmations_granted", "confirmations_rejected", "confirmation_rate",
+    "online_mediations", "online_confirmations", "court_cases", "litigation_per_10k",
+    "litigation_per_10k_annualised", "ledger_court_filings", "serious_incidents", "criminal_escalations",
+    "extreme_acts", "mass_incidents", "follow_up_rate", "satisfaction_rate", "relapse_rate",
+    "mean_days_to_mediated_resolution", "mean_days_in_court", "overdue_open", "overdue_share",
     "no_litigation_villages",
 )
-#: Which stored counts each indicator is made of (the evidence behind a cell).
-COMPONENTS = {
-    "disputes_reported": ("reported",),
-    "resolved_pre_litigation": ("resolved_pre_litigation",),
-    "mediation_agreements": ("agreements",),
-    "mediation_failures": ("failures",),
-    "mediation_success_rate": ("agreements", "failures"),
-    "confirmations_granted": ("confirmations_granted",),
-    "court_filings": ("court_filings",),
-    "litigation_per_10k": ("court_filings",),
-    "court_filings_yoy": ("court_filings",),
-    "serious_incidents": ("incidents",),
-    "follow_up_rate": ("followable_closes", "followed_up_closes"),
-    "mean_days_to_resolution": ("closes",),
-    "no_litigation_villages": ("court_filings",),
+#: Indicators compared with last year's same span (↔ in DESIGN.md §6), and for quarters and
+#: months with the preceding period clipped to the same days.
+COMPARED = (
+    "disputes_reported", "disputes_assigned", "resolved_pre_litigation", "confirmations_granted",
+    "court_cases", "litigation_per_10k", "ledger_court_filings", "serious_incidents",
+)
+#: Version 1 names no longer answered, and why (stated in the OpenAPI description too).
+RETIRED = {
+    "court_filings": "retired in version 2: it counted ledger cases filed in court; that figure is now ledger_court_filings",
+    "court_filings_yoy": "retired in version 2: court_cases_yoy (court feed) and ledger_court_filings_yoy replace it",
+    "mediation_failures": "retired in version 2: it counted every failure event (a village failure later settled at the town counted too); mediation_concluded_failures counts cases",
+    "mean_days_to_resolution": "retired in version 2: it averaged report-to-close over every close; see mean_days_to_mediated_resolution and mean_days_in_court",
 }
-
-#: Indicators of the warnings (projections/warnings.py) that a cell can also be drilled into.
+#: Indicators of the warnings that a cell can also be drilled into (judged like overdue_share).
 WARNING_INDICATORS = ("overdue_share",)
-#: What one counted event adds to its component, in the component's unit. A count's facts store
-#: no value of their own (0.0), so each is shown as the 1 it adds; a close stores whole seconds
-#: from report to close, shown in days like mean_days_to_resolution.
 _SECONDS_PER_DAY = 86400
-_UNITS = {"closes": "days"}
 
-Counts = dict[str, dict[str, tuple[int, float]]]
+Cell = list[float]  # [cases, total value]
+Counts = dict[str, dict[str, Cell]]
+
+
+# ------------------------------------------------------------------------------ configuration
+
+
+@dataclass(frozen=True)
+class LitigationRules:
+    """Which court filings make 万人成讼率, from the environment (DESIGN.md §6)."""
+
+    domicile: str = "defendant"
+    kinds: tuple[str, ...] = ("民初", "行初")
+    exclude_financial: bool = False
+    major_severity: str = "major"
+
+    @classmethod
+    def from_env(cls) -> LitigationRules:
+        domicile = os.environ.get("LEDGER_LITIGATION_DOMICILE", "").strip() or "defendant"
+        if domicile not in ("defendant", "plaintiff"):
+            raise ValueError("LEDGER_LITIGATION_DOMICILE must be defendant or plaintiff")
+        kinds = tuple(k.strip() for k in (os.environ.get("LEDGER_LITIGATION_KINDS", "") or "民初,行初").split(",") if k.strip())
+        financial = (os.environ.get("LEDGER_LITIGATION_EXCLUDE_FINANCIAL", "").strip() or "0") not in ("0", "false", "no")
+        severity = os.environ.get("LEDGER_MAJOR_SEVERITY", "").strip() or "major"
+        if severity not in SEVERITIES:
+            raise ValueError(f"LEDGER_MAJOR_SEVERITY must be one of {', '.join(SEVERITIES)}")
+        return cls(domicile, kinds, financial, severity)
 
 
 def region_level(code: str) -> str:
@@ -57,39 +96,281 @@ def region_level(code: str) -> str:
     return level
 
 
-def _ratio(numerator: float, denominator: float) -> float | None:
-    return None if not denominator else numerator / denominator
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    return None if not denominator or numerator is None else numerator / denominator
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    return None if not before or now is None else (now - before) / before
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: str | None = None
+    source: str | None = None
+
+    def sql(self, alias: str, *, source_column: str = "source") -> tuple[str, list[Any]]:
+        where, params = "", []
+        if self.category:
+            where += f" AND {alias}.category = %s"
+            params.append(self.category)
+        if self.source:
+            where += f" AND {alias}.{source_column} = %s"
+            params.append(self.source)
+        return where, params
+
+
+def _group_column(group: str, level: str) -> str:
+    return "category" if group == "category" else LEVELS[level]
+
+
+# ------------------------------------------------------------------------------ ledger counts
+
+
+def _add(result: Counts, code: str, kind: str, cd: int, n: float, total: float) -> None:
+    for key in (kind, f"{kind}@{COURT_DIVERSION}") if cd else (kind,):
+        cell = result[code].setdefault(key, [0.0, 0.0])
+        cell[0] += n
+        cell[1] += total
 
 
 def counts(
-    cur: Cursor, region: str, months: tuple[str, str], group_level: str, *, as_of: datetime | None = None, kinds: tuple[str, ...] = ()
+    cur: Cursor, region: str, span: Span, group_column: str, filters: Filters, *, as_of: datetime | None = None
 ) -> Counts:
-    """{region code at group_level: {kind: (n, total)}} for the months, inside ``region``."""
-    where_col = LEVELS[region_level(region)]
-    group_col = LEVELS[group_level]
-    kind_filter = f" AND {{k}} IN ({', '.join(['%s'] * len(kinds))})" if kinds else ""
-    if as_of is None:
-        sql = (
-            f"SELECT {group_col} AS code, kind, SUM(n) AS n, SUM(total) AS total FROM v_counts "
-            f"WHERE {where_col} = %s AND month BETWEEN %s AND %s{kind_filter.format(k='kind')} GROUP BY {group_col}, kind"
-        )
-        params: list[Any] = [region, *months, *kinds]
-    else:
-        # The case's category and region as the ledger knew them at ``as_of``.
-        sql = (
-            f"SELECT a.{group_col} AS code, f.kind, COUNT(*) AS n, SUM(f.value) AS total "
-            "FROM v_facts f JOIN v_case_attrs a ON a.case_id = f.case_id "
-            "WHERE f.recorded_at <= %s AND f.month BETWEEN %s AND %s"
-            f"{kind_filter.format(k='f.kind')} "
-            "AND a.position = (SELECT MAX(a2.position) FROM v_case_attrs a2 WHERE a2.case_id = f.case_id AND a2.recorded_at <= %s) "
-            f"AND a.{where_col} = %s GROUP BY a.{group_col}, f.kind"
-        )
-        t = utc_text(as_of)
-        params = [t, *months, *kinds, t, region]
+    """{group code: {fact kind: [cases, total]}} over the span's days, inside ``region``; each
+    kind also as ``kind@court_diversion`` for the cases of that source."""
     result: Counts = defaultdict(dict)
-    for row in cur.all(sql, params):
-        result[row["code"]][row["kind"]] = (int(row["n"] or 0), float(row["total"] or 0.0))
+    if span.days == 0:
+        return result
+    where_col = LEVELS[region_level(region)]
+    if as_of is not None:
+        for row in fact_rows(cur, region, span, None, filters, as_of=as_of, group_column=group_column):
+            _add(result, row["code"], row["kind"], row["source"] == COURT_DIVERSION, 1, row["value"] or 0.0)
+        return result
+    cd = f"CASE WHEN source = '{COURT_DIVERSION}' THEN 1 ELSE 0 END"
+    extra, extra_params = filters.sql("v_counts")
+    for row in cur.all(
+        f"SELECT {group_column} AS code, kind, {cd} AS cd, SUM(n) AS n, SUM(total) AS total FROM v_counts "
+        f"WHERE {where_col} = %s AND day BETWEEN %s AND %s{extra} GROUP BY {group_column}, kind, {cd}",
+        [region, span.first, span.last, *extra_params],
+    ):
+        _add(result, row["code"], row["kind"], row["cd"], int(row["n"] or 0), float(row["total"] or 0.0))
+    # A reopened case that earned a fact again inside the span counts once: its later facts go.
+    extra, extra_params = filters.sql("c")
+    ccd = f"CASE WHEN c.source = '{COURT_DIVERSION}' THEN 1 ELSE 0 END"
+    for row in cur.all(
+        f"SELECT c.{group_column} AS code, f.kind, {ccd} AS cd, COUNT(*) AS n, SUM(f.value) AS total "
+        "FROM v_facts f JOIN v_cases c ON c.id = f.case_id "
+        f"WHERE f.life > 1 AND f.day BETWEEN %s AND %s AND c.{where_col} = %s{extra} "
+        "AND EXISTS (SELECT 1 FROM v_facts g WHERE g.case_id = f.case_id AND g.kind = f.kind "
+        "AND g.day BETWEEN %s AND %s AND g.position < f.position) "
+        f"GROUP BY c.{group_column}, f.kind, {ccd}",
+        [span.first, span.last, region, *extra_params, span.first, span.last],
+    ):
+        _add(result, row["code"], row["kind"], row["cd"], -int(row["n"] or 0), -float(row["total"] or 0.0))
     return result
+
+
+def fact_rows(
+    cur: Cursor,
+    region: str,
+    span: Span,
+    kinds: Iterable[str] | None,
+    filters: Filters,
+    *,
+    as_of: datetime | None = None,
+    group_column: str | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The facts of the span inside ``region``, each case's first per kind only, in store order:
+    the cases a cell counts. With ``as_of``: facts recorded by then, placed by the category and
+    region the case had then."""
+    if span.days == 0:
+        return []
+    where_col = LEVELS[region_level(region)]
+    kinds = tuple(kinds) if kinds is not None else ()
+    kind_sql = f" AND f.kind IN ({', '.join(['%s'] * len(kinds))})" if kinds else ""
+    code = f"a.{group_column}" if group_column else "NULL"
+    if as_of is None:
+        extra, extra_params = filters.sql("c")
+        sql = (
+            f"SELECT f.case_id, f.kind, f.position, f.day, f.occurred_at, f.recorded_at, f.value, "
+            f"c.source, {code.replace('a.', 'c.')} AS code FROM v_facts f JOIN v_cases c ON c.id = f.case_id "
+            f"WHERE f.day BETWEEN %s AND %s{kind_sql} AND c.{where_col} = %s{extra} ORDER BY f.position"
+        )
+        params: list[Any] = [span.first, span.last, *kinds, region, *extra_params]
+    else:
+        t = utc_text(as_of)
+        extra, extra_params = filters.sql("a", source_column="source")
+        extra = extra.replace("a.source", "c.source")
+        sql = (
+            f"SELECT f.case_id, f.kind, f.position, f.day, f.occurred_at, f.recorded_at, f.value, c.source, {code} AS code "
+            "FROM v_facts f JOIN v_case_attrs a ON a.case_id = f.case_id JOIN v_cases c ON c.id = f.case_id "
+            f"WHERE f.recorded_at <= %s AND f.day BETWEEN %s AND %s{kind_sql} "
+            "AND a.position = (SELECT MAX(a2.position) FROM v_case_attrs a2 WHERE a2.case_id = f.case_id AND a2.recorded_at <= %s) "
+            f"AND a.{where_col} = %s{extra} ORDER BY f.position"
+        )
+        params = [t, span.first, span.last, *kinds, t, region, *extra_params]
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    for row in cur.all(sql, params):
+        key = (row["case_id"], row["kind"])
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(row)
+        if limit is not None and len(rows) >= limit:
+            break
+    return rows
+
+
+# ------------------------------------------------------------------------------ court feed
+
+
+def has_court_feed(cur: Cursor) -> bool:
+    """Whether the views hold the court case feed's table (DESIGN.md §9) at all."""
+    if cur.sqlite:
+        found = cur.scalar("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'v_court_cases'")
+    else:
+        found = cur.scalar(
+            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_name = 'v_court_cases' "
+            "AND table_schema = current_schema()"
+        )
+    return bool(found)
+
+
+def _court_source(as_of: datetime | None) -> tuple[str, list[Any]]:
+    """The court cases as known now, or as the latest version of each recorded by ``as_of``."""
+    if as_of is None:
+        return "v_court_cases", []
+    t = utc_text(as_of)
+    return (
+        "(SELECT v.* FROM v_court_case_versions v WHERE v.recorded_at <= %s AND v.position = "
+        "(SELECT MAX(v2.position) FROM v_court_case_versions v2 WHERE v2.case_number = v.case_number "
+        "AND v2.recorded_at <= %s))",
+        [t, t],
+    )
+
+
+@dataclass(frozen=True)
+class CourtFeed:
+    """The span of filing dates the feed holds for a county: it covers a span when its records
+    reach from the span's first month to its last (the month of ``through``)."""
+
+    first: str | None
+    last: str | None
+
+    def covers(self, span: Span) -> bool:
+        if self.first is None or self.last is None:
+            return False
+        return self.first[:7] <= span.first[:7] and self.last[:7] >= span.last[:7]
+
+
+def court_feed(cur: Cursor, county: str, as_of: datetime | None) -> CourtFeed:
+    if not has_court_feed(cur):
+        return CourtFeed(None, None)
+    source, params = _court_source(as_of)
+    row = cur.one(
+        f"SELECT MIN(filed_on) AS first, MAX(filed_on) AS last FROM {source} cc "
+        "WHERE cc.plaintiff_county = %s OR cc.defendant_county = %s",
+        [*params, county, county],
+    )
+    return CourtFeed(row["first"], row["last"]) if row else CourtFeed(None, None)
+
+
+def _court_where(region: str, span: Span, filters: Filters, rules: LitigationRules) -> tuple[str, list[Any]]:
+    column = f"{rules.domicile}_{region_level(region)}"
+    where = f"cc.{column} = %s AND cc.filed_on BETWEEN %s AND %s AND cc.kind IN ({', '.join(['%s'] * len(rules.kinds))})"
+    params: list[Any] = [region, span.first, span.last, *rules.kinds]
+    if rules.exclude_financial:
+        where += " AND COALESCE(cc.plaintiff_is_financial, 0) = 0"
+    if filters.category:
+        where += " AND cc.category = %s"
+        params.append(filters.category)
+    return where, params
+
+
+def court_counts(
+    cur: Cursor, region: str, span: Span, group: str, level: str, filters: Filters, rules: LitigationRules,
+    as_of: datetime | None,
+) -> dict[str, int]:
+    """First-instance filings of the span attributed to the domicile's region, per group code."""
+    group_column = "category" if group == "category" else f"{rules.domicile}_{level}"
+    source, params = _court_source(as_of)
+    where, where_params = _court_where(region, span, filters, rules)
+    rows = cur.all(
+        f"SELECT cc.{group_column} AS code, COUNT(*) AS n FROM {source} cc WHERE {where} GROUP BY cc.{group_column}",
+        [*params, *where_params],
+    )
+    return {r["code"]: int(r["n"]) for r in rows}
+
+
+def court_case_rows(
+    cur: Cursor, region: str, span: Span, filters: Filters, rules: LitigationRules, as_of: datetime | None, limit: int
+) -> list[dict[str, Any]]:
+    source, params = _court_source(as_of)
+    where, where_params = _court_where(region, span, filters, rules)
+    return cur.all(
+        f"SELECT cc.case_number, cc.kind AS court_kind, cc.filed_on, cc.category, cc.plaintiff_region, "
+        f"cc.defendant_region, cc.position, cc.recorded_at FROM {source} cc WHERE {where} "
+        "ORDER BY cc.filed_on, cc.case_number LIMIT %s",
+        [*params, *where_params, limit],
+    )
+
+
+# ------------------------------------------------------------------------------ population
+
+
+@dataclass(frozen=True)
+class Population:
+    people: int | None
+    year: int | None
+    note: str | None
+
+
+def populations(cur: Cursor, region: str, level: str, year: int) -> dict[str, Population]:
+    """Resident plus registered floating population of each region of ``level`` inside
+    ``region``, summed over its villages. Each village's figure is of ``year`` or, lacking one,
+    of its latest earlier year; a village with no figure at all makes its region's population
+    unknown (never a smaller sum)."""
+    col = LEVELS[region_level(region)]
+    villages = cur.all(
+        f"SELECT code, name, {LEVELS[level]} AS parent FROM v_regions WHERE level = 'village' AND {col} = %s ORDER BY code",
+        (region,),
+    )
+    figures: dict[str, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for r in cur.all(
+        f"SELECT p.code, p.year, p.population, p.floating FROM v_population p JOIN v_regions r ON r.code = p.code "
+        f"WHERE r.level = 'village' AND r.{col} = %s AND p.year <= %s",
+        (region, year),
+    ):
+        for what in ("population", "floating"):
+            if r[what] is not None:
+                latest = figures[r["code"]].get(what)
+                if latest is None or latest[0] < r["year"]:
+                    figures[r["code"]][what] = (int(r["year"]), int(r[what]))
+    totals: dict[str, list[Any]] = {}
+    for v in villages:
+        entry = totals.setdefault(v["parent"], [0, None, []])
+        resident = figures[v["code"]].get("population")
+        if resident is None:
+            entry[2].append(f"{v['code']} {v['name']}")
+            continue
+        entry[0] += resident[1] + figures[v["code"]].get("floating", (0, 0))[1]
+        entry[1] = resident[0] if entry[1] is None else min(entry[1], resident[0])
+    result = {}
+    for code, (people, used, missing) in totals.items():
+        if missing:
+            shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+            note = f"no population figure for {year} or earlier for village(s) {shown}"
+            result[code] = Population(None, None, note)
+        else:
+            earlier = None if used == year else f"no figure for {year}: the latest earlier one ({used}) is used"
+            result[code] = Population(people, used, earlier)
+    return result
+
+
+# ------------------------------------------------------------------------------ the table
 
 
 def regions_at(cur: Cursor, region: str, level: str) -> list[dict[str, Any]]:
@@ -99,78 +380,282 @@ def regions_at(cur: Cursor, region: str, level: str) -> list[dict[str, Any]]:
     return cur.all(f"SELECT code, name FROM v_regions WHERE level = %s AND {col} = %s ORDER BY code", (level, region))
 
 
-def populations(cur: Cursor, region: str, level: str, year: int) -> dict[str, int]:
-    col = LEVELS[region_level(region)]
-    rows = cur.all(
-        f"SELECT r.{LEVELS[level]} AS code, SUM(p.population) AS population FROM v_population p "
-        f"JOIN v_regions r ON r.code = p.code WHERE r.level = 'village' AND p.year = %s AND r.{col} = %s "
-        f"GROUP BY r.{LEVELS[level]}",
-        (year, region),
-    )
-    return {r["code"]: int(r["population"]) for r in rows}
+def _n(c: dict[str, Cell], kind: str) -> int:
+    return int(c.get(kind, (0, 0.0))[0])
 
 
-def villages_without_filings(cur: Cursor, region: str, level: str, year: int, *, as_of: datetime | None = None) -> dict[str, int]:
+def _mean_days(c: dict[str, Cell], kind: str) -> float | None:
+    cell = c.get(kind)
+    return None if not cell or not cell[0] else cell[1] / _SECONDS_PER_DAY / cell[0]
+
+
+def _success(c: dict[str, Cell], suffix: str = "") -> float | None:
+    won = _n(c, "agreed" + suffix)
+    return _ratio(won, won + _n(c, "mediation_failed" + suffix))
+
+
+def compared_values(c: dict[str, Cell], court: int | None, population: int | None, severity: str) -> dict[str, Any]:
+    """The ↔ indicators from one span's counts (for the span itself and its comparisons)."""
+    return {
+        "disputes_reported": _n(c, "reported"),
+        "disputes_assigned": _n(c, "assigned"),
+        "resolved_pre_litigation": _n(c, "resolved_pre_litigation"),
+        "confirmations_granted": _n(c, "confirmations_granted"),
+        "court_cases": court,
+        "litigation_per_10k": None if court is None or not population else court / population * 10000,
+        "ledger_court_filings": _n(c, "ledger_court_filings"),
+        "serious_incidents": _n(c, incident_kind("any", severity)),
+    }
+
+
+def derive(
+    c: dict[str, Cell], *, court: int | None, population: Population, days: int, severity: str
+) -> dict[str, Any]:
+    values = compared_values(c, court, population.people, severity)
+    per_10k = values["litigation_per_10k"]
+    followed = _n(c, "followed_up")
+    return {
+        **values,
+        "resolution_rate": _ratio(_n(c, "resolved_pre_litigation"), _n(c, "assigned")),
+        "mediation_agreements": _n(c, "agreed"),
+        "mediation_concluded_failures": _n(c, "mediation_failed"),
+        "mediation_success_rate": _success(c),
+        "court_referral_success_rate": _success(c, f"@{COURT_DIVERSION}"),
+        "confirmations_rejected": _n(c, "confirmations_rejected"),
+        "confirmation_rate": _ratio(_n(c, "confirmations_granted"), _n(c, "agreed")),
+        "online_mediations": _n(c, "online_mediations"),
+        "online_confirmations": _n(c, "online_confirmations"),
+        "litigation_per_10k_annualised": None if per_10k is None or not days else per_10k * 365 / days,
+        "criminal_escalations": _n(c, incident_kind("criminal_escalation", severity)),
+        "extreme_acts": _n(c, incident_kind("extreme_act", severity)),
+        "mass_incidents": _n(c, incident_kind("mass_incident", severity)),
+        "follow_up_rate": _ratio(followed, _n(c, "agreed")),
+        "satisfaction_rate": _ratio(_n(c, "satisfied"), followed),
+        "relapse_rate": _ratio(_n(c, "relapsed"), followed),
+        "mean_days_to_mediated_resolution": _mean_days(c, "agreed"),
+        "mean_days_in_court": _mean_days(c, "court_outcomes"),
+    }
+
+
+@dataclass(frozen=True)
+class Spans:
+    period: Period
+    main: Span
+    last_year: Span
+    previous: Span | None
+    complete: bool
+    judged_at: datetime
+
+
+def spans(period: str, when: datetime, tz: ZoneInfo) -> Spans:
+    p = Period.parse(period)
+    main = p.span(when, tz)
+    # Overdue work is judged at the end of the period, or at ``when`` while it runs (as the
+    # warnings judge it): the one part of a row that depends on the instant, not the day.
+    judged = min(when, p.bounds(tz)[1])
+    return Spans(p, main, Period.last_year_span(main), p.previous_span(main), p.complete(when, tz), judged)
+
+
+def _no_litigation_villages(
+    cur: Cursor, region: str, level: str, span: Span, rules: LitigationRules, as_of: datetime | None
+) -> dict[str, int]:
+    """Villages without a court case, a serious incident or a mass incident over the span."""
     col = LEVELS[region_level(region)]
     villages = cur.all(f"SELECT code, {LEVELS[level]} AS parent FROM v_regions WHERE level = 'village' AND {col} = %s", (region,))
-    filed = counts(cur, region, (f"{year}-01", f"{year}-12"), "village", as_of=as_of, kinds=("court_filings",))
+    court = court_counts(cur, region, span, "region", "village", Filters(), rules, as_of)
+    facts = counts(cur, region, span, "village_code", Filters(), as_of=as_of)
+    marks = (incident_kind("any", rules.major_severity), incident_kind("mass_incident", SEVERITIES[0]))
     result: dict[str, int] = defaultdict(int)
     for v in villages:
-        if not filed.get(v["code"], {}).get("court_filings", (0, 0))[0]:
+        result[v["parent"]] += 0
+        if court.get(v["code"], 0) == 0 and not any(_n(facts.get(v["code"], {}), m) for m in marks):
             result[v["parent"]] += 1
     return result
 
 
-def derive(c: dict[str, tuple[int, float]], last_year: dict[str, tuple[int, float]], population: int | None, no_lit: int) -> dict[str, Any]:
-    def n(kind: str) -> int:
-        return c.get(kind, (0, 0.0))[0]
-
-    agreements, failures, filings = n("agreements"), n("failures"), n("court_filings")
-    last_filings = last_year.get("court_filings", (0, 0.0))[0]
-    return {
-        "disputes_reported": n("reported"),
-        "resolved_pre_litigation": n("resolved_pre_litigation"),
-        "mediation_agreements": agreements,
-        "mediation_failures": failures,
-        "mediation_success_rate": _ratio(agreements, agreements + failures),
-        "confirmations_granted": n("confirmations_granted"),
-        "court_filings": filings,
-        "litigation_per_10k": None if not population else filings / population * 10000,
-        "court_filings_yoy": _ratio(filings - last_filings, last_filings),
-        "serious_incidents": n("incidents"),
-        "follow_up_rate": _ratio(n("followed_up_closes"), n("followable_closes")),
-        "mean_days_to_resolution": _ratio(c.get("closes", (0, 0.0))[1] / 86400, n("closes")),
-        "no_litigation_villages": no_lit,
-    }
+def with_overdue(cur: Cursor, table: dict[str, Any], *, now: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """``table`` (left unchanged: it may be cached) with overdue_open and overdue_share judged at
+    the end of its period, or ``now`` while it runs. Tables as of an instant leave them null:
+    deadlines are known as they are now, not as recorded then."""
+    if table["as_of"] is not None:
+        return table
+    s = spans(table["period"], now, tz)
+    column = _group_column(table["group"], table["level"])
+    found = open_and_overdue(
+        cur, when=s.judged_at, region=table["region"], group=column, category=table["category"], source=table["source"]
+    )
+    rows = []
+    for row in table["rows"]:
+        open_cases, late = found.get(row["category"] if table["group"] == "category" else row["region_code"], (0, 0))
+        rows.append({**row, "overdue_open": late, "overdue_share": late / open_cases if open_cases else 0.0})
+    return {**table, "overdue_judged_at": s.judged_at.isoformat(), "rows": rows}
 
 
 def indicator_table(
-    cur: Cursor, *, region: str, period: str, level: str, as_of: datetime | None = None
+    cur: Cursor,
+    *,
+    region: str,
+    period: str,
+    level: str,
+    as_of: datetime | None = None,
+    now: datetime | None = None,
+    tz: ZoneInfo | None = None,
+    category: str | None = None,
+    source: str | None = None,
+    group: str = "region",
+    rules: LitigationRules | None = None,
+    overdue: bool = True,
 ) -> dict[str, Any]:
+    """The §8 answer: one row per region of ``level`` inside ``region`` (or per category with
+    ``group='category'``), for the period's days elapsed as of ``as_of`` or ``now``.
+    ``overdue=False`` leaves overdue_open and overdue_share null (see with_overdue): the rest of
+    the answer depends on the day only, so it can be kept per views position."""
+    if tz is None:
+        from application.config import county_tz
+
+        tz = county_tz()
+    rules = rules or LitigationRules.from_env()
+    if group not in GROUPS:
+        raise InvalidValue("group", f"one of {', '.join(GROUPS)}")
     if level not in LEVELS:
         raise InvalidValue("level", f"one of {', '.join(LEVELS)}")
-    p = Period.parse(period)
-    if list(LEVELS).index(level) < list(LEVELS).index(region_level(region)):
-        raise InvalidValue("level", f"must be at or below the region's own level ({region_level(region)})")
-    rows_regions = regions_at(cur, region, level)
-    if not rows_regions:
+    if category is not None:
+        Category.parse("category", category)
+    if source is not None:
+        Source.parse("source", source)
+    filters = Filters(category, source)
+    s = spans(period, as_of or now or datetime.now(UTC), tz)
+    own = region_level(region)
+    if group == "category":
+        level = own
+    elif list(LEVELS).index(level) < list(LEVELS).index(own):
+        raise InvalidValue("level", f"must be at or below the region's own level ({own})")
+    known = regions_at(cur, region, own)
+    if not known:
         raise InvalidValue("region", f"unknown region {region!r}")
-    now = counts(cur, region, p.months, level, as_of=as_of)
-    before = counts(cur, region, p.same_last_year().months, level, as_of=as_of, kinds=("court_filings",))
-    pops = populations(cur, region, level, p.year)
-    no_lit = villages_without_filings(cur, region, level, p.year, as_of=as_of)
+    if group == "category":
+        keys = [(c.value, {"category": c.value, "category_label": c.label, "region_code": region, "region_name": known[0]["name"]}) for c in Category]
+    else:
+        keys = [(r["code"], {"region_code": r["code"], "region_name": r["name"]}) for r in regions_at(cur, region, level)]
+    group_column = _group_column(group, level)
+
+    span_list = {"main": s.main, "last_year": s.last_year}
+    if s.previous is not None:
+        span_list["prev"] = s.previous
+    counted = {name: counts(cur, region, sp, group_column, filters, as_of=as_of) for name, sp in span_list.items()}
+    feed = court_feed(cur, region[:6], as_of)
+    # Court records carry no ledger source: a source filter leaves litigation unknown.
+    court: dict[str, dict[str, int] | None] = {
+        name: court_counts(cur, region, sp, group, level, filters, rules, as_of)
+        if feed.covers(sp) and not filters.source else None
+        for name, sp in span_list.items()
+    }
+    pop_level = own if group == "category" else level
+    pops = {
+        "main": populations(cur, region, pop_level, s.main.start.year),
+        "last_year": populations(cur, region, pop_level, s.last_year.start.year),
+    }
+    if s.previous is not None:
+        pops["prev"] = populations(cur, region, pop_level, s.previous.start.year)
+    no_lit = None
+    if s.period.kind == "year" and group == "region" and feed.covers(s.main):
+        no_lit = _no_litigation_villages(cur, region, level, s.main, rules, as_of)
+
     rows = []
-    for r in rows_regions:
-        code = r["code"]
-        rows.append(
-            {
-                "region_code": code,
-                "region_name": r["name"],
-                "population": pops.get(code),
-                **derive(now.get(code, {}), before.get(code, {}), pops.get(code), no_lit.get(code, 0)),
-            }
-        )
-    return {"period": p.text, "level": level, "region": region, "as_of": as_of.isoformat() if as_of else None, "rows": rows}
+    for code, head in keys:
+        pop_code = region if group == "category" else code
+        pop = pops["main"].get(pop_code, Population(None, None, "no villages"))
+        court_now = None if court["main"] is None else court["main"].get(code, 0)
+        row: dict[str, Any] = {
+            **head,
+            "population": pop.people,
+            "population_year": pop.year,
+            "population_note": pop.note,
+            **derive(counted["main"].get(code, {}), court=court_now, population=pop, days=s.main.days, severity=rules.major_severity),
+            "litigation_source": "none" if court_now is None else "court_feed",
+        }
+        for name in ("last_year", "prev"):
+            if name not in counted:
+                for indicator in COMPARED:
+                    row[f"{indicator}_{name}"] = None
+                    row[f"{indicator}_{'yoy' if name == 'last_year' else 'pop'}"] = None
+                continue
+            before_court = court[name]
+            before = compared_values(
+                counted[name].get(code, {}),
+                None if before_court is None else before_court.get(code, 0),
+                pops[name].get(pop_code, Population(None, None, None)).people,
+                rules.major_severity,
+            )
+            for indicator in COMPARED:
+                row[f"{indicator}_{name}"] = before[indicator]
+                row[f"{indicator}_{'yoy' if name == 'last_year' else 'pop'}"] = _change(row[indicator], before[indicator])
+        row["overdue_open"] = row["overdue_share"] = None
+        row["no_litigation_villages"] = None if no_lit is None else no_lit.get(code, 0)
+        rows.append(row)
+    answer = {
+        "period": s.period.text,
+        "period_kind": s.period.kind,
+        "level": level,
+        "group": group,
+        "region": region,
+        "category": category,
+        "source": source,
+        "as_of": as_of.isoformat() if as_of else None,
+        "complete": s.complete,
+        "through": s.main.last,
+        "days": s.main.days,
+        "last_year_from": s.last_year.first,
+        "last_year_through": s.last_year.last,
+        "prev_from": None if s.previous is None else s.previous.first,
+        "prev_through": None if s.previous is None else s.previous.last,
+        "court_feed_from": feed.first,
+        "court_feed_through": feed.last,
+        "overdue_judged_at": None,
+        "rows": rows,
+    }
+    return with_overdue(cur, answer, now=now or datetime.now(UTC), tz=tz) if overdue else answer
+
+
+# ------------------------------------------------------------------------------ cells
+
+
+#: What each cell is made of: component name -> fact kinds whose cases it lists (first per case).
+def _components(indicator: str, severity: str) -> dict[str, tuple[str, ...]]:
+    cd = f"@{COURT_DIVERSION}"
+    incident = {
+        "serious_incidents": incident_kind("any", severity),
+        "criminal_escalations": incident_kind("criminal_escalation", severity),
+        "extreme_acts": incident_kind("extreme_act", severity),
+        "mass_incidents": incident_kind("mass_incident", severity),
+    }
+    table: dict[str, dict[str, tuple[str, ...]]] = {
+        "disputes_reported": {"cases": ("reported",)},
+        "disputes_assigned": {"cases": ("assigned",)},
+        "resolved_pre_litigation": {"cases": ("resolved_pre_litigation",)},
+        "resolution_rate": {"numerator": ("resolved_pre_litigation",), "denominator": ("assigned",)},
+        "mediation_agreements": {"cases": ("agreed",)},
+        "mediation_concluded_failures": {"cases": ("mediation_failed",)},
+        "mediation_success_rate": {"numerator": ("agreed",), "denominator": ("agreed", "mediation_failed")},
+        "court_referral_success_rate": {"numerator": ("agreed" + cd,), "denominator": ("agreed" + cd, "mediation_failed" + cd)},
+        "confirmations_granted": {"cases": ("confirmations_granted",)},
+        "confirmations_rejected": {"cases": ("confirmations_rejected",)},
+        "confirmation_rate": {"numerator": ("confirmations_granted",), "denominator": ("agreed",)},
+        "online_mediations": {"cases": ("online_mediations",)},
+        "online_confirmations": {"cases": ("online_confirmations",)},
+        "ledger_court_filings": {"cases": ("ledger_court_filings",)},
+        "follow_up_rate": {"numerator": ("followed_up",), "denominator": ("agreed",)},
+        "satisfaction_rate": {"numerator": ("satisfied",), "denominator": ("followed_up",)},
+        "relapse_rate": {"numerator": ("relapsed",), "denominator": ("followed_up",)},
+        "mean_days_to_mediated_resolution": {"cases": ("agreed",)},
+        "mean_days_in_court": {"cases": ("court_outcomes",)},
+        **{name: {"incidents": (kind,)} for name, kind in incident.items()},
+    }
+    return table[indicator]
+
+
+_DAYS_UNIT = {"mean_days_to_mediated_resolution", "mean_days_in_court"}
+_COURT = ("court_cases", "litigation_per_10k", "litigation_per_10k_annualised")
 
 
 def cell_evidence(
@@ -182,66 +667,121 @@ def cell_evidence(
     as_of: datetime | None = None,
     now: datetime | None = None,
     tz: ZoneInfo | None = None,
+    category: str | None = None,
+    source: str | None = None,
     limit: int = 10000,
+    rules: LitigationRules | None = None,
 ) -> dict[str, Any]:
-    """The facts that make up one cell, each naming its case and event position, with the value
-    it adds to the cell. ``now`` and ``tz`` judge overdue_share (as the warnings do)."""
-    if indicator in WARNING_INDICATORS:
-        if now is None or tz is None:
-            raise ValueError("overdue_share is judged at an instant: pass now and tz")
-        return overdue_evidence(cur, region=region, period=period, as_of=as_of, now=now, tz=tz, limit=limit)
-    if indicator not in COMPONENTS:
-        raise InvalidValue("indicator", f"one of {', '.join(INDICATORS + WARNING_INDICATORS)}")
+    """The cases that make up one cell (and its comparisons), each with the event that
+    qualified it (store position) and the value it adds; rates list their numerator's and
+    denominator's cases apart. ``now`` and ``tz`` fix the span (and judge overdue work)."""
+    if tz is None:
+        from application.config import county_tz
+
+        tz = county_tz()
+    now = now or datetime.now(UTC)
+    rules = rules or LitigationRules.from_env()
+    if indicator in ("overdue_share", "overdue_open"):
+        return overdue_evidence(cur, region=region, period=period, as_of=as_of, now=now, tz=tz, limit=limit,
+                                category=category, source=source, indicator=indicator)
+    if indicator not in INDICATORS:
+        raise InvalidValue("indicator", f"one of {', '.join(INDICATORS)}")
     level = region_level(region)
-    table = indicator_table(cur, region=region, period=period, level=level, as_of=as_of)
-    p = Period.parse(period)
-    months = p.months
-    if indicator == "no_litigation_villages":
-        months = (f"{p.year}-01", f"{p.year}-12")
-    wanted = [(kind, kind, months) for kind in COMPONENTS[indicator]]
-    if indicator == "court_filings_yoy":
-        # The change is measured against the same months a year before: those filings count too.
-        wanted.append(("court_filings_last_year", "court_filings", p.same_last_year().months))
-    components = {
-        name: _component(cur, kind, months_, region, as_of, limit) for name, kind, months_ in wanted
-    }
+    table = indicator_table(cur, region=region, period=period, level=level, as_of=as_of, now=now, tz=tz,
+                            category=category, source=source, rules=rules)
     row = table["rows"][0]
+    s = spans(period, as_of or now, tz)
+    filters = Filters(category, source)
+    named = {"": s.main, "_last_year": s.last_year}
+    if s.previous is not None:
+        named["_prev"] = s.previous
+    if indicator not in COMPARED:
+        named = {"": s.main}
+    components: dict[str, Any] = {}
+    if indicator == "no_litigation_villages":
+        components = _village_evidence(cur, region, s, rules, as_of, row["no_litigation_villages"])
+    elif indicator in _COURT:
+        for suffix, span in named.items():
+            feed = court_feed(cur, region[:6], as_of)
+            listed = (
+                court_case_rows(cur, region, span, filters, rules, as_of, limit)
+                if feed.covers(span) and not filters.source else []
+            )
+            components["court_cases" + suffix] = {
+                "count": len(listed), "unit": "count", "covered": feed.covers(span) and not filters.source,
+                "from": span.first, "through": span.last,
+                "events": [{**r, "value": 1.0} for r in listed],
+            }
+    else:
+        for suffix, span in named.items():
+            for name, kinds in _components(indicator, rules.major_severity).items():
+                components[name + suffix] = _listing(cur, region, span, kinds, filters, as_of, limit, indicator in _DAYS_UNIT)
+    comparisons = {
+        key: row.get(f"{indicator}_{key}") for key in ("last_year", "yoy", "prev", "pop") if f"{indicator}_{key}" in row
+    }
     return {
         "region_code": region,
-        "period": p.text,
+        "period": table["period"],
         "indicator": indicator,
         "value": row[indicator],
+        "complete": table["complete"],
+        "through": table["through"],
+        "days": table["days"],
+        "category": category,
+        "source": source,
         "population": row["population"],
-        "population_year": p.year,
+        "population_year": row["population_year"],
+        "population_note": row["population_note"],
+        "comparisons": comparisons,
         "components": components,
     }
 
 
-def _component(
-    cur: Cursor, kind: str, months: tuple[str, str], region: str, as_of: datetime | None, limit: int
+def _listing(
+    cur: Cursor, region: str, span: Span, kinds: tuple[str, ...], filters: Filters, as_of: datetime | None,
+    limit: int, in_days: bool,
 ) -> dict[str, Any]:
+    listed: list[dict[str, Any]] = []
+    for kind in kinds:
+        base, _, only = kind.partition("@")
+        rows = fact_rows(cur, region, span, (base,), filters, as_of=as_of, limit=None if only else limit)
+        if only:
+            rows = [r for r in rows if r["source"] == only][:limit]
+        listed += rows
+    events = [
+        {
+            "case_id": r["case_id"], "position": r["position"], "fact": r["kind"], "day": r["day"],
+            "occurred_at": r["occurred_at"], "recorded_at": r["recorded_at"],
+            "value": (r["value"] or 0.0) / _SECONDS_PER_DAY if in_days else 1.0,
+        }
+        for r in listed
+    ]
+    return {"count": len(events), "unit": "days" if in_days else "count", "from": span.first, "through": span.last, "events": events}
+
+
+def _village_evidence(
+    cur: Cursor, region: str, s: Spans, rules: LitigationRules, as_of: datetime | None, value: int | None
+) -> dict[str, Any]:
+    if value is None:
+        return {}
     col = LEVELS[region_level(region)]
-    if as_of is None:
-        sql = (
-            "SELECT f.case_id, f.position, f.occurred_at, f.recorded_at, f.value FROM v_facts f "
-            f"JOIN v_cases c ON c.id = f.case_id WHERE f.kind = %s AND f.month BETWEEN %s AND %s AND c.{col} = %s "
-            "ORDER BY f.position LIMIT %s"
-        )
-        params: list[Any] = [kind, *months, region, limit]
-    else:
-        t = utc_text(as_of)
-        sql = (
-            "SELECT f.case_id, f.position, f.occurred_at, f.recorded_at, f.value FROM v_facts f "
-            "JOIN v_case_attrs a ON a.case_id = f.case_id WHERE f.kind = %s AND f.month BETWEEN %s AND %s "
-            "AND f.recorded_at <= %s AND a.position = (SELECT MAX(a2.position) FROM v_case_attrs a2 "
-            f"WHERE a2.case_id = f.case_id AND a2.recorded_at <= %s) AND a.{col} = %s ORDER BY f.position LIMIT %s"
-        )
-        params = [kind, *months, t, t, region, limit]
-    events = cur.all(sql, params)
-    unit = _UNITS.get(kind, "count")
-    for event in events:
-        event["value"] = (event["value"] or 0.0) / _SECONDS_PER_DAY if unit == "days" else 1.0
-    return {"count": len(events), "unit": unit, "events": events}
+    villages = cur.all(f"SELECT code, name FROM v_regions WHERE level = 'village' AND {col} = %s ORDER BY code", (region,))
+    court = court_counts(cur, region, s.main, "region", "village", Filters(), rules, as_of)
+    facts = counts(cur, region, s.main, "village_code", Filters(), as_of=as_of)
+    serious = incident_kind("any", rules.major_severity)
+    mass = incident_kind("mass_incident", SEVERITIES[0])
+    counted: list[dict[str, Any]] = []
+    excluded: list[dict[str, Any]] = []
+    for v in villages:
+        c = facts.get(v["code"], {})
+        entry = {"region_code": v["code"], "region_name": v["name"], "court_cases": court.get(v["code"], 0),
+                 "serious_incidents": _n(c, serious), "mass_incidents": _n(c, mass), "value": 1.0}
+        (excluded if entry["court_cases"] or entry["serious_incidents"] or entry["mass_incidents"] else counted).append(entry)
+    return {
+        "villages": {"count": len(counted), "unit": "villages", "from": s.main.first, "through": s.main.last, "events": counted},
+        "villages_excluded": {"count": len(excluded), "unit": "villages", "from": s.main.first, "through": s.main.last,
+                              "events": [{**e, "value": 0.0} for e in excluded]},
+    }
 
 
 def overdue_evidence(
@@ -253,15 +793,18 @@ def overdue_evidence(
     now: datetime,
     tz: ZoneInfo,
     limit: int = 10000,
+    category: str | None = None,
+    source: str | None = None,
+    indicator: str = "overdue_share",
 ) -> dict[str, Any]:
-    """overdue_share of a region as the warnings judge it (projections/warnings.py): the cases open
-    at the end of the period, or now while it runs, and those of them with a deadline other than a
-    follow-up visit pending and past due then."""
+    """overdue_share of a region as the table judges it: the cases open where the span ends
+    (midnight after its last day counted), and those of them with an obligation past due then."""
     if as_of is not None:
         raise InvalidValue("as_of", "overdue_share is judged from the deadlines as known now; omit as_of")
-    p = Period.parse(period)
-    when = min(now, p.bounds(tz)[1])
+    s = spans(period, now, tz)
+    when = s.judged_at
     t = utc_text(when)
+    extra, extra_params = Filters(category, source).sql("c")
     overdue = (
         "(SELECT MIN(d.due_at) FROM v_deadlines d WHERE d.case_id = c.id AND d.kind <> 'follow_up' "
         f"AND {_OVERDUE_AT})"
@@ -269,8 +812,8 @@ def overdue_evidence(
     rows = cur.all(
         f"SELECT c.id AS case_id, c.reported_at, {overdue} AS overdue_since FROM v_cases c "
         f"WHERE c.{LEVELS[region_level(region)]} = %s AND c.reported_at <= %s "
-        "AND (c.closed_at IS NULL OR c.closed_at > %s) ORDER BY c.reported_at, c.id LIMIT %s",
-        [t, t, t, t, region, t, t, limit],
+        f"AND (c.closed_at IS NULL OR c.closed_at > %s){extra} ORDER BY c.reported_at, c.id LIMIT %s",
+        [t, t, t, t, region, t, t, *extra_params, limit],
     )
     open_cases = [{"case_id": r["case_id"], "occurred_at": r["reported_at"], "value": 1.0} for r in rows]
     late = [
@@ -278,14 +821,22 @@ def overdue_evidence(
         for r in rows
         if r["overdue_since"] is not None
     ]
+    share = len(late) / len(open_cases) if open_cases else 0.0
     return {
         "region_code": region,
-        "period": p.text,
-        "indicator": "overdue_share",
-        "value": len(late) / len(open_cases) if open_cases else 0.0,
+        "period": s.period.text,
+        "indicator": indicator,
+        "value": share if indicator == "overdue_share" else len(late),
+        "complete": s.complete,
+        "through": s.main.last,
+        "days": s.main.days,
+        "category": category,
+        "source": source,
         "judged_at": when.isoformat(),
         "population": None,
-        "population_year": p.year,
+        "population_year": None,
+        "population_note": None,
+        "comparisons": {},
         "components": {
             "open_cases": {"count": len(open_cases), "unit": "count", "events": open_cases},
             "overdue_cases": {"count": len(late), "unit": "count", "events": late},

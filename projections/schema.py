@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 7
+VIEWS_VERSION = 8
 
 _COURT_COLUMNS = """
         case_number TEXT, court_case_id TEXT, kind TEXT, court_code TEXT, cause TEXT, category TEXT,
@@ -20,7 +20,8 @@ TABLES = {
         reported_at TEXT, last_occurred_at TEXT, last_recorded_at TEXT,
         resolution TEXT, closed_at TEXT, lead_id TEXT, ever_litigated INTEGER,
         followable_close_at TEXT, position INTEGER, agreement_terms TEXT, agreement_amount TEXT,
-        agreed_at TEXT, court_case_number TEXT, court_outcome TEXT, court_outcome_summary TEXT""",
+        agreed_at TEXT, court_case_number TEXT, court_outcome TEXT, court_outcome_summary TEXT,
+        tally TEXT""",
     "v_parties": """
         case_id TEXT, idx INTEGER, role TEXT, kind TEXT, name TEXT, id_number TEXT, phone TEXT,
         PRIMARY KEY (case_id, idx)""",
@@ -34,16 +35,20 @@ TABLES = {
     "v_case_attrs": """
         case_id TEXT, position BIGINT, recorded_at TEXT, category TEXT,
         county_code TEXT, town_code TEXT, village_code TEXT, PRIMARY KEY (case_id, position)""",
+    # Indicators v2 (DESIGN.md §6): one row per case per indicator fact it earned, on the county's
+    # local day of the event that qualifies it; ``life`` counts reopenings (1 before any). The
+    # aggregate v_counts sums them by the cells the indicator filters ask for.
     "v_facts": """
-        position BIGINT, kind TEXT, case_id TEXT, month TEXT, occurred_at TEXT, recorded_at TEXT,
-        value DOUBLE PRECISION, PRIMARY KEY (position, kind)""",
+        position BIGINT, kind TEXT, case_id TEXT, life INTEGER, day TEXT, occurred_at TEXT,
+        recorded_at TEXT, value DOUBLE PRECISION, PRIMARY KEY (position, kind)""",
     "v_counts": """
-        village_code TEXT, town_code TEXT, county_code TEXT, month TEXT, kind TEXT,
-        n BIGINT, total DOUBLE PRECISION, PRIMARY KEY (village_code, month, kind)""",
+        village_code TEXT, town_code TEXT, county_code TEXT, category TEXT, source TEXT, day TEXT,
+        kind TEXT, n BIGINT, total DOUBLE PRECISION,
+        PRIMARY KEY (village_code, day, kind, category, source)""",
     "v_regions": """
         code TEXT PRIMARY KEY, level TEXT, name TEXT, parent_code TEXT,
         county_code TEXT, town_code TEXT, village_code TEXT""",
-    "v_population": "code TEXT, year INTEGER, population BIGINT, PRIMARY KEY (code, year)",
+    "v_population": "code TEXT, year INTEGER, population BIGINT, floating BIGINT, PRIMARY KEY (code, year)",
     # The access log under each case it concerns (projections/access.py).
     "v_access_logs": "log_id TEXT PRIMARY KEY, case_id TEXT",
     "v_access": """
@@ -79,12 +84,11 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS v_parties_id_number ON v_parties (id_number)",
     "CREATE INDEX IF NOT EXISTS v_cases_village_category ON v_cases (village_code, category, reported_at)",
     "CREATE INDEX IF NOT EXISTS v_events_actor ON v_events (actor_id, recorded_at)",
-    "CREATE INDEX IF NOT EXISTS v_facts_cell ON v_facts (kind, month, recorded_at)",
-    "CREATE INDEX IF NOT EXISTS v_counts_town ON v_counts (town_code, month)",
-    "CREATE INDEX IF NOT EXISTS v_counts_county ON v_counts (county_code, month)",
-    # One kind over a year (court filings by village, last year's filings): kind before month.
-    "CREATE INDEX IF NOT EXISTS v_counts_county_kind ON v_counts (county_code, kind, month)",
-    "CREATE INDEX IF NOT EXISTS v_counts_town_kind ON v_counts (town_code, kind, month)",
+    # The cases behind a cell, and the facts of reopened cases a span might count twice.
+    "CREATE INDEX IF NOT EXISTS v_facts_cell ON v_facts (kind, day)",
+    "CREATE INDEX IF NOT EXISTS v_facts_repeat ON v_facts (day) WHERE life > 1",
+    "CREATE INDEX IF NOT EXISTS v_counts_town ON v_counts (town_code, day)",
+    "CREATE INDEX IF NOT EXISTS v_counts_county ON v_counts (county_code, day)",
     "CREATE INDEX IF NOT EXISTS v_regions_parent ON v_regions (parent_code)",
     # Court filings counted by domicile, kind and filing date (万人成讼率, 无讼村), and listed.
     "CREATE INDEX IF NOT EXISTS v_court_defendant_county ON v_court_cases (defendant_county, kind, filed_on)",

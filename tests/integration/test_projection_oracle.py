@@ -1,5 +1,9 @@
 """An independent oracle for the indicators of DESIGN.md §6.
 
+Adapted minimally to indicators version 2 (counting by case, first agreement per life, names of
+version 2); only the indicators whose definition it already had are compared here. The full
+version 2 oracle is written separately.
+
 A seeded generator of this module plans a few hundred case lives over 2025-01..2026-06 (villages
 of several towns, grids, every path of the state machine, corrections of category and region),
 records them through the Application with the clock at each step's recording instant, and keeps
@@ -38,17 +42,12 @@ COUNT_INDICATORS = {
     "disputes_reported": "reported",
     "resolved_pre_litigation": "resolved_pre_litigation",
     "mediation_agreements": "agreements",
-    "mediation_failures": "failures",
     "confirmations_granted": "confirmations_granted",
-    "court_filings": "court_filings",
-    "serious_incidents": "incidents",
+    "ledger_court_filings": "court_filings",
 }
-ALL_INDICATORS = (
-    "disputes_reported", "resolved_pre_litigation", "mediation_agreements", "mediation_failures",
-    "mediation_success_rate", "confirmations_granted", "court_filings", "litigation_per_10k",
-    "court_filings_yoy", "serious_incidents", "follow_up_rate", "mean_days_to_resolution",
-    "no_litigation_villages",
-)
+ALL_INDICATORS = (*COUNT_INDICATORS, "ledger_court_filings_yoy")
+#: Long after every history: every period asked for is complete.
+LATER = datetime(2030, 1, 5, tzinfo=UTC)
 CATEGORIES = (
     "family", "elder_support", "child_support", "neighbour", "property_management", "private_lending",
     "labour", "migrant_wages", "land_contract", "traffic_accident", "medical", "financial", "commercial",
@@ -430,6 +429,7 @@ class Fact:
     case: int
     month: str
     value: float = 0.0
+    day: str = ""
 
 
 class Oracle:
@@ -439,6 +439,8 @@ class Oracle:
         self.facts: list[Fact] = []
         self.village: dict[int, str] = {}
         self.category: dict[int, str] = {}
+        # A span as of an instant counts the days before that instant's own (still running) day.
+        self.cutoff = None if as_of is None else as_of.astimezone(TZ).date().isoformat()
         for case, steps in history.by_case.items():
             known = [s for s in steps if s.position is not None and (as_of is None or s.recorded_at <= as_of)]
             if known:
@@ -449,17 +451,24 @@ class Oracle:
         reported_at = steps[0].occurred_at
         litigated = False
         open_close: Fact | None = None  # the last close that is followable and not yet followed up
+        agreed = False  # in this life of the case (a reopening starts another)
         for s in steps:
+            day = s.occurred_at.astimezone(TZ).date().isoformat()
             kind = {
-                "report": "reported", "record_agreement": "agreements", "record_failure": "failures",
+                "report": "reported", "record_failure": "failures",
                 "file_in_court": "court_filings", "report_incident": "incidents",
             }.get(s.command)
             if kind:
-                self.facts.append(Fact(kind, case, month_key(s.occurred_at)))
+                self.facts.append(Fact(kind, case, month_key(s.occurred_at), day=day))
+            if s.command == "record_agreement" and not agreed:
+                agreed = True
+                self.facts.append(Fact("agreements", case, month_key(s.occurred_at), day=day))
+                if not litigated:
+                    self.facts.append(Fact("resolved_pre_litigation", case, month_key(s.occurred_at), day=day))
             if s.command == "file_in_court":
                 litigated = True
             if s.command == "decide_confirmation" and s.args["granted"]:
-                self.facts.append(Fact("confirmations_granted", case, month_key(s.occurred_at)))
+                self.facts.append(Fact("confirmations_granted", case, month_key(s.occurred_at), day=day))
             if s.command in ("close", "withdraw"):
                 month = month_key(s.occurred_at)
                 self.facts.append(Fact("closes", case, month, (s.occurred_at - reported_at).total_seconds()))
@@ -467,13 +476,12 @@ class Oracle:
                 if s.resolution in FOLLOWABLE:
                     open_close = Fact("followable_closes", case, month)
                     self.facts.append(open_close)
-                    if not litigated:
-                        self.facts.append(Fact("resolved_pre_litigation", case, month))
             if s.command == "follow_up" and open_close is not None:
                 self.facts.append(Fact("followed_up_closes", case, open_close.month))
                 open_close = None
             if s.command == "reopen":
                 open_close = None
+                agreed = False
             if s.command == "correct_details" and s.args["field"] == "region_code":
                 region = s.args["value"]
             if s.command == "correct_details" and s.args["field"] == "category":
@@ -485,37 +493,29 @@ class Oracle:
         return [
             f for f in self.facts
             if f.month in wanted and self.village[f.case].startswith(region) and (kind is None or f.kind == kind)
+            and (self.cutoff is None or f.day < self.cutoff)
         ]
 
     def row(self, region: str, period: str) -> dict[str, Any]:
         year, months = period_months(period)
-        n = Counter(f.kind for f in self.facts_in(region, months))
-        close_seconds = sum(f.value for f in self.facts_in(region, months, "closes"))
-        last_year = len(self.facts_in(region, [f"{year - 1}{m[4:]}" for m in months], "court_filings"))
+        # Each case once per indicator and period.
+        n = Counter(kind for kind, _ in {(f.kind, f.case) for f in self.facts_in(region, months)})
+        last_year = len({f.case for f in self.facts_in(region, [f"{year - 1}{m[4:]}" for m in months], "court_filings")})
         villages = GEO.villages(region)
         population = sum(GEO.population[v].get(year, 0) for v in villages) if any(year in GEO.population[v] for v in villages) else None
-        filed_in_year = {self.village[f.case] for f in self.facts_in(region, period_months(str(year))[1], "court_filings")}
 
         def ratio(a: float, b: float) -> float | None:
             return None if b == 0 else a / b
 
-        return {
+        row = {
             "region_code": region,
             "population": population,
-            "disputes_reported": n["reported"],
-            "resolved_pre_litigation": n["resolved_pre_litigation"],
-            "mediation_agreements": n["agreements"],
-            "mediation_failures": n["failures"],
-            "mediation_success_rate": ratio(n["agreements"], n["agreements"] + n["failures"]),
-            "confirmations_granted": n["confirmations_granted"],
-            "court_filings": n["court_filings"],
-            "litigation_per_10k": None if not population else n["court_filings"] / population * 10000,
-            "court_filings_yoy": ratio(n["court_filings"] - last_year, last_year),
-            "serious_incidents": n["incidents"],
-            "follow_up_rate": ratio(n["followed_up_closes"], n["followable_closes"]),
-            "mean_days_to_resolution": ratio(close_seconds / 86400, n["closes"]),
-            "no_litigation_villages": sum(1 for v in villages if v not in filed_in_year),
+            **{name: n[kind] for name, kind in COUNT_INDICATORS.items()},
+            "ledger_court_filings_yoy": ratio(n["court_filings"] - last_year, last_year),
         }
+        if self.cutoff is not None and self.cutoff <= months[-1] + "-31":
+            del row["ledger_court_filings_yoy"]  # a span still running: compared with a clipped one
+        return row
 
 
 def mismatches(expected: dict[str, Any], actual: dict[str, Any], where: str) -> list[str]:
@@ -535,11 +535,11 @@ PERIODS = ("2025", "2026", "2025-Q1", "2025-Q3", "2026-Q1", "2026-Q2", "2025-12"
 def compare_tables(cur: Any, oracle: Oracle, periods: tuple[str, ...] = PERIODS, *, as_of: datetime | None = None) -> list[str]:
     problems = []
     for period in periods:
-        towns = indicator_table(cur, region=COUNTY, period=period, level="town", as_of=as_of)["rows"]
+        towns = indicator_table(cur, region=COUNTY, period=period, level="town", as_of=as_of, now=LATER, tz=TZ)["rows"]
         assert [r["region_code"] for r in towns] == GEO.towns
         for row in towns:
             problems += mismatches(oracle.row(row["region_code"], period), row, f"{period} town {row['region_code']}")
-        (county,) = indicator_table(cur, region=COUNTY, period=period, level="county", as_of=as_of)["rows"]
+        (county,) = indicator_table(cur, region=COUNTY, period=period, level="county", as_of=as_of, now=LATER, tz=TZ)["rows"]
         problems += mismatches(oracle.row(COUNTY, period), county, f"{period} county")
     return problems
 

@@ -46,7 +46,9 @@ class TestFollowerMode:
         follower = ViewRunner(app.extensions["ledger"])
         try:
             for n in range(1, 4):
-                position = http.report().headers["X-Ledger-Position"]
+                # A period under way counts its whole days elapsed: these happened yesterday.
+                yesterday = (world.clock.now - timedelta(days=1)).isoformat()
+                position = http.report(occurred_at=yesterday).headers["X-Ledger-Position"]
                 follower.catch_up()
                 for _ in range(2):  # the second read of each is answered from the cache
                     listed = http.get("/disputes", "reader", {"status": "reported"}, X_Ledger_Position=position)
@@ -60,7 +62,7 @@ class TestFollowerMode:
 
 
 def test_rebuilt_views_are_never_answered_from_the_cache(http: Http, world: World, app: Any, store: StoreSettings) -> None:
-    http.report()
+    http.report(occurred_at=(world.clock.now - timedelta(days=1)).isoformat())
     query = {"period": "2026-03", "region": TOWN}
     assert http.get("/indicators", "reader", query).json["rows"][0]["disputes_reported"] == 1
     # A view row goes wrong (say, a projection bug); the table read now is cached at this position.

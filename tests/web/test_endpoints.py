@@ -24,6 +24,8 @@ def cases(http: Http) -> list[str]:
         "judge",
         {"court_code": "ORGC-COURT", "court_case_number": "(2026)1号", "reason": "起诉"},
     )
+    # A period under way counts its whole days elapsed: read the next day.
+    http.world.clock.advance(days=1)
     return [*ids, other]
 
 
@@ -37,8 +39,10 @@ def test_the_indicator_table_of_a_county_by_town(http: Http, cases: list[str]) -
     assert (table["period"], table["level"], table["region"]) == ("2026-03", "town", COUNTY)
     rows = {r["region_code"]: r for r in table["rows"]}
     assert rows[TOWN]["disputes_reported"] == 2 and rows[TOWN]["region_name"]
-    assert rows[OTHER_TOWN]["court_filings"] == 1
-    assert rows[OTHER_TOWN]["litigation_per_10k"] == pytest.approx(10000 / rows[OTHER_TOWN]["population"])
+    assert rows[OTHER_TOWN]["ledger_court_filings"] == 1 and "court_filings" not in rows[OTHER_TOWN]
+    # 万人成讼率 comes from the court feed only, and there is none in this store.
+    assert rows[OTHER_TOWN]["litigation_per_10k"] is None and rows[OTHER_TOWN]["litigation_source"] == "none"
+    assert (table["complete"], table["through"], table["days"]) == (False, "2026-03-02", 2)
 
 
 def test_indicators_default_to_the_actors_region_and_stay_inside_it(http: Http, cases: list[str]) -> None:
@@ -66,7 +70,7 @@ def test_the_evidence_behind_a_cell(http: Http, cases: list[str]) -> None:
         "/indicators/cell", "supervisor", {"period": "2026-03", "indicator": "disputes_reported"}
     ).json
     assert (cell["region_code"], cell["value"]) == (COUNTY, 3)
-    assert {e["case_id"] for e in cell["components"]["reported"]["events"]} == set(cases)
+    assert {e["case_id"] for e in cell["components"]["cases"]["events"]} == set(cases)
     assert (
         "indicator"
         in assert_error(
@@ -76,11 +80,15 @@ def test_the_evidence_behind_a_cell(http: Http, cases: list[str]) -> None:
 
 
 def test_red_and_yellow_cards_are_for_supervision_roles(http: Http, cases: list[str]) -> None:
+    http.world.clock.advance(days=-1)
+    incident = {"kind": "criminal_escalation", "description": "冲突升级", "severity": "major"}
+    http.ok(cases[-1], "report-incident", "supervisor", incident)
+    http.world.clock.advance(days=1)
     cards = http.get("/indicators/warnings", "supervisor", {"period": "2026-03"}).json
     assert cards["county"] == COUNTY
     towns = {t["region_code"]: t for t in cards["towns"]}
     assert towns[OTHER_TOWN]["card"] == "red"
-    assert towns[OTHER_TOWN]["reasons"][0]["indicator"] == "litigation_per_10k"
+    assert towns[OTHER_TOWN]["reasons"][0]["indicator"] == "serious_incidents"
     assert (
         http.get("/indicators/warnings", "auditor", {"period": "2026-03", "county": COUNTY}).status_code
         == 200

@@ -19,7 +19,7 @@ LIFE = (
     ("decide-confirmation", "judge"),
     ("close", "mediator"),
 )
-INCIDENT = {"kind": "criminal_escalation", "description": "双方发生肢体冲突", "severity": "serious"}
+INCIDENT = {"kind": "criminal_escalation", "description": "双方发生肢体冲突", "severity": "major"}
 
 
 @pytest.fixture
@@ -60,20 +60,26 @@ def test_each_counted_event_shows_what_it_adds(http: Http, town: dict[str, Any])
     assert (listed["kind"], listed["kind_label"], listed["severity"], listed["severity_label"]) == (
         "criminal_escalation",
         "民转刑",
-        "serious",
-        "较大",
+        "major",
+        "重大",
     )
     assert "description" not in listed
 
-    days = cell(http, town, "mean_days_to_resolution").json
-    closes = days["components"]["closes"]
-    assert closes["unit"] == "days" and [e["case_id"] for e in closes["events"]] == [town["closed"]]
-    # Reported, then seven steps seven hours apart to the close: 49 hours.
-    assert closes["events"][0]["value"] == pytest.approx(49 / 24)
-    assert days["value"] == pytest.approx(sum(e["value"] for e in closes["events"]) / closes["count"])
+    days = cell(http, town, "mean_days_to_mediated_resolution").json
+    agreed = days["components"]["cases"]
+    assert agreed["unit"] == "days" and [e["case_id"] for e in agreed["events"]] == [town["closed"]]
+    # Reported, then four steps seven hours apart to the agreement: 28 hours.
+    assert agreed["events"][0]["value"] == pytest.approx(28 / 24)
+    assert days["value"] == pytest.approx(sum(e["value"] for e in agreed["events"]) / agreed["count"])
 
-    yoy = cell(http, town, "court_filings_yoy").json
-    assert set(yoy["components"]) == {"court_filings", "court_filings_last_year"}
+    # A compared indicator lists the cases of its comparisons too; a rate its two parts.
+    filings = cell(http, town, "ledger_court_filings").json
+    assert set(filings["components"]) == {"cases", "cases_last_year", "cases_prev"}
+    assert set(filings["comparisons"]) == {"last_year", "yoy", "prev", "pop"}
+    rate = cell(http, town, "confirmation_rate").json
+    assert rate["value"] == 1.0
+    assert [e["case_id"] for e in rate["components"]["numerator"]["events"]] == [town["closed"]]
+    assert [e["case_id"] for e in rate["components"]["denominator"]["events"]] == [town["closed"]]
 
 
 @both_stores

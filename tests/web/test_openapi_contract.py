@@ -69,7 +69,7 @@ KNOWN: dict[str, list[str]] = {
     "organisation": [VILLAGE_COMMITTEE],
     "court_code": [COURT],
     "period": ["2026", "2026-Q1", "2026-03"],
-    "indicator": ["court_filings", "disputes_reported"],
+    "indicator": ["ledger_court_filings", "disputes_reported"],
 }
 CASE_ID_FIELDS = ("case_id", "dispute_id", "dispute", "lead_id")
 

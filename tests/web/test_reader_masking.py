@@ -124,6 +124,8 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "period": ["2026", "2026-Q1", "2026-03"],
         "level": ["village"],
         "indicator": sorted(INDICATORS),
+        "source": ["court_diversion"],
+        "group": ["category"],
         "county": [COUNTY],
         "from": [(world.clock.now - timedelta(days=30)).isoformat()],
         "to": [now],

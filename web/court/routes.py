@@ -22,7 +22,7 @@ from application.court_files import import_court_file, read_court_file, records_
 from domain.errors import AccessDenied, InvalidValue
 from projections.periods import Period
 from web.auth import current_actor, require_covers, require_read
-from web.context import fresh_views, ledger
+from web.context import POSITION_HEADER, fresh_views, ledger
 from web.court import schemas as s
 from web.errors import HEADERS_KEY, ApiError, ErrorSchema
 from web.openapi_headers import LEDGER_POSITION
@@ -40,6 +40,14 @@ _COLUMNS = (
 )  # fmt: skip
 
 
+IMPORT_HEADERS = {
+    POSITION_HEADER: {
+        "description": "the store's position after the import; send it back on GET /court-cases to read it",
+        "schema": {"type": "integer"},
+    }
+}
+
+
 def _domicile(asked: str | None) -> str:
     side = asked or os.environ.get("LEDGER_LITIGATION_DOMICILE", "").strip() or "defendant"
     return side if side in ("defendant", "plaintiff") else "defendant"
@@ -49,7 +57,7 @@ def _domicile(asked: str | None) -> str:
 class Imports(MethodView):
     @blp.doc(operationId="import_court_cases")
     @blp.arguments(s.ImportBody)
-    @blp.response(200, s.ImportReport)
+    @blp.response(200, s.ImportReport, headers=IMPORT_HEADERS)
     @blp.alt_response(
         400,
         schema=s.ImportRefused,
@@ -96,7 +104,7 @@ class Imports(MethodView):
                 errors=errors,
                 **answer,
             )
-        return answer
+        return answer, 200, {POSITION_HEADER: str(ledger().recorder.max_notification_id() or 0)}
 
 
 @blp.route("")

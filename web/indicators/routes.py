@@ -12,7 +12,7 @@ from application.config import county_tz
 from domain.codes import IncidentKind, Severity
 from domain.errors import InvalidValue
 from domain.reference import Actor
-from projections.indicators import cell_evidence, indicator_table, region_level
+from projections.indicators import cell_evidence, indicator_table, region_level, with_overdue
 from projections.periods import Period
 from projections.warnings import CardThresholds, town_cards
 from web.auth import require_covers, require_read
@@ -75,18 +75,38 @@ class Indicators(MethodView):
     @blp.alt_response(400, schema=ErrorSchema, description=NOT_BEGUN)
     @blp.alt_response(403, schema=ErrorSchema, description="region outside your scope")
     def get(self, query: dict[str, Any]) -> Any:
-        """One row of every indicator per region of a level, inside a region, for a period"""
+        """One row of every indicator per region of a level (or per category), for a period
+
+        Indicators version 2 (DESIGN.md §6): cases are counted, not events; a period under way
+        counts its elapsed whole days (`complete`, `through`, `days`) and is compared with the
+        same span a year earlier (`*_last_year`, `*_yoy`) and, for quarters and months, with the
+        preceding period clipped to as many days (`*_prev`, `*_pop`). 万人成讼率 comes from the
+        court case feed. `litigation_per_10k` keeps its name: version 1 computed it from ledger
+        filings, wrongly. Retired version 1 fields (no longer answered, never reused): `court_filings`
+        (now `ledger_court_filings`), `court_filings_yoy` (now `court_cases_yoy` and
+        `ledger_court_filings_yoy`), `mediation_failures` (now `mediation_concluded_failures`, cases
+        whose mediation ended without agreement), `mean_days_to_resolution` (now
+        `mean_days_to_mediated_resolution` and `mean_days_in_court`).
+        """
         actor = require_read("indicators")
         region = _region(actor, query.get("region"))
         level = query.get("level") or _DEPTH[max(_DEPTH.index("town"), _DEPTH.index(region_level(region)))]
         period, as_of = _begun(query["period"]), query.get("as_of")
+        category, source, group = query.get("category"), query.get("source"), query.get("group") or "region"
+        clock, tz = now(), county_tz()
+        # The cached part depends on the county's day (the span counted), not on the instant.
+        today = (as_of or clock).astimezone(tz).date().isoformat()
         with fresh_views() as cur:
             table = cached(
                 cur,
                 # as text: equal instants in two offsets are equal keys, but answer differently
-                ("indicators", region, period, level, as_of.isoformat() if as_of else None),
-                lambda c: indicator_table(c, region=region, period=period, level=level, as_of=as_of),
+                ("indicators", region, period, level, as_of.isoformat() if as_of else None, category, source, group, today),
+                lambda c: indicator_table(
+                    c, region=region, period=period, level=level, as_of=as_of, now=clock, tz=tz,
+                    category=category, source=source, group=group, overdue=False,
+                ),
             )
+            table = with_overdue(cur, table, now=clock, tz=tz)
         return answer(table)
 
 
@@ -98,7 +118,12 @@ class IndicatorCell(MethodView):
     @blp.alt_response(400, schema=ErrorSchema, description=NOT_BEGUN)
     @blp.alt_response(403, schema=ErrorSchema, description="region outside your scope")
     def get(self, query: dict[str, Any]) -> Any:
-        """The facts behind one cell: each counted event with its case and store position"""
+        """The cases behind one cell: each with the event that counted it and its store position
+
+        A rate lists its numerator's and its denominator's cases apart; an indicator compared
+        with other spans lists theirs too (`<component>_last_year`, `<component>_prev`); court
+        cases are listed by case number; 无讼村 by village.
+        """
         actor = require_read("indicators")
         region = _region(actor, query.get("region"))
         with fresh_views() as cur:
@@ -110,6 +135,8 @@ class IndicatorCell(MethodView):
                 as_of=query.get("as_of"),
                 now=now(),
                 tz=county_tz(),
+                category=query.get("category"),
+                source=query.get("source"),
             )
         _describe_incidents(cell)
         return cell
@@ -119,11 +146,11 @@ def _describe_incidents(cell: dict[str, Any]) -> None:
     """An incident is listed with its kind and severity (codes and Chinese labels), read from its
     own stored event: the views count incidents but keep no details. The description is free
     text that may name people, so it stays in the case's history."""
-    incidents = cell["components"].get("incidents")
-    if not incidents:
+    listings = [c for name, c in cell["components"].items() if name.startswith("incidents")]
+    if not listings:
         return
     store = ledger()
-    for listed in incidents["events"]:
+    for listed in (e for c in listings for e in c["events"]):
         (note,) = store.recorder.select_notifications(start=listed["position"], limit=1)
         if note.id != listed["position"]:
             continue  # cannot happen while views follow the store; leave the entry as counted
