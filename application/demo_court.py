@@ -299,12 +299,16 @@ def is_urban(region: Region) -> bool:
 
 
 def population(region: Region, year: int) -> int:
-    """The year's figure, else the latest earlier one, else the earliest known."""
-    known = sorted(region.population)
-    earlier = [y for y in known if y <= year]
+    """Residents plus registered floating population (the indicators' denominator): each the
+    year's figure, else the latest earlier one, else the earliest known."""
+    return _by_year(region.population, year) + _by_year(region.floating, year)
+
+
+def _by_year(figures: dict[int, int], year: int) -> int:
+    earlier = [y for y in figures if y <= year]
     if earlier:
-        return region.population[earlier[-1]]
-    return region.population[known[0]] if known else 0
+        return figures[max(earlier)]
+    return figures[min(figures)] if figures else 0
 
 
 def import_batches(
