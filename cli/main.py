@@ -601,9 +601,16 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--demo", is_flag=True, help="Demo county; on first start 2000 demo disputes; a token per role.")
+@click.option("--demo", is_flag=True, help="Demo county; on first start 2000 demo disputes and the court feed; a token per role.")
 @click.option("--demo-disputes", default=2000, show_default=True, help="How many disputes --demo generates on first start.")
-def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
+@click.option(
+    "--demo-court-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Court feed volume --demo generates, as a share of the realistic one.",
+)
+def serve(host: str, port: int, demo: bool, demo_disputes: int, demo_court_scale: float) -> None:
     """Serve the HTTP API at /api/v1 with the embedded threaded server.
 
     For production run several workers instead: gunicorn 'web:create_app()' -w 4
@@ -622,7 +629,7 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
             load_demo_reference(ledger)
             if not has_cases(ledger):
                 with progress_bar("demo histories") as update:
-                    generate(ledger, disputes=demo_disputes, progress=update)
+                    generate(ledger, disputes=demo_disputes, court_scale=demo_court_scale, progress=update)
             runner = ViewRunner(ledger)
             with progress_bar("projecting") as update:
                 runner.catch_up(progress=update)
