@@ -3,6 +3,12 @@
 Every case's life is planned first, then all steps of all cases are replayed in the order they
 were recorded, with the application's clock set to each step's recording instant, so that late
 entries, overdue work and as-of queries look as they would in a county that used the ledger.
+
+Urban communities (社区) and farming villages (村) quarrel about different things; wage claims and
+land disputes have their seasons (application/demo_seasons.py); incidents come mostly from cases
+judged risky, failed or still open; the tribunals of application/demo_data/tribunal_areas.csv
+hear their towns' cases. Around the ledger's cases the county court's own feed is planned
+(application/demo_court.py), its numbers given to the ledger's filings, and imported quarterly.
 """
 
 from __future__ import annotations
