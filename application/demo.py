@@ -335,7 +335,10 @@ class DemoCounty:
         if (village, self.local(life.t + timedelta(hours=after)).year) in self.quiet:
             return False
         # The number is the court's: the court feed numbers this filing among all the others.
-        if not life.add("file_in_court", judge, after, court_code=self.court_of(village),
+        # Tribunals hear civil cases only; an administrative suit goes to the county court.
+        administrative = life.steps[0].args["category"] == "administrative"
+        court = self.court if administrative else self.court_of(village)
+        if not life.add("file_in_court", judge, after, court_code=court,
                         court_case_number=UNNUMBERED, reason="调解不成，当事人起诉"):
             return True
         outcome = rng.choices(["judgment", "court_mediation", "withdrawn", "dismissed"], [5, 3, 1, 1])[0]

@@ -171,16 +171,26 @@ def test_case_numbers_run_per_court_year_and_kind_and_the_ledgers_filings_keep_t
 def test_tribunals_hear_the_towns_they_cover(sample: Sample) -> None:
     county = sample.county
     assert set(county.courts_by_town.values()) == {"ORGC-TRIB-01", "ORGC-TRIB-02", "ORGC-TRIB-03"}
+    confirmations: Counter[str] = Counter()
     for lives in sample.lives().values():
         town = lives[0].args["region_code"][:9]
+        civil = lives[0].args["category"] != "administrative"
+        holder = None
         for s in lives:
+            if s.command == "assign":
+                holder = s.args["organisation_code"]
             if s.command == "file_in_court":
-                assert s.args["court_code"] == county.courts_by_town.get(town, "ORGC-COURT")
+                assert s.args["court_code"] == (county.courts_by_town.get(town, "ORGC-COURT") if civil else "ORGC-COURT")
+            if s.command == "request_confirmation":
+                # The court of the mediating body's area: a committee of the town → the town's tribunal.
+                local = holder in (county.committee[lives[0].args["region_code"][:12]], county.committee[town])
+                assert s.args["court_code"] == (county.courts_by_town.get(town, "ORGC-COURT") if local else "ORGC-COURT")
+                confirmations[s.args["court_code"]] += 1
     civil = [r for r in sample.records if parse_case_number(r.case_number).kind == "民初" and r.defendant_region]
     for r in civil:
         assert r.court_code == county.courts_by_town.get((r.defendant_region or "")[:9], "ORGC-COURT")
     used = Counter(r.court_code for r in civil)
-    assert all(used[t] > 100 for t in county.courts_by_town.values())
+    assert all(used[t] > 100 and confirmations[t] > 10 for t in county.courts_by_town.values())
 
 
 def test_incidents_arise_mostly_from_open_failed_or_high_risk_cases(sample: Sample) -> None:
