@@ -3,6 +3,12 @@
 Every case's life is planned first, then all steps of all cases are replayed in the order they
 were recorded, with the application's clock set to each step's recording instant, so that late
 entries, overdue work and as-of queries look as they would in a county that used the ledger.
+
+Urban communities (社区) and farming villages (村) quarrel about different things; wage claims and
+land disputes have their seasons (application/demo_seasons.py); incidents come mostly from cases
+judged risky, failed or still open; the tribunals of application/demo_data/tribunal_areas.csv
+hear their towns' cases. Around the ledger's cases the county court's own feed is planned
+(application/demo_court.py), its numbers given to the ledger's filings, and imported quarterly.
 """
 
 from __future__ import annotations
@@ -11,23 +17,37 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
+from application.config import county_tz
+from application.court_feed import import_court_records
+from application.demo_court import CourtFeed, import_batches, is_urban, population
+from application.demo_seasons import SEASONS
 from application.errors import UnknownActor
 from application.ledger import Ledger, utc_now
-from application.reference_files import load_demo_reference
+from application.reference_files import demo_text, load_demo_reference, read_csv
 from domain.errors import InvalidValue
 from domain.reference import Actor
 from domain.values import id_check_digit
 
-CATEGORY_WEIGHTS = {
-    "neighbour": 18, "family": 14, "elder_support": 4, "child_support": 2, "property_management": 7,
-    "private_lending": 12, "labour": 7, "migrant_wages": 6, "land_contract": 8, "traffic_accident": 7,
-    "medical": 2, "financial": 3, "commercial": 2, "real_estate": 1, "insurance": 1, "consumer": 2,
-    "ip": 0.3, "administrative": 1, "other": 3,
+#: Dispute categories in urban communities (社区): housing estates, shops, loans between neighbours.
+URBAN_CATEGORIES = {
+    "property_management": 20, "consumer": 10, "private_lending": 16, "family": 8, "neighbour": 7,
+    "elder_support": 2, "child_support": 2, "labour": 8, "migrant_wages": 5, "land_contract": 0,
+    "traffic_accident": 7, "medical": 2, "financial": 4, "commercial": 4, "real_estate": 3, "insurance": 1,
+    "ip": 0.5, "administrative": 1, "other": 3,
 }
+#: ... and in farming villages (村): land, boundaries, families and the support of the old.
+FARMING_CATEGORIES = {
+    "land_contract": 16, "neighbour": 20, "family": 16, "elder_support": 6, "child_support": 3,
+    "private_lending": 9, "migrant_wages": 7, "labour": 3, "traffic_accident": 6, "property_management": 0.5,
+    "consumer": 1, "medical": 1.5, "financial": 2, "commercial": 1, "real_estate": 0.3, "insurance": 1,
+    "ip": 0, "administrative": 1.5, "other": 3,
+}
+CATEGORY_WEIGHTS = {c: URBAN_CATEGORIES[c] + FARMING_CATEGORIES[c] for c in URBAN_CATEGORIES}
 SOURCE_WEIGHTS = {
     "grid_patrol": 35, "walk_in": 25, "hotline": 12, "petition": 5, "court_diversion": 8,
     "online": 7, "police_referral": 5, "department_referral": 3,
@@ -51,6 +71,19 @@ SUMMARIES = {
     "real_estate": "商品房逾期交付纠纷", "insurance": "保险理赔金额争议", "consumer": "消费者购买商品质量问题投诉",
     "ip": "商标使用纠纷", "administrative": "对行政处理决定有异议", "other": "其他矛盾纠纷",
 }
+
+INCIDENT_TEXT = {
+    "criminal_escalation": "当事人矛盾激化引发治安案件",
+    "extreme_act": "当事人扬言采取极端行为，已稳控",
+    "mass_incident": "多名当事人聚集讨要说法",
+}
+#: The chance that a case gives rise to an incident: mostly cases judged high or critical risk,
+#: cases whose mediation failed and cases still open; seldom a case settled and closed.
+INCIDENT_ODDS = {"critical": 0.12, "high": 0.04, "failed": 0.008, "open": 0.01, "closed": 0.001, "mediated": 0.0003}
+#: Placeholder in a planned file_in_court until the court feed gives the filing its number.
+UNNUMBERED = "(待编号)"
+#: 民初 filings per 10,000 residents a year (万人成讼率): 通辽 2022 had about 150.
+COURT_RATE = 160.0
 
 Clock = Callable[[], datetime]
 
@@ -89,14 +122,29 @@ class _Life:
         self.steps.append(Step(recorded, self.index, len(self.steps), command, actor, when, args))
         return True
 
+    def add_before_end(self, command: str, actor: str, **args: Any) -> bool:
+        """Plan a step somewhere between the last one and the end, for a case still open then."""
+        room = (self.end - self.recorded).total_seconds() / 3600 - 1
+        if room <= 0:
+            return False
+        self.ended = False
+        return self.add(command, actor, self.rng.uniform(0, room), **args)
+
+    def is_open(self) -> bool:
+        """Whether the case is still open once its planned steps are done."""
+        last = next((s.command for s in reversed(self.steps) if s.command in ("close", "withdraw", "reopen")), None)
+        return last not in ("close", "withdraw")
+
 
 class DemoCounty:
     """Knows the demo county's places, bodies and people, and plans case lives in it."""
 
-    def __init__(self, ledger: Ledger, rng: random.Random):
+    def __init__(self, ledger: Ledger, rng: random.Random, tz: ZoneInfo | None = None):
         self.rng = rng
+        self.tz = tz or county_tz()
         regions = ledger.regions().regions
         directory = ledger.directory()
+        self.regions = regions
         self.county = next(r.code for r in regions.values() if r.level == "county")
         self.villages = [r for r in regions.values() if r.level == "village"]
         self.grids: dict[str, list[str]] = {}
@@ -111,9 +159,33 @@ class DemoCounty:
         self.committee = {o.region_code: o.code for o in by_kind["village_committee"] + by_kind["town_committee"]}
         self.county_committee = by_kind["county_committee"][0].code
         self.court = by_kind["court"][0].code
+        # A people's tribunal (人民法庭) hears the cases and confirmations of the towns it covers.
+        self.courts_by_town = {
+            row["town_code"]: row["tribunal_code"]
+            for row in read_csv(demo_text("tribunal_areas.csv"))
+            if row["tribunal_code"] in directory.organisations and row["town_code"] in regions
+        }
         self.mediators: dict[str, list[str]] = {}
         for m in directory.mediators.values():
             self.mediators.setdefault(m.organisation_code, []).append(m.id)
+        #: (village code, year) pairs in which no suit names a party of the village (无讼村).
+        self.quiet: set[tuple[str, int]] = set()
+
+    def choose_quiet_villages(self, years: range, per_year: int = 4) -> None:
+        """Each year a few farming villages, small ones most likely, see no suit at all."""
+        farming = [v for v in self.villages if not is_urban(v)]
+        for year in years:
+            chosen: set[str] = set()
+            while len(chosen) < min(per_year, len(farming)):
+                village = self.rng.choices(farming, [1 / max(population(v, year), 1) ** 2 for v in farming])[0]
+                chosen.add(village.code)
+            self.quiet |= {(code, year) for code in sorted(chosen)}
+
+    def court_of(self, region_code: str) -> str:
+        return self.courts_by_town.get(region_code[:9], self.court)
+
+    def local(self, instant: datetime) -> date:
+        return instant.astimezone(self.tz).date()
 
     def person(self, birth_from: int = 1950) -> dict[str, Any]:
         rng = self.rng
@@ -126,14 +198,24 @@ class DemoCounty:
             "phone": f"1{rng.choice('35789')}{rng.randint(0, 999999999):09d}",
         }
 
-    def plan(self, index: int, start: datetime, end: datetime) -> list[Step]:
+    def start(self, category: str, begin: datetime, end: datetime) -> datetime:
+        """When a dispute of ``category`` arises: evenly, but for the seasons the category has."""
+        season, top = SEASONS.get(category, (lambda d: 1.0, 1.0))
+        span = (end - begin).total_seconds() - 3600
+        while True:
+            at = begin + timedelta(seconds=self.rng.uniform(0, span))
+            if self.rng.random() * top <= season(self.local(at)):
+                return at
+
+    def plan(self, index: int, begin: datetime, end: datetime) -> list[Step]:
         rng = self.rng
         village = rng.choices(self.villages, self.weights)[0]
         town = village.parent_code or ""
         region = rng.choice(self.grids.get(village.code, [village.code]) + [village.code])
-        category = rng.choices(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))[0]
+        mix = URBAN_CATEGORIES if is_urban(village) else FARMING_CATEGORIES
+        category = rng.choices(list(mix), list(mix.values()))[0]
         source = rng.choices(list(SOURCE_WEIGHTS), list(SOURCE_WEIGHTS.values()))[0]
-        life = _Life(rng, index, start, end)
+        life = _Life(rng, index, self.start(category, begin, end), end)
         recorder = f"recorder-{town}"
         people = rng.choice([2, 2, 2, 3, 4, 6, 12]) if category != "migrant_wages" else rng.randint(5, 40)
         parties = [{**self.person(), "role": "applicant"}, {**self.person(), "role": "respondent"}]
@@ -148,7 +230,10 @@ class DemoCounty:
         if rng.random() < 0.12:
             level = rng.choices(["medium", "high", "critical"], [6, 3, 1])[0]
             flags = ["mass"] if people >= 5 else rng.choice([[], [], ["extreme"], ["criminal_escalation"]])
-            life.add("assess_risk", f"supervisor-{self.county}", rng.uniform(1, 20), level=level, flags=flags)
+            if life.add("assess_risk", f"supervisor-{self.county}", rng.uniform(1, 20), level=level, flags=flags) and (
+                rng.random() < INCIDENT_ODDS.get(level, 0)
+            ):
+                self._incident(life, people, soon=True)
         if rng.random() < 0.02:
             life.add("add_supervision_note", f"supervisor-{self.county}", rng.uniform(2, 30),
                      instruction="请加快调处进度并报告结果", due_at=life.t + timedelta(days=rng.randint(5, 40)))
@@ -159,13 +244,24 @@ class DemoCounty:
             life.add("withdraw", recorder, rng.uniform(2, 60), reason="当事人自行和解，申请撤回")
             self._after_close(life, mediated=False)
             return life.steps
-        if source == "court_diversion" and rng.random() < 0.3 or rng.random() < 0.04:
-            self._litigate(life, town)
+        if (source == "court_diversion" and rng.random() < 0.3 or rng.random() < 0.04) and self._litigate(life, village.code):
             return life.steps
-        self._mediate(life, town, village.code, category, recorder)
+        self._mediate(life, town, village.code, category, recorder, people)
+        if life.is_open() and rng.random() < INCIDENT_ODDS["open"]:
+            self._incident(life, people)
         return life.steps
 
-    def _mediate(self, life: _Life, town: str, village: str, category: str, recorder: str) -> None:
+    def _incident(self, life: _Life, people: int, *, soon: bool = False) -> None:
+        """民转刑, an extreme act or a mass incident; most are 'serious', a few 'major'."""
+        rng = self.rng
+        kind = "mass_incident" if people >= 5 and rng.random() < 0.5 else rng.choice(["criminal_escalation", "extreme_act"])
+        args = {"kind": kind, "description": INCIDENT_TEXT[kind], "severity": rng.choices(["serious", "major", "grave"], [12, 3, 0.3])[0]}
+        if soon:
+            life.add("report_incident", f"supervisor-{self.county}", rng.uniform(24, 24 * 30), **args)
+        else:
+            life.add_before_end("report_incident", f"supervisor-{self.county}", **args)
+
+    def _mediate(self, life: _Life, town: str, village: str, category: str, recorder: str, people: int) -> None:
         rng = self.rng
         kind = INDUSTRY.get(category)
         if kind and rng.random() < 0.7:
@@ -205,7 +301,9 @@ class DemoCounty:
                                 amount=f"{rng.randint(1, 400) * 100}.00" if rng.random() < 0.6 else None):
                     return
                 if rng.random() < 0.35:
-                    if not life.add("request_confirmation", actor, rng.uniform(24, 24 * 20), court_code=self.court, online=rng.random() < 0.5):
+                    competent = self.court_of(village) if org in (self.committee[village], self.committee[town]) else self.court
+                    if not life.add("request_confirmation", actor, rng.uniform(24, 24 * 20), court_code=competent,
+                                    online=rng.random() < 0.5):
                         return
                     granted = rng.random() < 0.93
                     if not life.add("decide_confirmation", f"judge-{self.county}", rng.uniform(24, 24 * 14), granted=granted,
@@ -221,30 +319,39 @@ class DemoCounty:
                 return
             if not life.add("record_failure", actor, rng.uniform(24, 24 * 15), reason="双方分歧较大，调解未能达成协议"):
                 return
-        if rng.random() < 0.6:
-            self._litigate(life, town)
-        elif life.add("close", f"mediator-{org}", rng.uniform(24, 24 * 10), summary="多次调解未果，当事人不再主张"):
+            if rng.random() < INCIDENT_ODDS["failed"]:
+                self._incident(life, people, soon=True)
+        if rng.random() < 0.6 and self._litigate(life, village):
+            return
+        if life.add("close", f"mediator-{org}", rng.uniform(24, 24 * 10), summary="多次调解未果，当事人不再主张"):
             self._after_close(life, mediated=False)
 
-    def _litigate(self, life: _Life, town: str) -> None:
+    def _litigate(self, life: _Life, village: str) -> bool:
+        """File the case in the court or tribunal of its village; False, and nothing planned, when
+        the village is one that sees no suit that year."""
         rng = self.rng
         judge = f"judge-{self.county}"
-        number = f"(2026)甘1199民初{life.index + 1}号"
-        if not life.add("file_in_court", judge, rng.uniform(24, 24 * 15), court_code=self.court,
-                        court_case_number=number, reason="调解不成，当事人起诉"):
-            return
+        after = rng.uniform(24, 24 * 15)
+        if (village, self.local(life.t + timedelta(hours=after)).year) in self.quiet:
+            return False
+        # The number is the court's: the court feed numbers this filing among all the others.
+        # Tribunals hear civil cases only; an administrative suit goes to the county court.
+        administrative = life.steps[0].args["category"] == "administrative"
+        court = self.court if administrative else self.court_of(village)
+        if not life.add("file_in_court", judge, after, court_code=court,
+                        court_case_number=UNNUMBERED, reason="调解不成，当事人起诉"):
+            return True
         outcome = rng.choices(["judgment", "court_mediation", "withdrawn", "dismissed"], [5, 3, 1, 1])[0]
         if not life.add("record_court_outcome", judge, rng.uniform(24 * 25, 24 * 110), outcome=outcome, summary="案件审结"):
-            return
+            return True
         if life.add("close", judge, rng.uniform(24, 24 * 10), summary="案件审结销号"):
             self._after_close(life, mediated=False)
+        return True
 
     def _after_close(self, life: _Life, *, mediated: bool, actor: str | None = None) -> None:
         rng = self.rng
-        if rng.random() < 0.004:
-            life.add("report_incident", f"supervisor-{self.county}", rng.uniform(24, 24 * 60),
-                     kind=rng.choice(["criminal_escalation", "extreme_act"]),
-                     description="当事人矛盾激化引发治安案件", severity=rng.choice(["serious", "major"]))
+        if rng.random() < INCIDENT_ODDS["mediated" if mediated else "closed"]:
+            self._incident(life, 2, soon=True)
             return
         if mediated and actor and rng.random() < 0.85:
             visit = rng.uniform(24 * 3, 24 * 28) if rng.random() < 0.9 else rng.uniform(24 * 31, 24 * 50)
@@ -317,38 +424,58 @@ def demo_tokens(ledger: Ledger) -> list[tuple[str, str, str]]:
     return tokens
 
 
-def generate(
-    ledger: Ledger,
-    *,
-    years: float = 2,
-    disputes: int = 5000,
-    seed: int = 0,
-    end: datetime | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> dict[str, int]:
-    """Plan and record ``disputes`` case histories over ``years`` ending at ``end`` (default now)."""
-    load_demo_reference(ledger)
-    rng = random.Random(seed)
-    county = DemoCounty(ledger, rng)
-    demo_actors(ledger, county)
-    end = (end or utc_now()).astimezone(UTC)
-    begin = end - timedelta(days=365 * years)
-    span = (end - begin).total_seconds() - 3600
+def demo_begin(end: datetime, tz: ZoneInfo) -> datetime:
+    """1 January two years before ``end``'s year: a full year before the first year compared with
+    its predecessor, so that both of the last two years have a year-on-year change."""
+    return datetime(end.astimezone(tz).year - 2, 1, 1, tzinfo=tz).astimezone(UTC)
+
+
+def plan_histories(county: DemoCounty, disputes: int, begin: datetime, end: datetime) -> list[Step]:
+    """Every step of ``disputes`` case lives, in the order they are recorded."""
     steps: list[Step] = []
     planned = 0
     while planned < disputes:
-        start = begin + timedelta(seconds=rng.uniform(0, span))
-        life = county.plan(planned, start, end)
+        life = county.plan(planned, begin, end)
         # A report begun just before the end and entered late would be recorded after it: that
         # dispute is not one of the demo's, and another is planned in its place.
         if life:
             steps.extend(life)
             planned += 1
     steps.sort()
+    return steps
+
+
+def generate(
+    ledger: Ledger,
+    *,
+    years: float | None = None,
+    disputes: int = 5000,
+    seed: int = 0,
+    end: datetime | None = None,
+    court_rate: float = COURT_RATE,
+    court_scale: float = 1.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, int]:
+    """Plan and record ``disputes`` case histories and the county court's feed, ending at ``end``
+    (default now) and beginning ``years`` earlier (default: on 1 January two years before).
+
+    The feed holds ``court_rate`` 民初 cases per 10,000 residents a year times ``court_scale``;
+    ``court_scale=0`` leaves the feed out.
+    """
+    load_demo_reference(ledger)
+    rng = random.Random(seed)
+    county = DemoCounty(ledger, rng)
+    demo_actors(ledger, county)
+    end = (end or utc_now()).astimezone(UTC)
+    begin = demo_begin(end, county.tz) if years is None else end - timedelta(days=365 * years)
+    county.choose_quiet_villages(range(county.local(begin).year, county.local(end).year + 1))
+    steps = plan_histories(county, disputes, begin, end)
+    court = CourtFeed(county.regions, county.county, county.courts_by_town, county.court, county.tz, rng, county.quiet)
+    records = court.plan(steps, begin, end, rate=court_rate, scale=court_scale).records if court_scale > 0 else []
     case_ids = [UUID(int=rng.getrandbits(128), version=4) for _ in range(disputes)]
     actors: dict[str, Actor] = {}
     saved_clock = ledger.clock
-    counts = {"events": 0, "refused": 0}
+    counts = {"events": 0, "refused": 0, "court_records": 0}
     try:
         for n, step in enumerate(steps):
             ledger.clock = lambda at=step.recorded_at: at  # type: ignore[misc]
@@ -364,8 +491,18 @@ def generate(
                 counts["refused"] += 1
             if progress and n % 200 == 0:
                 progress(n, len(steps))
+        counts["court_records"] = import_feed(ledger, actors.get(f"judge-{county.county}") or ledger.actor(f"judge-{county.county}"),
+                                              records, end, county.tz)
     finally:
         ledger.clock = saved_clock
     if progress:
         progress(len(steps), len(steps))
     return counts
+
+
+def import_feed(ledger: Ledger, actor: Actor, records: list[Any], end: datetime, tz: ZoneInfo) -> int:
+    """Import the feed as the court would have sent it, month by month; the number of records."""
+    for at, batch in import_batches(records, end, tz):
+        ledger.clock = lambda at=at: at  # type: ignore[misc]
+        import_court_records(ledger, actor, batch)
+    return len(records)

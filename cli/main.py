@@ -118,22 +118,30 @@ def init(reference: str | None) -> None:
 @main.command()
 @click.option(
     "--years",
-    default=2.0,
-    show_default=True,
+    default=None,
     type=click.FloatRange(min=0, min_open=True),
-    help="Length of the simulated history, in years.",
+    help="Length of the simulated history, in years [default: from 1 January two years ago].",
 )
 @click.option(
     "--disputes", default=5000, show_default=True, type=click.IntRange(min=1), help="Number of dispute cases."
 )
 @click.option("--seed", default=0, show_default=True, help="Same seed, same histories.")
-def demo(years: float, disputes: int, seed: int) -> None:
-    """Generate demo histories through the Application (loads the demo county if absent)."""
+@click.option(
+    "--court-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Court feed volume as a share of the realistic one (0: no court feed).",
+)
+def demo(years: float | None, disputes: int, seed: int, court_scale: float) -> None:
+    """Generate demo histories and the county court's case feed through the Application
+    (loads the demo county if absent)."""
     from application.demo import generate
 
     with open_ledger() as ledger, progress_bar("recording") as update, refusals():
-        counts = generate(ledger, years=years, disputes=disputes, seed=seed, progress=update)
+        counts = generate(ledger, years=years, disputes=disputes, seed=seed, court_scale=court_scale, progress=update)
     console.print(f"{counted(counts['events'], 'event')} recorded for {counted(disputes, 'dispute')}")
+    console.print(f"{counted(counts['court_records'], 'court record')} imported from the court case feed")
 
 
 @main.group()
@@ -549,9 +557,16 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--demo", is_flag=True, help="Demo county; on first start 2000 demo disputes; a token per role.")
+@click.option("--demo", is_flag=True, help="Demo county; on first start 2000 demo disputes and the court feed; a token per role.")
 @click.option("--demo-disputes", default=2000, show_default=True, type=click.IntRange(0, 1_000_000), help="How many disputes --demo generates on first start.")
-def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
+@click.option(
+    "--demo-court-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0),
+    help="Court feed volume --demo generates, as a share of the realistic one.",
+)
+def serve(host: str, port: int, demo: bool, demo_disputes: int, demo_court_scale: float) -> None:
     """Serve the HTTP API at /api/v1 with the embedded threaded server.
 
     For production run several workers instead: gunicorn 'web:create_app()' -w 4
@@ -570,7 +585,7 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
             load_demo_reference(ledger)
             if not has_cases(ledger):
                 with progress_bar("demo histories") as update:
-                    generate(ledger, disputes=demo_disputes, progress=update)
+                    generate(ledger, disputes=demo_disputes, court_scale=demo_court_scale, progress=update)
             runner = ViewRunner(ledger)
             with progress_bar("projecting") as update:
                 runner.catch_up(progress=update)

@@ -34,7 +34,7 @@ def server(tmp_path: Path) -> Any:
     env.pop("LEDGER_DATABASE_URL", None)
     out = (tmp_path / "serve.out").open("w")
     process = subprocess.Popen(
-        [LEDGER, "serve", "--port", str(port), "--demo", "--demo-disputes", "5"],
+        [LEDGER, "serve", "--port", str(port), "--demo", "--demo-disputes", "5", "--demo-court-scale", "0.02"],
         stdout=out,
         stderr=subprocess.STDOUT,
         env=env,

@@ -265,9 +265,13 @@ def test_demo_of_one_dispute_says_so_in_the_singular(tmp_path: Path, monkeypatch
     store = sqlite_store(tmp_path / "ledger.sqlite3")
     use_store(monkeypatch, store)
 
-    result = ledger_cli("demo", "--disputes", "1", "--years", "0.5")
+    result = ledger_cli("demo", "--disputes", "1", "--years", "0.5", "--court-scale", "0")
 
-    assert result.output.splitlines()[-1] == f"{case_events_in(store)} events recorded for 1 dispute"
+    events = case_events_in(store)
+    assert result.output.splitlines()[-2:] == [
+        f"{events} event{'s' if events != 1 else ''} recorded for 1 dispute",
+        "0 court records imported from the court case feed",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -85,8 +85,12 @@ def read_geography() -> Geography:
             if row["level"] == "town":
                 towns.append(row["code"])
             elif row["level"] == "village":
+                # The denominator is residents plus registered floating population (DESIGN §6).
+                floating = {int(k.removeprefix("floating_")): int(v) for k, v in row.items() if k.startswith("floating_") and v}
                 population[row["code"]] = {
-                    int(k.removeprefix("population_")): int(v) for k, v in row.items() if k.startswith("population_") and v
+                    int(k.removeprefix("population_")): int(v) + floating.get(int(k.removeprefix("population_")), 0)
+                    for k, v in row.items()
+                    if k.startswith("population_") and v
                 }
             elif row["level"] == "grid":
                 grids[row["parent_code"]].append(row["code"])
