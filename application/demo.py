@@ -17,7 +17,7 @@ from uuid import UUID
 
 from application.errors import UnknownActor
 from application.ledger import Ledger, utc_now
-from application.reference_files import load_demo_reference
+from application.reference_files import load_demo_lead_units, load_demo_reference
 from domain.errors import InvalidValue
 from domain.reference import Actor
 from domain.values import id_check_digit
@@ -328,6 +328,7 @@ def generate(
 ) -> dict[str, int]:
     """Plan and record ``disputes`` case histories over ``years`` ending at ``end`` (default now)."""
     load_demo_reference(ledger)
+    load_demo_lead_units(ledger)
     rng = random.Random(seed)
     county = DemoCounty(ledger, rng)
     demo_actors(ledger, county)

@@ -33,6 +33,8 @@ from application.stored_rows import FIRST, pages
 from domain.access import AccessLog, ListingLog
 from domain.case import Case
 from domain.integrity import GENESIS, Chained, Seal, Upgraded, fold, merkle_root
+from domain.lead_units import LeadUnits
+from domain.mass_warning import MassWarning, MissedDeadline
 from domain.reference import Actor, Directory, RegionCatalogue, TokenIndex
 
 SEAL_TOPIC = f"{Seal.__module__}:{Seal.__qualname__}.Sealed"
@@ -47,6 +49,9 @@ KINDS = {
     TokenIndex: "token index",
     RegionCatalogue: "regions",
     Directory: "directory",
+    LeadUnits: "lead units",
+    MassWarning: "mass warning",
+    MissedDeadline: "missed deadline",
     Seal: "seal",
 }
 #: Event fields that name an actor.

@@ -23,6 +23,7 @@ from domain.reference import RegionCatalogue
 from projections.access import AccessRows
 from projections.periods import month_of, parse_utc_text, utc_text
 from projections.store import Cursor, ViewsMixin
+from projections.warning_views import WarningRows
 
 CASE_COLUMNS = (
     "id", "version", "status", "source", "category", "region_code", "county_code", "town_code",
@@ -332,9 +333,12 @@ class LedgerViews(Projection[ViewsMixin]):
                 str(e.originator_id) for e, _ in items if isinstance(e, Case.Event) and type(e).__name__ != "Reported"
             )
             access = AccessRows(cur)
+            warnings = WarningRows(cur)
             for event, position in items:
                 batch.apply(event, position)
                 access.apply(event, position)
+                warnings.apply(event, position)
             batch.flush()
             access.flush()
+            warnings.flush()
             self.view.record_position(cur, items[-1][1])

@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 6
+VIEWS_VERSION = 7
 
 TABLES = {
     "v_meta": "key TEXT PRIMARY KEY, value TEXT",
@@ -43,6 +43,13 @@ TABLES = {
         case_id TEXT, position BIGINT, log_id TEXT, seq INTEGER, read_at TEXT, actor_id TEXT,
         actor_role TEXT, endpoint TEXT, purpose TEXT, handler INTEGER, cases INTEGER, hash TEXT,
         PRIMARY KEY (case_id, position)""",
+    # Mass-dispute and missed-deadline warnings (projections/warning_views.py).
+    "v_warnings": """
+        id TEXT PRIMARY KEY, kind TEXT, status TEXT, rule TEXT, subject TEXT, category TEXT,
+        region_path TEXT, region_code TEXT, case_id TEXT, deadline_kind TEXT, due_at TEXT,
+        organisation_code TEXT, mediator_id TEXT, evidence INTEGER, lead_code TEXT, lead_name TEXT,
+        handling_due_at TEXT, raised_at TEXT, last_recorded_at TEXT, version INTEGER, position BIGINT""",
+    "v_warning_cases": "warning_id TEXT, case_id TEXT, position BIGINT, PRIMARY KEY (warning_id, case_id)",
 }
 
 #: Indexes the projection itself reads through (a region correction finds the case's facts).
