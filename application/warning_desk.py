@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from application.errors import VersionConflict
+from application.errors import CaseNotFound, VersionConflict
 from application.ledger import Ledger
 from domain.case import Act
 from domain.codes import Role
@@ -24,10 +24,12 @@ from domain.warning_lifecycle import READ_ROLES, may_issue
 Warning = MassWarning | MissedDeadline
 
 
-class WarningNotFound(LedgerError):
+class WarningNotFound(CaseNotFound):
+    """404 as for a case: an unknown id and one outside the reader's region read alike."""
+
     def __init__(self, warning_id: object):
-        super().__init__(f"no warning {warning_id}")
-        self.warning_id = warning_id
+        LedgerError.__init__(self, f"no warning {warning_id}")
+        self.case_id = self.warning_id = str(warning_id)
 
 
 def lead_units(ledger: Ledger) -> LeadUnits:
