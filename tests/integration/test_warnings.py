@@ -16,7 +16,7 @@ from domain.warning_rules import RESPONDENT, VILLAGE_CATEGORY, Threshold, Warnin
 from projections.runner import ViewRunner
 from projections.warning_process import WarningProcess
 from tests.integration.test_tampering import Table, _named
-from tests.support import COUNTY, OTHER_TOWN_VILLAGE, TOWN, VILLAGE, VILLAGE_COMMITTEE, World
+from tests.support import COUNTY, OTHER_TOWN_VILLAGE, VILLAGE, VILLAGE_COMMITTEE, World
 
 EMPLOYER = {"role": "respondent", "kind": "organisation", "name": "青山县宏达建筑劳务有限公司"}
 CREDIT_CODE = "91621199MA01ABCD07"
