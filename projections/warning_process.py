@@ -399,7 +399,7 @@ def start_warnings(
     ledger: Ledger,
     stop: threading.Event,
     *,
-    poll: float = 1.0,
+    poll: float = 0.5,
     before: Callable[[], Any] | None = None,
 ) -> threading.Thread:
     """A daemon thread running the warning process until ``stop`` is set. ``before`` runs first

@@ -42,13 +42,13 @@ class WarningPage(PageSchema):
     items = fields.List(fields.Nested(WarningRow))
 
 
-class Evidence(ma.Schema):
+class WarningEvidence(ma.Schema):
     case_id = fields.String()
     region_code = fields.String()
     reported_at = UtcDateTime()
 
 
-class LeadUnit(ma.Schema):
+class WarningLeadUnit(ma.Schema):
     code = fields.String()
     name = fields.String()
     partner_code = fields.String(allow_none=True)
@@ -71,8 +71,8 @@ class WarningState(ma.Schema):
     threshold = fields.Integer()
     window_days = fields.Float()
     case_ids = fields.List(fields.String())
-    evidence = fields.List(fields.Nested(Evidence))
-    lead_unit = fields.Nested(LeadUnit, allow_none=True)
+    evidence = fields.List(fields.Nested(WarningEvidence))
+    lead_unit = fields.Nested(WarningLeadUnit, allow_none=True)
     handling_due_at = UtcDateTime(allow_none=True)
     dismissal_reason = fields.String(allow_none=True)
     case_id = fields.String()
@@ -85,7 +85,7 @@ class WarningState(ma.Schema):
     position = fields.Integer(metadata={"description": "store position of the command's write"})
 
 
-class HistoryEntry(ma.Schema):
+class WarningEvent(ma.Schema):
     seq = fields.Integer()
     event = fields.String()
     command = fields.String()
@@ -101,7 +101,7 @@ class HistoryEntry(ma.Schema):
 
 class WarningHistory(ma.Schema):
     id = fields.String()
-    events = fields.List(fields.Nested(HistoryEntry))
+    events = fields.List(fields.Nested(WarningEvent))
 
 
 class AcknowledgeBody(CommandSchema):
