@@ -45,6 +45,7 @@ class Warnings(MethodView):
 class Warning(MethodView):
     @blp.doc(operationId="get_warning")
     @blp.response(200, s.WarningState)
+    @blp.alt_response(403, schema=ErrorSchema, description="role may not read warnings")
     @blp.alt_response(404, schema=ErrorSchema, description="no such warning in your region")
     def get(self, warning_id: str) -> Any:
         """One warning with its evidence and the commands allowed now"""
@@ -55,6 +56,7 @@ class Warning(MethodView):
 class WarningHistory(MethodView):
     @blp.doc(operationId="get_warning_history")
     @blp.response(200, s.WarningHistory)
+    @blp.alt_response(403, schema=ErrorSchema, description="role may not read warnings")
     @blp.alt_response(404, schema=ErrorSchema, description="no such warning in your region")
     def get(self, warning_id: str) -> Any:
         """Every event of the warning, attributed, with its hash"""

@@ -13,7 +13,9 @@ from web.paging import PageQuery, PageSchema
 class WarningQuery(PageQuery):
     kind = fields.String(validate=validate.OneOf(["mass", "deadline"]))
     region = fields.String(validate=validate.Length(max=32), metadata={"description": "only warnings within this region code"})
-    status = fields.String(validate=validate.OneOf(sorted(STATE_LABELS)))
+    status = fields.String(
+        validate=validate.Length(max=32), metadata={"description": "one of " + ", ".join(sorted(STATE_LABELS))}
+    )
     min_position = fields.Integer(metadata=MIN_POSITION)
 
 
