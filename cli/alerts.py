@@ -72,8 +72,9 @@ def warnings_run(sweep: bool) -> None:
         runner.catch_up()
         process = WarningProcess(ledger, views=runner.views)
         done, raised = process.run_once(sweep=sweep)
+        position = process.position()
         runner.close()
-    console.print(f"{done} events read; {raised} missed deadlines raised; warnings at {process.position()}")
+    console.print(f"{done} events read; {raised} missed deadlines raised; warnings at {position}")
 
 
 def _actor(ledger: Any, name: str | None) -> Any:
@@ -85,7 +86,8 @@ def _actor(ledger: Any, name: str | None) -> Any:
 @click.option("--region", help="Only warnings within this region code.")
 @click.option("--status")
 @click.option("--as", "as_actor", help="Read as this actor (its region scope applies).")
-def warnings_list(kind: str | None, region: str | None, status: str | None, as_actor: str | None) -> None:
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per warning.")
+def warnings_list(kind: str | None, region: str | None, status: str | None, as_actor: str | None, as_json: bool) -> None:
     from application.warning_desk import require_reader
     from projections.runner import ViewRunner
     from projections.warning_views import list_warnings
@@ -98,6 +100,10 @@ def warnings_list(kind: str | None, region: str | None, status: str | None, as_a
         with runner.views.cursor() as cur:
             total, rows = list_warnings(cur, scope=actor.region_code, kind=kind, region=region, status=status, limit=1000)
         runner.close()
+    if as_json:
+        for r in rows:
+            click.echo(json.dumps(r, ensure_ascii=False))
+        return
     out = Table("id", "kind", "status", "subject", "region", "cases", "raised")
     for r in rows:
         out.add_row(r["id"], r["kind"], r["status"], r["subject"], r["region_code"], str(r["evidence"] or ""), r["raised_at"])
