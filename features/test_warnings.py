@@ -111,7 +111,7 @@ def one_mass_warning(ledger_world: World, n: int, cases: int, case_ids: list[str
 
 @then("该预警由系统发起")
 def by_the_system(ledger_world: World, context: dict[str, Any]) -> None:
-    events = list(ledger_world.ledger.events.get(context["warning"]))
+    events: list[Any] = list(ledger_world.ledger.events.get(context["warning"]))
     assert {(e.actor_id, e.actor_role) for e in events} == {("system", "admin")}
     # Each case entered once: raised with the first five, the others added one by one.
     assert type(events[0]).__name__ == "Raised" and len(events[0].evidence) == 5

@@ -32,14 +32,15 @@ USER_COMMANDS = {kind: sorted({c for m in table.values() for c in m} - {"add_evi
 
 def args_for(command: str, world: World) -> dict[str, Any]:
     due = world.clock.now + timedelta(days=10)
-    return {
+    bodies: dict[str, dict[str, Any]] = {
         "acknowledge": {},
         "dismiss": {"reason": "经核查不属于群体性纠纷"},
         "order_joint_handling": {"due_at": due},
         "report_handling": {"summary": "已约谈企业负责人"},
         "close": {"summary": "工资已全部兑付"},
         "answer": {"instruction": "请于五日内报告", "due_at": due},
-    }[command]
+    }
+    return bodies[command]
 
 
 def raised(world: World, kind: str) -> Any:
@@ -101,7 +102,7 @@ def test_evidence_joins_only_an_open_warning(memory_world: World, state: str) ->
     warning_id = raised(world, MASS)
     for step in PATHS[MASS][state]:
         execute(world.ledger, world.actors["supervisor"], warning_id, step, **args_for(step, world))
-    warning = world.ledger.repository.get(warning_id)
+    warning: Any = world.ledger.repository.get(warning_id)
     act = world.ledger._act(world.ledger.system_actor(), None, None)
     new = {"case_id": "c-2", "region_path": [COUNTY, TOWN], "reported_at": world.clock.now}
     if "add_evidence" in TRANSITIONS[MASS][state]:

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from application.integrity import verify
-from application.warning_desk import execute, get_warning
+from application.warning_desk import execute
+from application.warning_desk import get_warning as _get_warning
 from domain.errors import AccessDenied, IllegalTransition
 from domain.mass_warning import MassWarning, MissedDeadline
 from domain.warning_rules import RESPONDENT, VILLAGE_CATEGORY, Threshold, WarningRules
@@ -20,6 +21,10 @@ from tests.support import COUNTY, OTHER_TOWN_VILLAGE, VILLAGE, VILLAGE_COMMITTEE
 
 EMPLOYER = {"role": "respondent", "kind": "organisation", "name": "青山县宏达建筑劳务有限公司"}
 CREDIT_CODE = "91621199MA01ABCD07"
+
+
+def get_warning(ledger: Any, warning_id: Any) -> Any:
+    return _get_warning(ledger, warning_id)
 
 
 def worker(i: int) -> dict[str, Any]:
@@ -35,7 +40,7 @@ def wage_claims(world: World, n: int, *, hours: float = 20, employer: dict[str, 
     return ids
 
 
-def warnings_in(world: World, cls: type = MassWarning) -> list[Any]:
+def warnings_in(world: World, cls: Any = MassWarning) -> list[Any]:
     found = {}
     for n in world.ledger.recorder.select_notifications(start=1, limit=100000):
         e: Any = world.ledger.mapper.to_domain_event(n)
@@ -56,7 +61,7 @@ def test_thirty_wage_claims_against_one_employer_raise_one_warning_with_all_thir
     assert sorted(warning.case_ids) == sorted(ids)
     assert warning.rule == RESPONDENT and warning.status == "raised"
     assert warning.subject.endswith("青山县宏达建筑劳务有限公司")
-    history = list(world.ledger.events.get(warning.id))
+    history: list[Any] = list(world.ledger.events.get(warning.id))
     assert {(e.actor_id, e.actor_role) for e in history} == {("system", "admin")}
     # Nothing more on a second run, nor on a replay of the whole stream by a process that lost its state.
     head = world.event_count()
