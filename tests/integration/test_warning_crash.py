@@ -50,6 +50,7 @@ def _warning_events(world: World) -> list[Any]:
 
 
 def test_warning_process_killed_at_random_moments_raises_each_warning_once(world: World, tmp_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("LEDGER_WARNINGS", "1")
     monkeypatch.setenv("LEDGER_WARNING_SWEEP_SECONDS", "0")
     # All the claims are in one village: the village rule is off so that each employer's
     # claims raise their own warning.
