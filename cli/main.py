@@ -23,6 +23,7 @@ from rich.text import Text
 
 from application.ledger import Ledger
 from application.reference_files import (
+    load_demo_lead_units,
     load_demo_reference,
     load_mediator_file,
     load_organisation_file,
@@ -581,6 +582,7 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
 
         with open_ledger() as ledger, refusals():
             load_demo_reference(ledger)
+            load_demo_lead_units(ledger)
             if not has_cases(ledger):
                 with progress_bar("demo histories") as update:
                     generate(ledger, disputes=demo_disputes, progress=update)

@@ -87,6 +87,8 @@ class WarningProcess:
             for table, columns in STATE_TABLES.items():
                 cur.execute(f"CREATE TABLE IF NOT EXISTS {table} ({columns})")
             cur.execute("CREATE INDEX IF NOT EXISTS w_cases_case ON w_cases (case_id)")
+            # The row every page's transaction locks (SQLite: its first write takes the file's lock).
+            cur.execute("INSERT INTO w_progress (name, position) VALUES (%s, 0) ON CONFLICT (name) DO NOTHING", (NAME,))
 
     def close(self) -> None:
         if self._own_views:
