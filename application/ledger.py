@@ -33,7 +33,7 @@ from domain.codes import Role, Status
 from domain.deadlines import DeadlineRules
 from domain.errors import AccessDenied, InvalidValue
 from domain.lifecycle import ANY_STATE, PROGRESS, allowed_commands
-from domain.permissions import may_issue
+from domain.permissions import may_issue, mediator_may_act
 from domain.reference import (
     COURT_KINDS,
     Actor,
@@ -46,15 +46,9 @@ from domain.reference import (
 A = TypeVar("A", bound=Aggregate)
 SYSTEM = "system"
 
-#: Commands a mediator may take only on cases handed to the mediator's own organisation.
-_HANDLER_COMMANDS = frozenset(PROGRESS) - {"assign"}
-
-
 def handling_allows(actor: Actor, command: str, case_organisation: str | None) -> bool:
-    """A mediator moves a case along only for the organisation handling it."""
-    return not (
-        actor.role == Role.MEDIATOR and command in _HANDLER_COMMANDS and case_organisation != actor.organisation_code
-    )
+    """The handling rule of domain/permissions.py for this actor."""
+    return mediator_may_act(Role(actor.role), actor.organisation_code, command, case_organisation)
 
 
 def commands_for(actor: Actor, status: str, case_organisation: str | None) -> frozenset[str]:

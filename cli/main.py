@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -29,7 +29,6 @@ from application.reference_files import (
     load_organisation_file,
     load_region_file,
 )
-from domain.codes import Status
 from domain.errors import LedgerError
 from domain.reference import MAX_TOKEN_LIFETIME
 
@@ -245,7 +244,14 @@ EXPIRES = click.option(
 
 
 def _when(instant: datetime | None) -> str:
-    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if instant else "never"
+    """An expiry on the county's clock, naming the zone."""
+    from application.config import county_tz
+    from application.readable import local_time, zone_name
+
+    if instant is None:
+        return "never"
+    tz = county_tz()
+    return f"{local_time(instant, tz)} {zone_name(tz)}"
 
 
 @actors.command("add")
@@ -273,6 +279,8 @@ def actors_list(as_json: bool) -> None:
     """Every actor: role, scope, and its token: active, revoked, expired (or none: the system actor)."""
     import json
 
+    from application.config import county_tz
+
     with open_ledger() as ledger:
         listed = ledger.list_actors()
     if as_json:
@@ -286,7 +294,7 @@ def actors_list(as_json: bool) -> None:
     table = Table("name", "role", "scope", "token", "expires", box=None, pad_edge=False)
     table.columns[0].overflow = "fold"
     for a in listed:
-        expires = a.expires_at.strftime("%Y-%m-%d") if a.expires_at else "-"
+        expires = a.expires_at.astimezone(county_tz()).strftime("%Y-%m-%d") if a.expires_at else "-"
         table.add_row(a.name, a.role, a.organisation_code or a.region_code or "all", a.token, expires)
     console.print(table)
 
@@ -311,74 +319,6 @@ def actors_rotate(name: str, expires: timedelta | None) -> None:
     click.echo(token)
 
 
-@main.group()
-def case() -> None:
-    """Inspect one case."""
-
-
-@case.command("show")
-@click.argument("case_id")
-def case_show(case_id: str) -> None:
-    """The case's current state and its history as a table."""
-    with open_ledger() as ledger, refusals():
-        c = ledger.get_case(case_id)
-        events = list(ledger.events.get(c.id))
-    status = Status(c.status)
-    console.print(f"[bold]{c.id}[/bold]  {status.value} {status.label}  version {c.version}")
-    console.print(f"region {' / '.join(c.region_path)}  category {c.category}  source {c.source}")
-    console.print(f"organisation {c.organisation_code or '-'}  mediator {c.mediator_id or '-'}  risk {c.risk_level}")
-    for d in c.open_deadlines():
-        console.print(f"open deadline {d.kind} due {d.due_at.isoformat()}")
-    table = Table("seq", "event", "occurred_at", "recorded_at", "actor", "role")
-    for e in events:
-        table.add_row(
-            str(e.originator_version),
-            type(e).__name__,
-            e.occurred_at.isoformat(timespec="seconds"),  # type: ignore[attr-defined]
-            e.timestamp.isoformat(timespec="seconds"),
-            e.actor_id if hasattr(e, "actor_id") else "",
-            getattr(e, "actor_role", ""),
-        )
-    console.print(table)
-
-
-@case.command("history")
-@click.argument("case_id")
-@click.option("--json", "as_json", is_flag=True, help="Every event with its full payload, as JSON lines.")
-@click.option("--purpose", help="Why the parties' personal data is read; kept in the case's access log.")
-def case_history(case_id: str, as_json: bool, purpose: str | None) -> None:
-    """Every event of a case: times, late entries, actor, Chinese label and chain hash."""
-    import json
-
-    from application.access_log import Read, log_reads
-    from application.config import late_entry_hours
-    from domain.case import EVENTS
-    from domain.integrity import event_hash
-
-    late_after = late_entry_hours() * 3600
-    with open_ledger() as ledger, refusals():
-        events = ledger.history(case_id)
-        log_reads(ledger, ledger.system_actor(), [Read(str(events[0].originator_id), False)],
-                  endpoint="cli ledger case history", purpose=purpose)
-    table = Table("seq", "event", "label", "occurred_at", "recorded_at", "late", "actor", "role", "hash")
-    for e in events:
-        name = type(e).__name__
-        late = (e.timestamp - e.occurred_at).total_seconds() > late_after  # type: ignore[attr-defined]
-        if as_json:
-            body = {"seq": e.originator_version, "type": name, "label": EVENTS[name][1], "late": late,
-                    "recorded_at": e.timestamp, "hash": event_hash(e), **vars(e)}
-            click.echo(json.dumps(body, ensure_ascii=False, default=str))
-            continue
-        table.add_row(
-            str(e.originator_version), name, EVENTS[name][1],
-            e.occurred_at.isoformat(timespec="seconds"),  # type: ignore[attr-defined]
-            e.timestamp.isoformat(timespec="seconds"), "late" if late else "",
-            e.actor_id, e.actor_role, event_hash(e)[:16],  # type: ignore[attr-defined]
-        )
-    if not as_json:
-        console.print(table)
-
-
 @main.command()
 @click.option("--follow", is_flag=True, help="Keep following new events until interrupted.")
 @click.option("--rebuild", is_flag=True, help="Drop every view and rebuild it from the event store.")
@@ -386,7 +326,7 @@ def case_history(case_id: str, as_json: bool, purpose: str | None) -> None:
     "--status", "show_status", is_flag=True,
     help="Show how far each view is behind the store and whether an event fails to project; exit 1 if not healthy.",
 )
-@click.option("--batch-size", default=1000, show_default=True)
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000))
 def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> None:
     """Bring the views (case state, deadlines, indicators) up to date with the event store.
 
@@ -537,8 +477,10 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
 
     from application.access_log import Read, log_reads
     from application.bundle.writer import write_bundle
+    from application.config import county_tz
     from application.ledger import utc_now
-    from application.review import build_review, to_markdown
+    from application.review import build_review
+    from application.review_markdown import to_markdown
     from projections.access import reads_of_case
     from projections.cases import related_cases
     from projections.runner import ViewRunner
@@ -557,14 +499,14 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
         if bundle:
             for path in write_bundle(ledger, result, Path(bundle)):
                 console.print(f"wrote {path}", style="dim")
-    click.echo(json.dumps(result, ensure_ascii=False, indent=1, default=str) if fmt == "json" else to_markdown(result))
+    click.echo(json.dumps(result, ensure_ascii=False, indent=1, default=str) if fmt == "json" else to_markdown(result, county_tz()))
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--demo", is_flag=True, help="Demo county; on first start 2000 demo disputes; a token per role.")
-@click.option("--demo-disputes", default=2000, show_default=True, help="How many disputes --demo generates on first start.")
+@click.option("--demo-disputes", default=2000, show_default=True, type=click.IntRange(0, 1_000_000), help="How many disputes --demo generates on first start.")
 def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
     """Serve the HTTP API at /api/v1 with the embedded threaded server.
 
@@ -605,4 +547,13 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
     _start_warnings(app.extensions["ledger"], threading.Event(), views.catch_up if app.config["INLINE_PROJECTION"] else None)
     click.echo(f"serving http://{host}:{port}/api/v1  (OpenAPI: http://{host}:{port}/api/v1/openapi.json)")
     run_simple(host, port, app, threaded=True)
+
+
+def _register() -> None:
+    from cli.cases import case
+
+    main.add_command(case)
+
+
+_register()
 from cli import alerts as _alerts  # noqa: E402,F401  (registers lead-units and warnings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.codes import Role
-from domain.lifecycle import COMMANDS
+from domain.lifecycle import COMMANDS, PROGRESS
 
 ROLE_COMMANDS: dict[Role, frozenset[str]] = {
     Role.RECORDER: frozenset(
@@ -52,6 +52,16 @@ MASKED_ROLES = frozenset({Role.READER})
 
 def may_issue(role: Role, command: str) -> bool:
     return command in ROLE_COMMANDS[role]
+
+
+#: Commands a mediator may take only on cases handed to the mediator's own organisation.
+HANDLER_COMMANDS = frozenset(PROGRESS) - {"assign"}
+
+
+def mediator_may_act(role: Role, actor_organisation: str | None, command: str, case_organisation: str | None) -> bool:
+    """A mediator moves a case along only for the organisation handling it; other roles act
+    within their region scope (checked elsewhere)."""
+    return not (role == Role.MEDIATOR and command in HANDLER_COMMANDS and case_organisation != actor_organisation)
 
 
 #: Cases a recorder or judge is handling by their status (the clerk triages, the court decides).

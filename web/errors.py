@@ -45,11 +45,51 @@ _CODES = {
 }
 
 
+#: What each error code means, in Chinese, for the people reading an answer (clerks, supervisors);
+#: the English ``message`` keeps the specifics. Unknown codes fall back to their HTTP status.
+MESSAGES_ZH = {
+    "bad_request": "请求有误，请检查后重试",
+    "validation_error": "提交的内容未通过校验，请按各字段提示修改",
+    "invalid_value": "提交的内容未通过校验，请按各字段提示修改",
+    "unauthorized": "未登录或令牌无效、已过期、已吊销",
+    "forbidden": "无权执行此操作或查看此内容",
+    "purpose_required": "查看未脱敏的个人信息须说明查阅目的（X-Access-Purpose）",
+    "not_found": "未找到（或不在您的管辖范围内）",
+    "method_not_allowed": "不支持此请求方法",
+    "not_acceptable": "无法提供所要求的格式",
+    "conflict": "与当前状态冲突",
+    "illegal_transition": "案件当前状态不允许此操作",
+    "version_conflict": "案件已被他人更新，请刷新后重试",
+    "rule_violation": "不符合业务规则",
+    "idempotency_key_reused": "同一幂等键已用于不同的请求",
+    "payload_too_large": "提交的内容过大",
+    "unsupported_media_type": "请以 JSON 格式提交",
+    "period_not_begun": "所选期间尚未开始",
+    "too_many_requests": "请求过于频繁，请稍后再试",
+    "projection_behind": "统计视图尚未更新到所需位置，请稍后再试",
+    "projection_failed": "统计视图处理某一事件失败，已通知管理员",
+    "projection_stalled": "统计视图已停止更新",
+    "store_unavailable": "数据库暂时不可用，请稍后再试",
+    "store_unreachable": "数据库暂时不可用，请稍后再试",
+    "unknown_command": "没有这个操作",
+    "internal_error": "服务器内部错误",
+    "not_implemented": "尚未提供此功能",
+    "unavailable": "服务暂时不可用",
+}
+_ZH_BY_STATUS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict",
+                 413: "payload_too_large", 415: "unsupported_media_type", 422: "validation_error", 503: "unavailable"}
+
+
+def message_zh(http_status: int, code: str) -> str:
+    return MESSAGES_ZH.get(code) or MESSAGES_ZH.get(_ZH_BY_STATUS.get(http_status, ""), "请求未能完成")
+
+
 class ErrorSchema(ma.Schema):
     """The error body (documentation only; errors are built by ``error_response``)."""
 
     code = ma.fields.String(metadata={"description": "stable machine-readable code, e.g. illegal_transition"})
     message = ma.fields.String(metadata={"description": "what went wrong, for people"})
+    message_zh = ma.fields.String(metadata={"description": "错误说明: what the code means, in Chinese"})
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.List(ma.fields.String()),
@@ -108,7 +148,7 @@ def error_response(
     **extra: Any,
 ) -> Response:
     """The error body; ``extra`` adds named fields (``status`` here is the case's state)."""
-    body = {"code": code, "message": message, "errors": dict(errors or {}), **extra}
+    body = {"code": code, "message": message, "message_zh": message_zh(http_status, code), "errors": dict(errors or {}), **extra}
     response: Response = current_app.json.response(body)  # type: ignore[assignment]
     response.status_code = http_status
     for name, value in (headers or {}).items():

@@ -268,3 +268,23 @@ def test_demo_of_one_dispute_says_so_in_the_singular(tmp_path: Path, monkeypatch
     result = ledger_cli("demo", "--disputes", "1", "--years", "0.5")
 
     assert result.output.splitlines()[-1] == f"{case_events_in(store)} events recorded for 1 dispute"
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "rule"),
+    [
+        (["serve", "--demo", "--demo-disputes", "-5"], "--demo-disputes", "-5 is not in the range 0<=x<=1000000"),
+        (["project", "--batch-size", "0"], "--batch-size", "0 is not in the range 1<=x<=100000"),
+        (["project", "--batch-size", "-1"], "--batch-size", "-1 is not in the range 1<=x<=100000"),
+    ],
+)
+def test_serve_and_project_refuse_counts_out_of_range(
+    args: list[str], option: str, rule: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = sqlite_store(tmp_path / "ledger.sqlite3")
+    use_store(monkeypatch, store)
+
+    result = ledger_cli(*args, code=2)
+
+    assert f"Invalid value for '{option}': {rule}" in result.output
+    assert not Path(store.sqlite_path).exists()

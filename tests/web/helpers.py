@@ -101,8 +101,10 @@ def assert_error(response: Any, status: int, code: str | None = None) -> dict[st
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     body = response.json
-    assert {"code", "message", "errors"} <= set(body), body
+    assert {"code", "message", "message_zh", "errors"} <= set(body), body
     assert isinstance(body["errors"], dict)
+    # Every refusal also says what it means in Chinese, for the clerk reading it.
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["message_zh"]), body
     if code is not None:
         assert body["code"] == code, body
     return body

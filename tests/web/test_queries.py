@@ -63,7 +63,9 @@ def test_one_case_now_and_outside_the_region(http: Http) -> None:
     assert response.headers["ETag"] == '"1"'
     assert response.json["parties"][1] == {
         "role": "respondent",
+        "role_label": "被申请人",
         "kind": "person",
+        "kind_label": "自然人",
         "name": "李秀英",
         "id_number": None,
         "phone": None,
@@ -106,7 +108,7 @@ def test_a_case_as_of_a_recorded_or_an_occurred_instant(http: Http, world) -> No
     world.clock.advance(days=5)
     late = state(as_of_occurred=(T0 + timedelta(minutes=5)).isoformat())
     assert late["deadlines"] == [
-        {"kind": "triage", "reminder": False, "due_at": "2026-03-05T01:00:00+00:00", "met_at": None, "open": True, "overdue": False}
+        {"kind": "triage", "label": "分流交办", "reminder": False, "due_at": "2026-03-05T01:00:00+00:00", "met_at": None, "open": True, "overdue": False}
     ]
     stale = state(as_of=(T0 + timedelta(days=4)).isoformat())
     assert [d["overdue"] for d in stale["deadlines"]] == [False, True]
@@ -157,12 +159,13 @@ def test_readers_see_personal_data_masked_everywhere(http: Http) -> None:
         "phone": "138****1234",
     }
 
+    labels = {"kind_label": "自然人"}
     one = http.get(f"/disputes/{case_id}", "reader").json
     assert one["parties"] == [
-        masked,
-        {"role": "respondent", "kind": "person", "name": "李**", "id_number": None, "phone": None},
+        {**masked, **labels, "role_label": "申请人"},
+        {"role": "respondent", "kind": "person", "name": "李**", "id_number": None, "phone": None, **labels, "role_label": "被申请人"},
     ]
-    assert http.get("/disputes", "reader").json["items"][0]["parties"][0] == masked
+    assert http.get("/disputes", "reader").json["items"][0]["parties"][0] == {**masked, **labels, "role_label": "申请人"}
     events = http.get(f"/disputes/{case_id}/history", "reader").json["events"]
     assert events[0]["payload"]["parties"][0] == masked
     assert events[-1]["payload"]["participants"] == ["张**", "李**"]

@@ -18,10 +18,11 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from application.review import to_markdown
+from application.review_markdown import to_markdown
 from domain.codes import Role
 from domain.permissions import may_issue
 from projections.indicators import INDICATORS
@@ -343,14 +344,14 @@ def test_a_review_counts_related_cases_outside_the_readers_region_without_descri
     assert [r["id"] for r in town["related_cases"]] == [other_ours]
     assert town["related_outside_scope"] == 1
     assert not _found_in(town, seeded.secrets), "the review describes the other town's case"
-    markdown = to_markdown(town)
-    assert "1 more outside the reader's region (counted, not described)" in markdown
+    markdown = to_markdown(town, ZoneInfo("Asia/Shanghai"))
+    assert "另有 1 件在查阅人管辖范围外（只计数，不描述）" in markdown
     assert seeded.theirs[0] not in markdown
     # The county supervisor's region holds both towns: the same review describes both cases.
     county = http.get(f"/audit/reviews/{ours}", "supervisor", X_Access_Purpose="复查").json
     assert {r["id"] for r in county["related_cases"]} == {other_ours, seeded.theirs[0]}
     assert county["related_outside_scope"] == 0
-    assert "outside the reader's region" not in to_markdown(county)
+    assert "管辖范围外" not in to_markdown(county, ZoneInfo("Asia/Shanghai"))
 
 
 def _found_in(value: Any, wanted: set[str]) -> set[str]:

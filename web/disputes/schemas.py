@@ -315,7 +315,9 @@ COMMAND_BODIES: dict[str, type[CommandSchema]] = {
 
 class PartyOut(ma.Schema):
     role = fields.String()
+    role_label = fields.String(allow_none=True, metadata={"description": "申请人 / 被申请人 / 第三人"})
     kind = fields.String()
+    kind_label = fields.String(allow_none=True, metadata={"description": "自然人 / 组织"})
     name = fields.String()
     id_number = fields.String(allow_none=True)
     phone = fields.String(allow_none=True)
@@ -323,6 +325,7 @@ class PartyOut(ma.Schema):
 
 class DeadlineOut(ma.Schema):
     kind = fields.String()
+    label = fields.String(metadata={"description": "the deadline's Chinese name (分流交办, 签收, 调解期限 …)"})
     reminder = fields.Boolean(
         metadata={"description": "a reminder (the parties' 30-day window to apply for judicial confirmation), nobody's "
                   "obligation: it is never overdue and never makes the case overdue"}
@@ -352,13 +355,16 @@ class CaseState(ma.Schema):
     status = fields.String(metadata={"enum": [s.value for s in Status]})
     status_label = fields.String()
     source = fields.String()
+    source_label = fields.String(allow_none=True, metadata={"description": "来源: the Chinese label of source"})
     category = fields.String()
+    category_label = fields.String(allow_none=True, metadata={"description": "纠纷类型: the Chinese label of category"})
     summary = fields.String()
     region_code = fields.String()
     village_code = fields.String(allow_none=True)
     town_code = fields.String(allow_none=True)
     county_code = fields.String()
     route = fields.String(allow_none=True)
+    route_label = fields.String(allow_none=True, metadata={"description": "分流方式: the Chinese label of route"})
     organisation_code = fields.String(allow_none=True)
     mediator_id = fields.String(
         allow_none=True,
@@ -368,13 +374,16 @@ class CaseState(ma.Schema):
         allow_none=True, metadata={"description": "the mediator's name in the directory of mediators (null if unknown)"}
     )
     risk_level = fields.String()
+    risk_level_label = fields.String(allow_none=True, metadata={"description": "风险等级: the Chinese label of risk_level"})
     risk_flags = fields.List(fields.String())
+    risk_flag_labels = fields.List(fields.String(), metadata={"description": "the Chinese labels of risk_flags, in order"})
     people_involved = fields.Integer()
     amount_in_dispute = Amount(allow_none=True)
     parties = fields.List(fields.Nested(PartyOut))
     reported_at = UtcDateTime()
     closed_at = UtcDateTime(allow_none=True)
     resolution = fields.String(allow_none=True)
+    resolution_label = fields.String(allow_none=True, metadata={"description": "办结方式: the Chinese label of resolution"})
     lead_id = fields.String(allow_none=True)
     agreement = fields.Nested(
         AgreementOut, allow_none=True, metadata={"description": "the mediation agreement (null until one is recorded)"}

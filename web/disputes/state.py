@@ -11,13 +11,52 @@ from flask import g
 
 from application.ledger import commands_for
 from domain.case import EVENTS, Case
-from domain.codes import CourtOutcome, Status
-from domain.deadlines import Deadline, is_reminder, past_due
+from domain.codes import (
+    Category,
+    Coded,
+    CourtOutcome,
+    PartyKind,
+    PartyRole,
+    Resolution,
+    RiskFlag,
+    RiskLevel,
+    Route,
+    Source,
+    Status,
+)
+from domain.deadlines import KINDS, Deadline, is_reminder, past_due
 from domain.reference import Actor
 from projections.periods import parse_utc_text
 from web.context import ledger
 from web.errors import kebab
 from web.json import plain
+
+#: Codes of the case state and the code list that gives each its Chinese label (``<field>_label``).
+_LABELLED: dict[str, type[Coded]] = {
+    "source": Source, "category": Category, "route": Route, "risk_level": RiskLevel, "resolution": Resolution,
+}
+
+
+def _label(codes: type[Coded], value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return codes(value).label
+    except ValueError:  # a code a later version retired: shown as it is, never guessed
+        return value
+
+
+def labelled(state: dict[str, Any]) -> dict[str, Any]:
+    """The state with a Chinese label beside every code, for people reading the JSON."""
+    for name, codes in _LABELLED.items():
+        state[f"{name}_label"] = _label(codes, state[name])
+    state["risk_flag_labels"] = [_label(RiskFlag, f) for f in state["risk_flags"]]
+    for party in state["parties"]:
+        party["role_label"] = _label(PartyRole, party.get("role"))
+        party["kind_label"] = _label(PartyKind, party.get("kind"))
+    for deadline in state["deadlines"]:
+        deadline["label"] = KINDS[deadline["kind"]].label if deadline["kind"] in KINDS else deadline["kind"]
+    return state
 
 
 def _allowed(actor: Actor, status: str, organisation_code: str | None) -> list[str]:
@@ -72,7 +111,7 @@ def from_case(
 ) -> dict[str, Any]:
     """The state of an aggregate; deadlines are judged overdue at ``as_of`` or else ``now``."""
     status = Status(case.status)
-    return {
+    return labelled({
         "id": str(case.id),
         "version": case.version,
         "status": status.value,
@@ -103,7 +142,7 @@ def from_case(
         "allowed_commands": _allowed(actor, status.value, case.organisation_code),
         "position": position,
         "as_of": as_of,
-    }
+    })
 
 
 def _when(text: str | None) -> datetime | None:
@@ -115,7 +154,7 @@ def from_row(
 ) -> dict[str, Any]:
     """The state of a case view row; ``deadlines`` as the projections give them (overdue set)."""
     status = Status(row["status"])
-    return {
+    return labelled({
         "id": row["id"],
         "version": row["version"],
         "status": status.value,
@@ -146,7 +185,7 @@ def from_row(
         "allowed_commands": _allowed(actor, status.value, row["organisation_code"]),
         "position": row["position"],
         "as_of": None,
-    }
+    })
 
 
 ENVELOPE = frozenset(
