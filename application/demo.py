@@ -28,7 +28,7 @@ from application.demo_court import CourtFeed, import_batches, is_urban, populati
 from application.demo_seasons import SEASONS
 from application.errors import UnknownActor
 from application.ledger import Ledger, utc_now
-from application.reference_files import demo_text, load_demo_reference, read_csv
+from application.reference_files import demo_text, load_demo_lead_units, load_demo_reference, read_csv
 from domain.errors import InvalidValue
 from domain.reference import Actor
 from domain.values import id_check_digit
@@ -463,6 +463,7 @@ def generate(
     ``court_scale=0`` leaves the feed out.
     """
     load_demo_reference(ledger)
+    load_demo_lead_units(ledger)
     rng = random.Random(seed)
     county = DemoCounty(ledger, rng)
     demo_actors(ledger, county)

@@ -34,6 +34,8 @@ from domain.access import AccessLog, ListingLog
 from domain.case import Case
 from domain.court_case import CourtCase
 from domain.integrity import GENESIS, Chained, Seal, Upgraded, fold, merkle_root
+from domain.lead_units import LeadUnits
+from domain.mass_warning import MassWarning, MissedDeadline
 from domain.reference import Actor, Directory, RegionCatalogue, TokenIndex
 
 SEAL_TOPIC = f"{Seal.__module__}:{Seal.__qualname__}.Sealed"
@@ -49,6 +51,9 @@ KINDS = {
     RegionCatalogue: "regions",
     Directory: "directory",
     CourtCase: "court case",
+    LeadUnits: "lead units",
+    MassWarning: "mass warning",
+    MissedDeadline: "missed deadline",
     Seal: "seal",
 }
 #: Event fields that name an actor.

@@ -27,6 +27,7 @@ from application.config import StoreSettings, deadline_rules, store_settings
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
 from application.receipts import CommandReceipt, RequestKey
 from application.setup_lock import exclusive_setup
+from application.warning_settings import warning_rules
 from domain.case import Act, Case
 from domain.codes import Role, Status
 from domain.deadlines import DeadlineRules
@@ -430,6 +431,10 @@ class Ledger(Application[UUID]):
             raise AccessDenied(f"region {region_code} lies outside {actor.name}'s region")
         _check_arguments("report", details)
         case = Case.report(self._act(actor, occurred_at, note), region_path=path, case_id=case_id, **details)
+        if warning_rules().is_mass(case.people_involved):
+            # Saved with the report: a case with many people is never seen without its flag.
+            system = self._act(self.system_actor(), case.reported_at, None)
+            case.flag_mass(system)
         prepared = None if prepare is None else prepare(case)
         try:
             position = self._save(case, key=key, command="report")

@@ -113,12 +113,31 @@ def load_mediator_file(ledger: Ledger, path: str | Path, actor: Actor | None = N
     return ledger.load_mediators(actor or ledger.system_actor(), rows)
 
 
+def load_lead_unit_file(ledger: Ledger, path: str | Path, actor: Actor | None = None) -> int:
+    from application.warning_desk import load_lead_units
+    from domain.lead_units import COLUMNS
+
+    rows = table_rows(read_file(path), COLUMNS[:3])
+    return load_lead_units(ledger, actor or ledger.system_actor(), rows)
+
+
+def load_demo_lead_units(ledger: Ledger) -> bool:
+    """The lead units by category of DESIGN.md §10 (石泉's plan), unless a table is loaded."""
+    from application.warning_desk import lead_units, load_lead_units
+
+    if lead_units(ledger).rows:
+        return False
+    load_lead_units(ledger, ledger.system_actor(), read_csv(demo_text("lead_units.csv")))
+    return True
+
+
 def load_demo_reference(ledger: Ledger) -> bool:
-    """Load the demo county's regions, organisations and mediators unless already there."""
+    """Load the demo county's regions, organisations, mediators and lead units unless already there."""
     if ledger.regions().regions:
         return False
     admin = ledger.system_actor()
     ledger.load_regions(admin, region_rows(demo_text("regions.csv")))
     ledger.load_organisations(admin, read_csv(demo_text("organisations.csv")))
     ledger.load_mediators(admin, read_csv(demo_text("mediators.csv")))
+    load_demo_lead_units(ledger)
     return True

@@ -23,6 +23,7 @@ from rich.text import Text
 
 from application.ledger import Ledger
 from application.reference_files import (
+    load_demo_lead_units,
     load_demo_reference,
     load_mediator_file,
     load_organisation_file,
@@ -427,6 +428,7 @@ def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> 
                 signal.signal(signal.SIGTERM, lambda *_: stop.set())
                 signal.signal(signal.SIGINT, lambda *_: stop.set())
                 start_sealing(ledger, stop)
+                _start_warnings(ledger, stop)
                 console.print("following; Ctrl-C to stop")
 
                 def report(error: BaseException) -> None:
@@ -436,6 +438,15 @@ def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> 
                 runner.follow(stop, report=report)
         finally:
             runner.close()
+
+
+def _start_warnings(ledger: Ledger, stop: Any, before: Any = None) -> None:
+    """The warning process beside the views (projections/warning_process.py); LEDGER_WARNINGS=0 leaves it out."""
+    from application.warning_settings import warnings_enabled
+    from projections.warning_process import start_warnings
+
+    if warnings_enabled():
+        start_warnings(ledger, stop, before=before)
 
 
 def _failed_line(e: Any) -> str:
@@ -583,6 +594,7 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int, demo_court_scale
 
         with open_ledger() as ledger, refusals():
             load_demo_reference(ledger)
+            load_demo_lead_units(ledger)
             if not has_cases(ledger):
                 with progress_bar("demo histories") as update:
                     generate(ledger, disputes=demo_disputes, court_scale=demo_court_scale, progress=update)
@@ -601,6 +613,8 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int, demo_court_scale
 
     app = create_app()
     start_sealing(app.extensions["ledger"], threading.Event())
+    views = app.extensions["ledger_views"]
+    _start_warnings(app.extensions["ledger"], threading.Event(), views.catch_up if app.config["INLINE_PROJECTION"] else None)
     click.echo(f"serving http://{host}:{port}/api/v1  (OpenAPI: http://{host}:{port}/api/v1/openapi.json)")
     run_simple(host, port, app, threaded=True)
 
@@ -612,3 +626,4 @@ def _register() -> None:
 
 
 _register()
+from cli import alerts as _alerts  # noqa: E402,F401  (registers lead-units and warnings)

@@ -410,6 +410,16 @@ class Case(Chained):
                 due["triage"] = act.rules.triage(d.opened_at, level)
         self._risk_assessed(level=level, flags=parsed, due=due, **act.stamp())
 
+    def flag_mass(self, act: Act) -> None:
+        """The mass flag set on report for a case with many people (DESIGN.md §10), by the
+        system rather than by a manual assessment: a RiskAssessed event keeping the level and
+        the deadlines, so stored Reported events read exactly as before."""
+        if RiskFlag.MASS.value in self.risk_flags:
+            return
+        self._check("assess_risk", act)
+        flags = sorted({*self.risk_flags, RiskFlag.MASS.value})
+        self._risk_assessed(level=self.risk_level, flags=flags, due={}, **act.stamp())
+
     def add_supervision_note(self, act: Act, *, instruction: str, due_at: datetime) -> None:
         self._check("add_supervision_note", act)
         act.window.check("due_at", due_at, act.recorded_at)

@@ -25,6 +25,7 @@ from projections.case_facts import Tally
 from projections.court_views import CourtRows
 from projections.periods import day_of, parse_utc_text, utc_text
 from projections.store import Cursor, ViewsMixin
+from projections.warning_views import WarningRows
 
 CASE_COLUMNS = (
     "id", "version", "status", "source", "category", "region_code", "county_code", "town_code",
@@ -349,11 +350,14 @@ class LedgerViews(Projection[ViewsMixin]):
             access = AccessRows(cur)
             court = CourtRows(cur)
             court.prefetch(items)
+            warnings = WarningRows(cur)
             for event, position in items:
                 batch.apply(event, position)
                 access.apply(event, position)
                 court.apply(event, position)
+                warnings.apply(event, position)
             batch.flush()
             access.flush()
             court.flush()
+            warnings.flush()
             self.view.record_position(cur, items[-1][1])

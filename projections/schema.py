@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 9
+VIEWS_VERSION = 10
 
 _COURT_COLUMNS = """
         case_number TEXT, court_case_id TEXT, kind TEXT, court_code TEXT, cause TEXT, category TEXT,
@@ -66,6 +66,13 @@ TABLES = {
         {_COURT_COLUMNS}, PRIMARY KEY (case_number, position)""",
     # Which ledger case first filed in court under a number (links court cases to disputes).
     "v_court_links": "court_case_number TEXT PRIMARY KEY, dispute_id TEXT",
+    # Mass-dispute and missed-deadline warnings (projections/warning_views.py).
+    "v_warnings": """
+        id TEXT PRIMARY KEY, kind TEXT, status TEXT, rule TEXT, subject TEXT, category TEXT,
+        region_path TEXT, region_code TEXT, case_id TEXT, deadline_kind TEXT, due_at TEXT,
+        organisation_code TEXT, mediator_id TEXT, evidence INTEGER, lead_code TEXT, lead_name TEXT,
+        handling_due_at TEXT, raised_at TEXT, last_recorded_at TEXT, version INTEGER, position BIGINT""",
+    "v_warning_cases": "warning_id TEXT, case_id TEXT, position BIGINT, PRIMARY KEY (warning_id, case_id)",
 }
 
 #: Indexes the projection itself reads through (a region correction finds the case's facts).

@@ -37,6 +37,7 @@ from web.landing import blp as landing
 from web.landing import register_aliases as register_landing_aliases
 from web.reference.routes import blp as reference
 from web.request_checks import JsonBodyResponses, check_request
+from web.warnings.routes import blp as warnings
 
 API_TITLE = "Dispute Ledger API"
 API_DESCRIPTION = (
@@ -99,6 +100,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(reference, url_prefix=f"{API_PREFIX}/reference")
     api.register_blueprint(audit, url_prefix=f"{API_PREFIX}/audit")
     api.register_blueprint(court, url_prefix=f"{API_PREFIX}/court-cases")
+    api.register_blueprint(warnings, url_prefix=f"{API_PREFIX}/warnings")
     api.register_blueprint(health, url_prefix=API_PREFIX)
     api.register_blueprint(landing)
     register_landing_aliases(app)

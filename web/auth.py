@@ -47,7 +47,7 @@ class PurposeRequired(AccessDenied):
 
 
 #: Blueprints whose every endpoint needs a token (health and the OpenAPI document do not).
-PROTECTED_BLUEPRINTS = frozenset({"disputes", "indicators", "reference", "audit", "court"})
+PROTECTED_BLUEPRINTS = frozenset({"disputes", "indicators", "reference", "audit", "court", "alerts"})
 
 
 def authenticate_request() -> None:

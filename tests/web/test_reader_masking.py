@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from domain.mass_warning import MissedDeadline
 from projections.indicators import INDICATORS
 from tests.support import COUNTY, TOWN, VILLAGE, VILLAGE_COMMITTEE, World
 from tests.web.helpers import API, Http, json_strings
@@ -104,6 +105,13 @@ def cases(http: Http, world: World) -> Cases:
     world.clock.advance(hours=1)
     related = http.report(parties=[APPLICANT], people_involved=1, summary=summary).json["id"]
     world.clock.advance(days=1)
+    # A warning about the case, so the walk reads /warnings/{warning_id} too.
+    ledger = world.ledger
+    ledger.save(MissedDeadline.raise_(
+        ledger._act(ledger.system_actor(), None, None), case_id=mediating, deadline_kind="triage", deadline_seq=1,
+        due_at=world.clock.now - timedelta(hours=1), organisation_code=None, mediator_id=None,
+        region_path=[COUNTY, TOWN, VILLAGE], category="property_management",
+    ))
     return Cases(mediating=mediating, related=related)
 
 
@@ -134,11 +142,17 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "dispute": [cases.mediating],
         "parent": [COUNTY, TOWN],
         "organisation": [VILLAGE_COMMITTEE],
+        "kind": ["mass", "deadline"],
     }
 
 
 def _path_values(cases: Cases) -> dict[str, str]:
-    return {"case_id": cases.mediating, "dispute_id": cases.mediating, "actor_id": "recorder"}
+    return {
+        "case_id": cases.mediating,
+        "dispute_id": cases.mediating,
+        "actor_id": "recorder",
+        "warning_id": str(MissedDeadline.create_id(cases.mediating, 1, "triage")),
+    }
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from application.warning_desk import lead_units
 from domain.codes import Category, Route, Source
+from domain.lead_units import OTHERS
 from domain.reference import MEDIATOR_KINDS, ORGANISATION_KINDS
 from web.auth import require_read
 from web.context import ledger
@@ -118,5 +120,28 @@ class Mediators(MethodView):
                     "kind_label": MEDIATOR_KINDS[m.kind],
                 }
                 for m in mediators
+            ]
+        }
+
+
+@blp.route("/lead-units")
+class LeadUnitTable(MethodView):
+    @blp.doc(operationId="list_lead_units")
+    @blp.response(200, s.LeadUnitList)
+    def get(self) -> Any:
+        """Lead units by category (牵头单位): who leads the joint handling of a category's disputes"""
+        require_read("reference")
+        table = lead_units(ledger())
+        return {
+            "items": [
+                {
+                    "category": category,
+                    "category_label": "其他" if category == OTHERS else Category(category).label,
+                    "lead_code": lead.lead.code,
+                    "lead_name": lead.lead.name,
+                    "partner_code": lead.partner.code if lead.partner else None,
+                    "partner_name": lead.partner.name if lead.partner else None,
+                }
+                for category, lead in sorted(table.rows.items())
             ]
         }

@@ -62,3 +62,16 @@ class MediatorList(ma.Schema):
 
 class MediatorQuery(ma.Schema):
     organisation = fields.String(metadata={"description": "only this organisation's mediators"})
+
+
+class LeadUnit(ma.Schema):
+    category = fields.String(metadata={"description": "a category code, or * for every category without a row"})
+    category_label = fields.String()
+    lead_code = fields.String()
+    lead_name = fields.String()
+    partner_code = fields.String(allow_none=True)
+    partner_name = fields.String(allow_none=True)
+
+
+class LeadUnitList(ma.Schema):
+    items = fields.List(fields.Nested(LeadUnit))
