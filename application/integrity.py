@@ -31,7 +31,9 @@ from application.receipts import CommandReceipt
 from application.stored_canonical import StoredCanonical
 from application.stored_rows import FIRST, pages
 from domain.access import AccessLog, ListingLog
+from domain.card import Card
 from domain.case import Case
+from domain.no_litigation import NoLitigationVillage
 from domain.integrity import GENESIS, Chained, Seal, Upgraded, fold, merkle_root
 from domain.reference import Actor, Directory, RegionCatalogue, TokenIndex
 
@@ -48,6 +50,8 @@ KINDS = {
     RegionCatalogue: "regions",
     Directory: "directory",
     Seal: "seal",
+    Card: "card",
+    NoLitigationVillage: "no-litigation village",
 }
 #: Event fields that name an actor.
 ACTOR_FIELDS = ("actor_id", "created_by", "sealed_by", "revoked_by", "rotated_by")

@@ -21,6 +21,7 @@ from domain.codes import Resolution
 from domain.deadlines import Deadline, settle
 from domain.reference import RegionCatalogue
 from projections.access import AccessRows
+from projections.instruments import InstrumentRows
 from projections.periods import month_of, parse_utc_text, utc_text
 from projections.store import Cursor, ViewsMixin
 
@@ -332,9 +333,12 @@ class LedgerViews(Projection[ViewsMixin]):
                 str(e.originator_id) for e, _ in items if isinstance(e, Case.Event) and type(e).__name__ != "Reported"
             )
             access = AccessRows(cur)
+            instruments = InstrumentRows(cur)
             for event, position in items:
                 batch.apply(event, position)
                 access.apply(event, position)
+                instruments.apply(event, position)
             batch.flush()
             access.flush()
+            instruments.flush()
             self.view.record_position(cur, items[-1][1])
