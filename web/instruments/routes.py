@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,7 +21,6 @@ from projections.instruments import card_summary, coverage, list_cards, list_vil
 from web.auth import current_actor, require_covers
 from web.context import POSITION_HEADER, fresh_views, ledger, now, runner
 from web.disputes.routes import _expected_version
-from web.disputes.state import history_entry
 from web.errors import HEADERS_KEY, ErrorSchema, kebab
 from web.instruments import schemas as s
 from web.openapi_headers import IF_MATCH, LEDGER_POSITION
@@ -188,7 +186,7 @@ class OneCard(MethodView):
 @cards.route("/<card_id>/history")
 class CardHistory(MethodView):
     @cards.doc(operationId="get_card_history")
-    @cards.response(200, s.History)
+    @cards.response(200, s.InstrumentHistory)
     @cards.alt_response(404, schema=ErrorSchema, description="no such card in your region")
     def get(self, card_id: str) -> Any:
         """Every event of one card with its hash"""
@@ -241,7 +239,7 @@ class FilePlan(MethodView):
 
 @cards.route("/<card_id>/lift")
 class Lift(MethodView):
-    @cards.arguments(s.ReasonBody)
+    @cards.arguments(s.CardReasonBody)
     @_card_doc("card_lift")
     def post(self, body: dict[str, Any], card_id: str) -> Any:
         """Lift the card after review of the rectification (摘牌)"""
@@ -250,7 +248,7 @@ class Lift(MethodView):
 
 @cards.route("/<card_id>/escalate")
 class Escalate(MethodView):
-    @cards.arguments(s.ReasonBody)
+    @cards.arguments(s.CardReasonBody)
     @_card_doc("card_escalate")
     def post(self, body: dict[str, Any], card_id: str) -> Any:
         """Escalate a yellow card to red"""
@@ -333,7 +331,7 @@ class OneVillage(MethodView):
 @villages.route("/<village>/history")
 class VillageHistory(MethodView):
     @villages.doc(operationId="get_no_litigation_village_history")
-    @villages.response(200, s.History)
+    @villages.response(200, s.InstrumentHistory)
     @villages.alt_response(404, schema=ErrorSchema, description="no such enrolled village in your region")
     def get(self, village: str) -> Any:
         """Every event of one enrolled village with its hash"""
@@ -398,5 +396,3 @@ class Revoke(MethodView):
         )  # fmt: skip
         return _village_answer(found, position)
 
-
-_ = (request, history_entry)

@@ -61,11 +61,11 @@ class FilePlanBody(CommandSchema):
     filed_on = _date(required=True)
 
 
-class ReasonBody(CommandSchema):
+class CardReasonBody(CommandSchema):
     reason = text(2000, required=True)
 
 
-class Reason(ma.Schema):
+class ProposalReason(ma.Schema):
     level = fields.String()
     indicator = fields.String()
     value = fields.Float(allow_none=True)
@@ -82,7 +82,7 @@ class TownProposal(ma.Schema):
     region_code = fields.String()
     region_name = fields.String()
     card = fields.String(allow_none=True)
-    reasons = fields.List(fields.Nested(Reason))
+    reasons = fields.List(fields.Nested(ProposalReason))
     unjudged = fields.List(fields.Dict())
     figures = fields.Dict()
 
@@ -140,7 +140,7 @@ class CardSummary(ma.Schema):
     departments = fields.List(fields.String())
 
 
-class Talk(ma.Schema):
+class CardTalk(ma.Schema):
     held_on = fields.String()
     attendees = fields.List(fields.String())
 
@@ -163,14 +163,14 @@ class CardPage(ma.Schema):
     plan_due_on = fields.String()
     plan_filed_on = fields.String(allow_none=True)
     rectification = fields.String()
-    talks = fields.List(fields.Nested(Talk))
+    talks = fields.List(fields.Nested(CardTalk))
     allowed_commands = fields.List(fields.String())
     basis = fields.Dict(metadata={"description": "frozen at issue: proposal reasons, figures, views position"})
     today = fields.Dict(metadata={"description": "today's figures of the same town and period, recomputed now"})
     events = fields.List(fields.String())
 
 
-class HistoryEntry(ma.Schema):
+class InstrumentEvent(ma.Schema):
     seq = fields.Integer()
     type = fields.String()
     command = fields.String()
@@ -185,9 +185,9 @@ class HistoryEntry(ma.Schema):
     hash = fields.String()
 
 
-class History(ma.Schema):
+class InstrumentHistory(ma.Schema):
     id = fields.String()
-    events = fields.List(fields.Nested(HistoryEntry))
+    events = fields.List(fields.Nested(InstrumentEvent))
 
 
 # ---------------------------------------------------------------------- 无讼村
@@ -213,7 +213,7 @@ class RevokeBody(YearBody):
     reason = text(2000, required=True)
 
 
-class Assessment(ma.Schema):
+class VillageAssessment(ma.Schema):
     year = fields.Integer()
     complete = fields.Boolean()
     passed = fields.Boolean()
@@ -237,10 +237,10 @@ class VillageItem(ma.Schema):
     revoked_year = fields.Integer(allow_none=True)
     version = fields.Integer()
     position = fields.Integer()
-    assessment = fields.Nested(Assessment, allow_none=True)
+    assessment = fields.Nested(VillageAssessment, allow_none=True)
 
 
-class Coverage(ma.Schema):
+class VillageCoverage(ma.Schema):
     villages = fields.Integer()
     enrolled = fields.Integer()
     named = fields.Integer()
@@ -254,7 +254,7 @@ class Coverage(ma.Schema):
 class VillageList(ma.Schema):
     county = fields.String()
     year = fields.Integer(allow_none=True)
-    progress = fields.Nested(Coverage)
+    progress = fields.Nested(VillageCoverage)
     items = fields.List(fields.Nested(VillageItem))
 
 
