@@ -591,3 +591,9 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
     start_sealing(app.extensions["ledger"], threading.Event())
     click.echo(f"serving http://{host}:{port}/api/v1  (OpenAPI: http://{host}:{port}/api/v1/openapi.json)")
     run_simple(host, port, app, threaded=True)
+
+
+# Registered last: the instruments module uses this module's helpers.
+from cli.instruments import register as _register_instruments  # noqa: E402
+
+_register_instruments(main)
