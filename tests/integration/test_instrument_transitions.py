@@ -123,3 +123,12 @@ def test_naming_and_revocation_need_the_assessments_that_earn_them(world: World,
     with pytest.raises(RuleViolation):
         acts.village_command(world.ledger, admin, code, command, **VILLAGE_ARGS[command])
     assert world.event_count() == events
+
+
+def test_the_demo_enrols_four_villages_with_their_sponsors_once(world: World) -> None:
+    from application.demo_instruments import DEMO_VILLAGES, enrol_demo_villages
+
+    assert enrol_demo_villages(world.ledger) == 4
+    assert enrol_demo_villages(world.ledger) == 0
+    sponsors = [acts.read_village(world.ledger, world.actors["admin"], v).sponsor_name for v, _, _ in DEMO_VILLAGES]
+    assert sponsors == ["县法院", "县检察院", "县公安局", "县司法局"]
