@@ -85,7 +85,7 @@ def _uuid(what: str, value: object) -> UUID:
 
 def _get(ledger: Ledger, cls: type[InstrumentT], what: str, instrument_id: object) -> InstrumentT:
     try:
-        found = ledger.repository.get(_uuid(what, instrument_id))
+        found: Any = ledger.repository.get(_uuid(what, instrument_id))
     except AggregateNotFoundError:
         raise InstrumentNotFound(what, instrument_id) from None
     if not isinstance(found, cls):
@@ -99,7 +99,7 @@ def _save(ledger: Ledger, aggregate: Instrument, started_at: int | None) -> int:
     except IntegrityError:
         if started_at is None:
             raise InvalidValue("id", "already recorded") from None
-        current = ledger.repository.get(aggregate.id).version
+        current: int = ledger.repository.get(aggregate.id).version
         raise VersionConflict(started_at, current) from None
     return max(r.notification.id for r in recordings)
 

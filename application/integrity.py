@@ -33,8 +33,8 @@ from application.stored_rows import FIRST, pages
 from domain.access import AccessLog, ListingLog
 from domain.card import Card
 from domain.case import Case
-from domain.no_litigation import NoLitigationVillage
 from domain.integrity import GENESIS, Chained, Seal, Upgraded, fold, merkle_root
+from domain.no_litigation import NoLitigationVillage
 from domain.reference import Actor, Directory, RegionCatalogue, TokenIndex
 
 SEAL_TOPIC = f"{Seal.__module__}:{Seal.__qualname__}.Sealed"

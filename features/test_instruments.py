@@ -212,7 +212,7 @@ def assess(ledger_world: World, views: Views, village: str, year: int) -> dict[s
         ledger_world.ledger, cur, ledger_world.actors["supervisor"], _region(ledger_world, village), year=year,
         now=ledger_world.clock.now, tz=county_tz(),
     ))  # fmt: skip
-    last = list(ledger_world.ledger.events.get(found.id))[-1]
+    last: Any = list(ledger_world.ledger.events.get(found.id))[-1]
     return {"passed": last.passed, "complete": last.complete, "evidence": last.evidence}
 
 

@@ -216,11 +216,11 @@ def list_villages(cur: Cursor, *, county: str, year: int | None = None) -> list[
     result = []
     for r in rows:
         entry = {c: r[c] for c in VILLAGE_COLUMNS if c not in ("recorded_at",)}
-        a = assessed.get(r["village_code"])
-        entry["assessment"] = None if a is None else {
-            "year": int(a["year"]), "complete": bool(a["complete"]), "passed": bool(a["passed"]),
-            "court_cases": int(a["court_cases"]), "serious_incidents": int(a["serious_incidents"]),
-            "mass_incidents": int(a["mass_incidents"]), "court_source": a["court_source"],
+        found = assessed.get(r["village_code"])
+        entry["assessment"] = None if found is None else {
+            "year": int(found["year"]), "complete": bool(found["complete"]), "passed": bool(found["passed"]),
+            "court_cases": int(found["court_cases"]), "serious_incidents": int(found["serious_incidents"]),
+            "mass_incidents": int(found["mass_incidents"]), "court_source": found["court_source"],
         }  # fmt: skip
         result.append(entry)
     return result
@@ -316,7 +316,7 @@ def town_row(cur: Cursor, *, county: str, town: str, period: str, as_of: datetim
 
     county_row = indicator_table(cur, region=county, period=period, level="county", as_of=as_of)["rows"][0]
     rows = indicator_table(cur, region=county, period=period, level="town", as_of=as_of)["rows"]
-    found = next((r for r in rows if r["region_code"] == town), None)
+    found: dict[str, Any] | None = next((r for r in rows if r["region_code"] == town), None)
     return found, county_row
 
 

@@ -259,7 +259,7 @@ class Escalate(MethodView):
 
 
 def _village_page(found: Any, position: int) -> dict[str, Any]:
-    events = list(ledger().events.get(found.id, lte=found.version))
+    events: list[Any] = list(ledger().events.get(found.id, lte=found.version))
     return {
         "id": str(found.id),
         "version": found.version,
