@@ -165,9 +165,12 @@ def list_cards(
     return [_card_entry(r, today) for r in cur.all(sql, params)]
 
 
-def card_summary(cur: Cursor, *, county: str, period: str | None, today: date) -> dict[str, Any]:
-    """Towns and departments carded (per period), open cards and overdue rectifications."""
-    cards = list_cards(cur, today=today, county=county, period=period)
+def card_summary(
+    cur: Cursor, *, county: str, period: str | None, today: date, town: str | None = None
+) -> dict[str, Any]:
+    """Towns and departments carded (per period), open cards and overdue rectifications; with
+    ``town``, only that town's cards (what an actor scoped to the town may see)."""
+    cards = list_cards(cur, today=today, county=county, period=period, town=town)
     by_kind: dict[str, set[str]] = {"town": set(), "department": set()}
     for c in cards:
         by_kind[c["target_kind"]].add(c["target_code"])

@@ -168,7 +168,8 @@ class CardSummary(MethodView):
         actor = _reader(card_domain.READ_ROLES, "cards")
         county = _county(actor, query.get("county"))
         with fresh_views() as cur:
-            return card_summary(cur, county=county, period=query.get("period"), today=_today())
+            town = actor.region_path[1] if len(actor.region_path) > 1 else None
+            return card_summary(cur, county=county, period=query.get("period"), today=_today(), town=town)
 
 
 @cards.route("/<card_id>")
