@@ -177,6 +177,7 @@ class OneCard(MethodView):
     @cards.doc(operationId="get_card", **{HEADERS_KEY: [LEDGER_POSITION]})
     @cards.response(200, s.CardPage)
     @cards.alt_response(404, schema=ErrorSchema, description="no such card in your region")
+    @cards.alt_response(403, schema=ErrorSchema, description="role may not read these instruments")
     def get(self, card_id: str) -> Any:
         """One card: its frozen basis beside today's figures of the same town and period"""
         actor = current_actor()
@@ -189,6 +190,7 @@ class CardHistory(MethodView):
     @cards.doc(operationId="get_card_history")
     @cards.response(200, s.InstrumentHistory)
     @cards.alt_response(404, schema=ErrorSchema, description="no such card in your region")
+    @cards.alt_response(403, schema=ErrorSchema, description="role may not read these instruments")
     def get(self, card_id: str) -> Any:
         """Every event of one card with its hash"""
         events = acts.card_history(ledger(), current_actor(), card_id)
@@ -323,6 +325,7 @@ class OneVillage(MethodView):
     @villages.doc(operationId="get_no_litigation_village")
     @villages.response(200, s.VillagePage)
     @villages.alt_response(404, schema=ErrorSchema, description="no such enrolled village in your region")
+    @villages.alt_response(403, schema=ErrorSchema, description="role may not read these instruments")
     def get(self, village: str) -> Any:
         """One enrolled village (by record id or village code) with every assessment's evidence"""
         found = acts.read_village(ledger(), current_actor(), village)
@@ -334,6 +337,7 @@ class VillageHistory(MethodView):
     @villages.doc(operationId="get_no_litigation_village_history")
     @villages.response(200, s.InstrumentHistory)
     @villages.alt_response(404, schema=ErrorSchema, description="no such enrolled village in your region")
+    @villages.alt_response(403, schema=ErrorSchema, description="role may not read these instruments")
     def get(self, village: str) -> Any:
         """Every event of one enrolled village with its hash"""
         events = acts.village_history(ledger(), current_actor(), village)
