@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.card import OPEN_STATES, Card, rectification
+from domain.errors import InvalidValue
 from domain.no_litigation import NoLitigationVillage
 from projections.periods import utc_text
 from projections.store import Cursor
@@ -271,9 +272,11 @@ def village_evidence(
     says which), serious incidents (民转刑 / 个人极端 at severity ``major`` or above) and mass
     incidents, each with the case numbers or ids behind the count. ``incident_of(position)``
     reads one IncidentReported event (kind, severity) from the store."""
+    if domicile not in ("defendant", "plaintiff"):
+        raise InvalidValue("LEDGER_LITIGATION_DOMICILE", "defendant or plaintiff")
     first, last = f"{year:04d}-01-01", f"{year:04d}-12-31"
     court: list[dict[str, Any]] | None = None
-    if _has_table(cur, "v_court_cases") and cur.scalar("SELECT COUNT(*) FROM v_court_cases") :
+    if _has_table(cur, "v_court_cases") and cur.scalar("SELECT COUNT(*) FROM v_court_cases"):
         marks = ", ".join(["%s"] * len(kinds))
         rows = cur.all(
             f"SELECT case_number FROM v_court_cases WHERE {domicile}_village = %s AND filed_on BETWEEN %s AND %s "

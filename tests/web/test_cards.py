@@ -98,6 +98,7 @@ def test_a_card_lives_talk_late_plan_escalation_lift(http: Http, world: World) -
     assert verify(world.ledger, witness=None).intact
 
 
+@both_stores
 def test_a_correction_after_issue_changes_todays_figures_not_the_basis(http: Http, world: World) -> None:
     case_id = file_in_court(http)
     card = issue(http).json
