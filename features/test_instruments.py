@@ -95,12 +95,11 @@ def _today(world: World) -> Any:
 # ---------------------------------------------------------------------------- 红黄牌
 
 
-@step("县里的红黄牌规则为：万人成讼率达到全县的1.2倍亮黄牌")
+@step("县里的红黄牌规则为：新发纠纷达到1件亮黄牌")
 def yellow_rule(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rules = tmp_path / "rules.toml"
     rules.write_text(
-        '[[rule]]\nlevel = "yellow"\nindicator = "litigation_per_10k"\nlabel = "万人成讼率达到全县的1.2倍"\n'
-        'at_least = 1.2\ncompare = "county_ratio"\n',
+        '[[rule]]\nlevel = "yellow"\nindicator = "disputes_reported"\nlabel = "新发纠纷达到1件"\nat_least = 1\n',
         encoding="utf-8",
     )
     monkeypatch.setenv("LEDGER_CARD_RULES", str(rules))
@@ -142,11 +141,11 @@ def card_is(ledger_world: World, card_id: dict[str, UUID], level: str, state: st
     assert (card.level, card_domain.STATES[card.status]) == (LEVEL[level], state)
 
 
-@step("该牌冻结了建议理由和城关镇诉至法院1件的指标")
+@step("该牌冻结了建议理由和城关镇新发纠纷1件的指标")
 def basis_frozen(ledger_world: World, card_id: dict[str, UUID]) -> None:
     basis = _card(ledger_world, card_id).basis
-    assert basis["figures"]["court_filings"] == 1 and basis["views_position"] > 0
-    assert [r["indicator"] for r in basis["reasons"]] == ["litigation_per_10k"]
+    assert basis["figures"]["disputes_reported"] == 1 and basis["views_position"] > 0
+    assert [r["indicator"] for r in basis["reasons"]] == ["disputes_reported"]
 
 
 @step(parsers.parse('督办人员于"{day}"约谈，参加人员为"{first}"和"{second}"'))

@@ -19,7 +19,7 @@ def test_cards_and_villages_from_the_command_line(
 ) -> None:
     use_store(monkeypatch, store)
     rules = tmp_path / "rules.toml"
-    rules.write_text('[[rule]]\nlevel = "yellow"\nindicator = "litigation_per_10k"\nlabel = "高"\nat_least = 0\n',
+    rules.write_text('[[rule]]\nlevel = "yellow"\nindicator = "disputes_reported"\nlabel = "高"\nat_least = 0\n',
                      encoding="utf-8")  # fmt: skip
     monkeypatch.setenv("LEDGER_CARD_RULES", str(rules))
     today = datetime.now(county_tz()).date().isoformat()  # the CLI acts at the real now

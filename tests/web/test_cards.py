@@ -13,13 +13,14 @@ from application.integrity import verify
 from tests.support import COUNTY, OTHER_TOWN_VILLAGE, TOWN, VILLAGE, World
 from tests.web.helpers import Http, assert_error, both_stores
 
+#: A rule on a figure that indicator rows of version 1 and 2 both carry from the ledger alone
+#: (v2 computes 万人成讼率 only from a court feed).
 YELLOW_ONLY = """
 [[rule]]
 level = "yellow"
-indicator = "litigation_per_10k"
-label = "万人成讼率达到全县的 1.2 倍"
-at_least = 1.2
-compare = "county_ratio"
+indicator = "disputes_reported"
+label = "新发纠纷达到 1 件"
+at_least = 1
 """
 
 
@@ -52,7 +53,7 @@ def test_a_proposal_is_issued_with_its_figures_frozen(http: Http, world: World) 
     file_in_court(http)
     proposals = http.get("/cards/proposals", "supervisor", {"period": "2026-Q1"}).json
     town = next(t for t in proposals["towns"] if t["region_code"] == TOWN)
-    assert town["card"] == "yellow" and town["reasons"][0]["indicator"] == "litigation_per_10k"
+    assert town["card"] == "yellow" and town["reasons"][0]["indicator"] == "disputes_reported"
     # A town with nothing proposed gets no card; a client cannot hand in figures nor go harsher.
     assert_error(issue(http, target_code="621199002"), 422, "invalid_value")
     assert_error(issue(http, basis={"figures": {}}), 422)
@@ -107,8 +108,8 @@ def test_a_correction_after_issue_changes_todays_figures_not_the_basis(http: Htt
     assert http.do(case_id, "correct-details", "admin", correction).status_code == 200
     shown = http.get(f"/cards/{card['id']}", "supervisor").json
     assert shown["basis"] == frozen
-    assert frozen["figures"]["court_filings"] == 1
-    assert shown["today"]["figures"]["court_filings"] == 0
+    assert frozen["figures"]["disputes_reported"] == 1
+    assert shown["today"]["figures"]["disputes_reported"] == 0
 
 
 def test_a_second_yellow_within_a_year_is_proposed_red(http: Http, world: World) -> None:
