@@ -164,6 +164,7 @@ def assess_village(
         domicile=os.environ.get("LEDGER_LITIGATION_DOMICILE", "").strip() or "defendant",
         kinds=tuple(k.strip() for k in (os.environ.get("LEDGER_LITIGATION_KINDS", "") or "民初,行初").split(",") if k.strip()),
         major=_major(),
+        tz=tz,
     )
     complete = now.astimezone(tz).year > year
     return acts.village_command(

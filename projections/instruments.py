@@ -8,7 +8,7 @@ event's hash stay in the store and are read from there.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from domain.card import OPEN_STATES, Card, rectification
@@ -266,12 +266,13 @@ def village_evidence(
     domicile: str = "defendant",
     kinds: tuple[str, ...] = ("民初", "行初"),
     major: tuple[str, ...] = ("major", "grave"),
+    tz: tzinfo = UTC,
 ) -> dict[str, Any]:
-    """What the §6 无讼村 criteria find for one village over one year: court cases (from the court
-    feed when its view exists and holds cases, else the ledger's own filings — ``court_source``
-    says which), serious incidents (民转刑 / 个人极端 at severity ``major`` or above) and mass
-    incidents, each with the case numbers or ids behind the count. ``incident_of(position)``
-    reads one IncidentReported event (kind, severity) from the store."""
+    """What the §6 无讼村 criteria find for one village over one calendar year in ``tz``: court
+    cases (from the court feed when its view exists and holds cases, else the ledger's own
+    filings — ``court_source`` says which), serious incidents (民转刑 / 个人极端 at severity
+    ``major`` or above) and mass incidents, each with the case numbers or ids behind the count.
+    ``incident_of(position)`` reads one IncidentReported event (kind, severity) from the store."""
     if domicile not in ("defendant", "plaintiff"):
         raise InvalidValue("LEDGER_LITIGATION_DOMICILE", "defendant or plaintiff")
     first, last = f"{year:04d}-01-01", f"{year:04d}-12-31"
@@ -285,20 +286,25 @@ def village_evidence(
         )
         court = [{"case_number": r["case_number"]} for r in rows]
         source = "court_feed"
+    # From the event index (v_events), not the indicator facts: its shape is the same in every
+    # version of the views, and it keeps every filing and incident, not only a case's first.
+    start, end = (utc_text(datetime(y, 1, 1, tzinfo=tz)) for y in (year, year + 1))
     if court is None:
         rows = cur.all(
-            "SELECT DISTINCT f.case_id, c.court_case_number FROM v_facts f JOIN v_cases c ON c.id = f.case_id "
-            "WHERE f.kind = 'court_filings' AND c.village_code = %s AND f.month BETWEEN %s AND %s ORDER BY f.case_id",
-            (village_code, f"{year:04d}-01", f"{year:04d}-12"),
+            "SELECT e.case_id, MIN(e.position) AS position, c.court_case_number FROM v_events e "
+            "JOIN v_cases c ON c.id = e.case_id WHERE e.event_type = 'FiledInCourt' AND c.village_code = %s "
+            "AND e.occurred_at >= %s AND e.occurred_at < %s GROUP BY e.case_id, c.court_case_number ORDER BY 2",
+            (village_code, start, end),
         )
         court = [{"case_id": r["case_id"], "case_number": r["court_case_number"]} for r in rows]
         source = "ledger_filings"
     serious: list[dict[str, Any]] = []
     mass: list[dict[str, Any]] = []
     incidents = cur.all(
-        "SELECT f.position, f.case_id FROM v_facts f JOIN v_cases c ON c.id = f.case_id "
-        "WHERE f.kind = 'incidents' AND c.village_code = %s AND f.month BETWEEN %s AND %s ORDER BY f.position",
-        (village_code, f"{year:04d}-01", f"{year:04d}-12"),
+        "SELECT e.position, e.case_id FROM v_events e JOIN v_cases c ON c.id = e.case_id "
+        "WHERE e.event_type = 'IncidentReported' AND c.village_code = %s AND e.occurred_at >= %s "
+        "AND e.occurred_at < %s ORDER BY e.position",
+        (village_code, start, end),
     )
     for r in incidents:
         kind, severity = incident_of(int(r["position"]))

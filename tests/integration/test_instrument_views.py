@@ -43,11 +43,13 @@ def test_court_cases_come_from_the_court_feed_when_its_view_holds_cases(world: W
             cur.execute("CREATE TABLE IF NOT EXISTS v_court_cases (case_number TEXT PRIMARY KEY, kind TEXT, "
                         "filed_on TEXT, defendant_village TEXT, plaintiff_village TEXT)")  # fmt: skip
             cur.execute(
-                "INSERT INTO v_court_cases VALUES (%s, %s, %s, %s, %s)",
+                "INSERT INTO v_court_cases (case_number, kind, filed_on, defendant_village, plaintiff_village) "
+                "VALUES (%s, %s, %s, %s, %s)",
                 ("(2025)甘1199民初88号", "民初", "2025-06-01", VILLAGE, None),
             )
             cur.execute(
-                "INSERT INTO v_court_cases VALUES (%s, %s, %s, %s, %s)",
+                "INSERT INTO v_court_cases (case_number, kind, filed_on, defendant_village, plaintiff_village) "
+                "VALUES (%s, %s, %s, %s, %s)",
                 ("(2025)甘1199执9号", "执", "2025-07-01", VILLAGE, None),
             )
         none: Any = lambda position: ("", "")  # noqa: E731
