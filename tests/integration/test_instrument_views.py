@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from application import instruments as acts
 from projections.instruments import village_evidence
 from projections.runner import ViewRunner
@@ -61,3 +63,32 @@ def test_court_cases_come_from_the_court_feed_when_its_view_holds_cases(world: W
     assert found["court_source"] == "court_feed"
     assert found["court_cases"] == {"count": 1, "items": [{"case_number": "(2025)甘1199民初88号"}]}
     assert by_plaintiff["court_cases"]["count"] == 0
+
+
+def test_an_assessment_freezes_the_court_feeds_case_numbers(world: World) -> None:
+    """Active once branch `court` is merged: a filing in the court's own feed fails the year."""
+    from datetime import date
+
+    court_feed = pytest.importorskip("application.court_feed")
+    from application.config import county_tz
+    from projections.governance import assess_village
+
+    record = court_feed.CourtRecord(
+        case_number="(2025)甘1199民初321号", court_code="ORGC-COURT", cause="民间借贷纠纷",
+        filed_on=date(2025, 5, 6), plaintiff_region=None, defendant_region=VILLAGE,
+    )  # fmt: skip
+    report = court_feed.import_court_records(world.ledger, world.actors["admin"], [record])
+    assert report.filed == 1, report
+    supervisor = world.actors["supervisor"]
+    acts.enrol_village(world.ledger, supervisor, village_code=VILLAGE, year=2025, sponsor_code="FY", sponsor_name="县法院")
+    runner = ViewRunner(world.ledger)
+    try:
+        runner.catch_up()
+        with runner.views.cursor() as cur:
+            village, _ = assess_village(world.ledger, cur, supervisor, VILLAGE, year=2025, now=world.clock.now, tz=county_tz())
+    finally:
+        runner.close()
+    assessed: Any = list(world.ledger.events.get(village.id))[-1]
+    assert not assessed.passed and assessed.complete
+    assert assessed.evidence["court_source"] == "court_feed"
+    assert assessed.evidence["court_cases"]["items"] == [{"case_number": "(2025)甘1199民初321号"}]
