@@ -17,8 +17,10 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from application import receipts
 from application.errors import CaseNotFound, VersionConflict
 from application.ledger import Ledger
+from application.receipts import CommandReceipt, RequestKey
 from domain import card as cards
 from domain import no_litigation as villages
 from domain.card import Card
@@ -93,15 +95,38 @@ def _get(ledger: Ledger, cls: type[InstrumentT], what: str, instrument_id: objec
     return found
 
 
-def _save(ledger: Ledger, aggregate: Instrument, started_at: int | None) -> int:
+def replay(ledger: Ledger, key: RequestKey | None) -> tuple[Any, int] | None:
+    """What the first request with this Idempotency-Key wrote (the instrument at the version it
+    left and the store position), None if there was none; KeyReused for another request."""
+    if key is None:
+        return None
+    receipt = receipts.find(ledger, key)
+    if receipt is None:
+        return None
+    found: Any = ledger.repository.get(receipt.case_id, version=receipt.case_version)
+    return found, receipts.position_of(ledger, receipt.case_id, receipt.case_version)
+
+
+def _save(
+    ledger: Ledger, aggregate: Instrument, started_at: int | None, key: RequestKey | None = None, command: str = ""
+) -> tuple[Any, int]:
+    """Save the instrument's new events, with the receipt of ``key`` in the same transaction."""
+    receipt = None
+    if key is not None:
+        receipt = CommandReceipt.issue(
+            key, case_id=aggregate.id, case_version=aggregate.version, command=command, at=aggregate.modified_on
+        )
     try:
-        recordings = ledger.save(aggregate)
+        recordings = ledger.save(aggregate, receipt)
     except IntegrityError:
+        first = replay(ledger, key)
+        if first is not None:
+            return first  # the same request, sent twice at once: the first one's answer
         if started_at is None:
             raise InvalidValue("id", "already recorded") from None
         current: int = ledger.repository.get(aggregate.id).version
         raise VersionConflict(started_at, current) from None
-    return max(r.notification.id for r in recordings)
+    return aggregate, max(r.notification.id for r in recordings if r.domain_event.originator_id == aggregate.id)
 
 
 def _read_allowed(actor: Actor, roles: frozenset[str]) -> None:
@@ -153,8 +178,11 @@ def issue_card(
     grounds: str | None = None,
     occurred_at: datetime | None = None,
     note: str | None = None,
+    key: RequestKey | None = None,
 ) -> tuple[Card, int]:
     """Issue a card. ``basis`` is what the server read (proposal, figures, views position)."""
+    if (first := replay(ledger, key)) is not None:
+        return first
     _command_allowed(actor, cards.may_issue(actor.role, "issue"), "issue a card")
     if not actor.covers(region_path):
         raise AccessDenied(f"{target_code} lies outside {actor.name}'s region")
@@ -171,7 +199,7 @@ def issue_card(
         plan_due_on=plan_due_on or default_plan_due_on(ledger, act.occurred_at),
         grounds=grounds,
     )
-    return card, _save(ledger, card, None)
+    return _save(ledger, card, None, key, "issue")
 
 
 def card_command(
@@ -183,8 +211,11 @@ def card_command(
     expected_version: int | None = None,
     occurred_at: datetime | None = None,
     note: str | None = None,
+    key: RequestKey | None = None,
     **args: Any,
 ) -> tuple[Card, int]:
+    if (first := replay(ledger, key)) is not None:
+        return first
     if command not in cards.COMMANDS:
         raise InvalidValue("command", f"unknown command {command!r}")
     _command_allowed(actor, cards.may_issue(actor.role, command), command)
@@ -193,7 +224,7 @@ def card_command(
         raise VersionConflict(expected_version, card.version)
     started_at = card.version
     getattr(card, command)(_act(ledger, actor, occurred_at, note), **args)
-    return card, _save(ledger, card, started_at)
+    return _save(ledger, card, started_at, key, command)
 
 
 # ---------------------------------------------------------------------- 无讼村
@@ -224,7 +255,10 @@ def enrol_village(
     sponsor_name: str,
     occurred_at: datetime | None = None,
     note: str | None = None,
+    key: RequestKey | None = None,
 ) -> tuple[NoLitigationVillage, int]:
+    if (first := replay(ledger, key)) is not None:
+        return first
     _command_allowed(actor, villages.may_issue(actor.role, "enrol"), "enrol a village")
     path = ledger.region_path("village_code", village_code, levels=("village",))
     if not actor.covers(path):
@@ -239,7 +273,7 @@ def enrol_village(
         sponsor_name=sponsor_name,
     )
     try:
-        return enrolled, _save(ledger, enrolled, None)
+        return _save(ledger, enrolled, None, key, "enrol")
     except InvalidValue:
         raise InvalidValue("village_code", f"village {village_code} is already enrolled") from None
 
@@ -253,8 +287,11 @@ def village_command(
     expected_version: int | None = None,
     occurred_at: datetime | None = None,
     note: str | None = None,
+    key: RequestKey | None = None,
     **args: Any,
 ) -> tuple[NoLitigationVillage, int]:
+    if (first := replay(ledger, key)) is not None:
+        return first
     if command not in villages.COMMANDS:
         raise InvalidValue("command", f"unknown command {command!r}")
     _command_allowed(actor, villages.may_issue(actor.role, command), command)
@@ -263,7 +300,7 @@ def village_command(
         raise VersionConflict(expected_version, found.version)
     started_at = found.version
     getattr(found, command)(_act(ledger, actor, occurred_at, note), **args)
-    return found, _save(ledger, found, started_at)
+    return _save(ledger, found, started_at, key, command)
 
 
 def incident_of(ledger: Ledger, position: int) -> tuple[str, str]:

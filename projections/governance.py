@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from application import instruments as acts
 from application.ledger import Ledger
+from application.receipts import RequestKey
 from domain.card import Card
 from domain.errors import InvalidValue
 from domain.no_litigation import NoLitigationVillage
@@ -52,10 +53,13 @@ def issue_card(
     grounds: str | None = None,
     occurred_at: datetime | None = None,
     note: str | None = None,
+    key: RequestKey | None = None,
 ) -> tuple[Card, int]:
     """Issue a card to a town on the proposal computed now (its reasons and the town's figures
     frozen with ``position``, the views' position they were read at), or to a member department
     on the supervisor's grounds with the county's figures of the period."""
+    if (first := acts.replay(ledger, key)) is not None:
+        return first  # type: ignore[no-any-return]
     period = Period.parse(period).text
     if target_kind == "town":
         path = _county_of(ledger, target_code)
@@ -81,7 +85,7 @@ def issue_card(
         return acts.issue_card(
             ledger, actor, target_kind="town", target_code=target_code, target_name=region.name,
             region_path=path[:2], period=period, level=level, basis=basis, plan_due_on=plan_due_on,
-            grounds=grounds, occurred_at=occurred_at, note=note,
+            grounds=grounds, occurred_at=occurred_at, note=note, key=key,
         )  # fmt: skip
     if target_kind == "department":
         if not grounds:
@@ -96,7 +100,7 @@ def issue_card(
         return acts.issue_card(
             ledger, actor, target_kind="department", target_code=target_code, target_name=target_name,
             region_path=[county], period=period, level=level, basis=basis, plan_due_on=plan_due_on,
-            grounds=grounds, occurred_at=occurred_at, note=note,
+            grounds=grounds, occurred_at=occurred_at, note=note, key=key,
         )  # fmt: skip
     raise InvalidValue("target_kind", "town or department")
 
@@ -152,9 +156,12 @@ def assess_village(
     tz: ZoneInfo,
     occurred_at: datetime | None = None,
     note: str | None = None,
+    key: RequestKey | None = None,
 ) -> tuple[NoLitigationVillage, int]:
     """Assess an enrolled village for a year on the evidence the views hold now (frozen in the
     event). The year is complete once it has ended in the county's zone."""
+    if (first := acts.replay(ledger, key)) is not None:
+        return first  # type: ignore[no-any-return]
     found = acts.read_village(ledger, actor, village)
     evidence = village_evidence(
         cur,
@@ -169,7 +176,7 @@ def assess_village(
     complete = now.astimezone(tz).year > year
     return acts.village_command(
         ledger, actor, found.id, "assess", year=year, complete=complete, evidence=evidence,
-        occurred_at=occurred_at, note=note,
+        occurred_at=occurred_at, note=note, key=key,
     )  # fmt: skip
 
 

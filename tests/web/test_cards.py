@@ -144,3 +144,24 @@ def test_a_department_card_states_its_grounds(http: Http, world: World) -> None:
     assert card.json["basis"]["source"] == "grounds" and card.json["today"]["figures"] is None
     summary = http.get("/cards/summary", "supervisor", {"period": "2026-Q1"}).json
     assert summary["departments_carded"] == 1
+
+
+@both_stores
+def test_an_idempotency_key_replays_the_first_answer_and_writes_nothing(http: Http, world: World) -> None:
+    file_in_court(http)
+    first = http.post("/cards", "supervisor", {"target_kind": "town", "target_code": TOWN, "period": "2026-Q1"},
+                      Idempotency_Key="issue-1")  # fmt: skip
+    assert first.status_code == 201, first.json
+    before = world.event_count()
+    again = http.post("/cards", "supervisor", {"target_kind": "town", "target_code": TOWN, "period": "2026-Q1"},
+                      Idempotency_Key="issue-1")  # fmt: skip
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json["id"] == first.json["id"] and world.event_count() == before
+    path = f"/cards/{first.json['id']}/escalate"
+    assert http.post(path, "supervisor", {"reason": "整改不力"}, Idempotency_Key="esc-1").status_code == 200
+    before = world.event_count()
+    replay = http.post(path, "supervisor", {"reason": "整改不力"}, Idempotency_Key="esc-1")
+    assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
+    assert world.event_count() == before
+    assert_error(http.post(path, "supervisor", {"reason": "别的理由"}, Idempotency_Key="esc-1"), 422, "idempotency_key_reused")
+    assert verify(world.ledger, witness=None).intact

@@ -22,8 +22,9 @@ from web.auth import current_actor, require_covers
 from web.context import POSITION_HEADER, fresh_views, ledger, now, runner
 from web.disputes.routes import _expected_version
 from web.errors import HEADERS_KEY, ErrorSchema, kebab
+from web.idempotency import REPLAYED_HEADER, request_key
 from web.instruments import schemas as s
-from web.openapi_headers import IF_MATCH, LEDGER_POSITION
+from web.openapi_headers import IDEMPOTENCY_KEY, IF_MATCH, LEDGER_POSITION
 
 cards = Blueprint("cards", __name__, description="Red and yellow cards (红黄牌) issued to towns and departments.")
 villages = Blueprint("villages", __name__, description="无讼村创建: enrolment, assessment, naming, revocation.")
@@ -51,6 +52,19 @@ def _county(actor: Actor, asked: str | None) -> str:
     if actor.region_path and actor.region_path[0] != county:
         require_covers(actor, [county], f"county {county}")
     return county
+
+
+def _keyed(actor: Actor) -> tuple[Any, bool]:
+    """The request's Idempotency-Key, and whether a first request with it was already committed
+    (then the command answers what that one wrote and writes nothing)."""
+    key = request_key(actor)
+    return key, key is not None and acts.replay(ledger(), key) is not None
+
+
+def _replayed(answer: Any, replayed: bool) -> Any:
+    if replayed:
+        answer[2][REPLAYED_HEADER] = "true"
+    return answer
 
 
 def _split(body: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
@@ -117,7 +131,7 @@ class Cards(MethodView):
                                status=query.get("status"), target=query.get("target"))  # fmt: skip
         return {"today": _today().isoformat(), "items": items}
 
-    @cards.doc(operationId="issue_card", **{HEADERS_KEY: [LEDGER_POSITION]})
+    @cards.doc(operationId="issue_card", **{HEADERS_KEY: [LEDGER_POSITION, IDEMPOTENCY_KEY]})
     @cards.arguments(s.IssueCardBody)
     @cards.response(201, s.CardPage, headers=_HEADERS)
     @cards.alt_response(403, schema=ErrorSchema, description="role may not issue cards, or target outside your scope")
@@ -129,13 +143,14 @@ class Cards(MethodView):
         the reasons and figures are read by the server from the views, with their position.
         """
         actor = current_actor()
+        key, replayed = _keyed(actor)
         occurred_at, note, args = _split(body)
         with fresh_views() as cur:
             card, position = governance.issue_card(
                 ledger(), cur, actor, position=_views_position(cur), now=now(), occurred_at=occurred_at,
-                note=note, **args,
+                note=note, key=key, **args,
             )  # fmt: skip
-        return _card_answer(actor, card.id, position, 201)
+        return _replayed(_card_answer(actor, card.id, position, 201), replayed)
 
 
 @cards.route("/proposals")
@@ -199,12 +214,13 @@ class CardHistory(MethodView):
 
 def _card_command(card_id: str, command: str, body: dict[str, Any]) -> Any:
     actor = current_actor()
+    key, replayed = _keyed(actor)
     occurred_at, note, args = _split(body)
     card, position = acts.card_command(
         ledger(), actor, card_id, command, expected_version=_expected_version(), occurred_at=occurred_at,
-        note=note, **args,
+        note=note, key=key, **args,
     )  # fmt: skip
-    return _card_answer(actor, card.id, position)
+    return _replayed(_card_answer(actor, card.id, position), replayed)
 
 
 def _card_doc(operation: str) -> Any:
@@ -214,7 +230,7 @@ def _card_doc(operation: str) -> Any:
             cards.alt_response(404, schema=ErrorSchema, description="no such card in your region"),
             cards.alt_response(403, schema=ErrorSchema, description="role may not"),
             cards.response(200, s.CardPage, headers=_HEADERS),
-            cards.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH]}),
+            cards.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
         ):
             f = decorate(f)
         return f
@@ -308,16 +324,18 @@ class Villages(MethodView):
             items = [i for i in items if actor.covers([i["county_code"], i["town_code"], i["village_code"]])]
         return {"county": county, "year": year, "progress": progress, "items": items}
 
-    @villages.doc(operationId="enrol_no_litigation_village")
+    @villages.doc(operationId="enrol_no_litigation_village", **{HEADERS_KEY: [IDEMPOTENCY_KEY]})
     @villages.arguments(s.EnrolBody)
     @villages.response(201, s.VillagePage, headers=_HEADERS)
     @villages.alt_response(403, schema=ErrorSchema, description="role may not enrol, or village outside your scope")
     @villages.alt_response(422, schema=ErrorSchema, description="invalid value, or the village is already enrolled")
     def post(self, body: dict[str, Any]) -> Any:
         """Enrol a village in the programme for a year with its sponsoring unit"""
+        actor = current_actor()
+        key, replayed = _keyed(actor)
         occurred_at, note, args = _split(body)
-        found, position = acts.enrol_village(ledger(), current_actor(), occurred_at=occurred_at, note=note, **args)
-        return _village_answer(found, position, 201)
+        found, position = acts.enrol_village(ledger(), actor, occurred_at=occurred_at, note=note, key=key, **args)
+        return _replayed(_village_answer(found, position, 201), replayed)
 
 
 @villages.route("/<village>")
@@ -351,7 +369,7 @@ def _village_doc(operation: str) -> Any:
             villages.alt_response(404, schema=ErrorSchema, description="no such enrolled village in your region"),
             villages.alt_response(403, schema=ErrorSchema, description="role may not"),
             villages.response(200, s.VillagePage, headers=_HEADERS),
-            villages.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH]}),
+            villages.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
         ):
             f = decorate(f)
         return f
@@ -365,13 +383,15 @@ class Assess(MethodView):
     @_village_doc("assess_no_litigation_village")
     def post(self, body: dict[str, Any], village: str) -> Any:
         """Assess a year against the §6 criteria; the evidence found now is frozen in the event"""
+        actor = current_actor()
+        key, replayed = _keyed(actor)
         occurred_at, note, args = _split(body)
         with fresh_views() as cur:
             found, position = governance.assess_village(
-                ledger(), cur, current_actor(), village, year=args["year"], now=now(), tz=county_tz(),
-                occurred_at=occurred_at, note=note,
+                ledger(), cur, actor, village, year=args["year"], now=now(), tz=county_tz(),
+                occurred_at=occurred_at, note=note, key=key,
             )  # fmt: skip
-        return _village_answer(found, position)
+        return _replayed(_village_answer(found, position), replayed)
 
 
 @villages.route("/<village>/name")
@@ -380,12 +400,14 @@ class Name(MethodView):
     @_village_doc("name_no_litigation_village")
     def post(self, body: dict[str, Any], village: str) -> Any:
         """Name (命名) the village on a passing assessment of a complete year"""
+        actor = current_actor()
+        key, replayed = _keyed(actor)
         occurred_at, note, args = _split(body)
         found, position = acts.village_command(
-            ledger(), current_actor(), village, "name", expected_version=_expected_version(),
-            occurred_at=occurred_at, note=note, **args,
+            ledger(), actor, village, "name", expected_version=_expected_version(),
+            occurred_at=occurred_at, note=note, key=key, **args,
         )  # fmt: skip
-        return _village_answer(found, position)
+        return _replayed(_village_answer(found, position), replayed)
 
 
 @villages.route("/<village>/revoke")
@@ -394,10 +416,12 @@ class Revoke(MethodView):
     @_village_doc("revoke_no_litigation_village")
     def post(self, body: dict[str, Any], village: str) -> Any:
         """Revoke the naming when a later year's assessment fails"""
+        actor = current_actor()
+        key, replayed = _keyed(actor)
         occurred_at, note, args = _split(body)
         found, position = acts.village_command(
-            ledger(), current_actor(), village, "revoke", expected_version=_expected_version(),
-            occurred_at=occurred_at, note=note, **args,
+            ledger(), actor, village, "revoke", expected_version=_expected_version(),
+            occurred_at=occurred_at, note=note, key=key, **args,
         )  # fmt: skip
-        return _village_answer(found, position)
+        return _replayed(_village_answer(found, position), replayed)
 
