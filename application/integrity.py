@@ -31,11 +31,13 @@ from application.receipts import CommandReceipt
 from application.stored_canonical import StoredCanonical
 from application.stored_rows import FIRST, pages
 from domain.access import AccessLog, ListingLog
+from domain.card import Card
 from domain.case import Case
 from domain.court_case import CourtCase
 from domain.integrity import GENESIS, Chained, Seal, Upgraded, fold, merkle_root
 from domain.lead_units import LeadUnits
 from domain.mass_warning import MassWarning, MissedDeadline
+from domain.no_litigation import NoLitigationVillage
 from domain.reference import Actor, Directory, RegionCatalogue, TokenIndex
 
 SEAL_TOPIC = f"{Seal.__module__}:{Seal.__qualname__}.Sealed"
@@ -55,6 +57,8 @@ KINDS = {
     MassWarning: "mass warning",
     MissedDeadline: "missed deadline",
     Seal: "seal",
+    Card: "card",
+    NoLitigationVillage: "no-litigation village",
 }
 #: Event fields that name an actor.
 ACTOR_FIELDS = ("actor_id", "created_by", "sealed_by", "revoked_by", "rotated_by")

@@ -24,6 +24,7 @@ from projections.access import AccessRows
 from projections.case_facts import Tally
 from projections.court_views import CourtRows
 from projections.periods import day_of, parse_utc_text, utc_text
+from projections.instruments import InstrumentRows
 from projections.store import Cursor, ViewsMixin
 from projections.warning_views import WarningRows
 
@@ -351,13 +352,16 @@ class LedgerViews(Projection[ViewsMixin]):
             court = CourtRows(cur)
             court.prefetch(items)
             warnings = WarningRows(cur)
+            instruments = InstrumentRows(cur)
             for event, position in items:
                 batch.apply(event, position)
                 access.apply(event, position)
                 court.apply(event, position)
                 warnings.apply(event, position)
+                instruments.apply(event, position)
             batch.flush()
             access.flush()
             court.flush()
             warnings.flush()
+            instruments.flush()
             self.view.record_position(cur, items[-1][1])

@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 10
+VIEWS_VERSION = 11
 
 _COURT_COLUMNS = """
         case_number TEXT, court_case_id TEXT, kind TEXT, court_code TEXT, cause TEXT, category TEXT,
@@ -73,6 +73,20 @@ TABLES = {
         organisation_code TEXT, mediator_id TEXT, evidence INTEGER, lead_code TEXT, lead_name TEXT,
         handling_due_at TEXT, raised_at TEXT, last_recorded_at TEXT, version INTEGER, position BIGINT""",
     "v_warning_cases": "warning_id TEXT, case_id TEXT, position BIGINT, PRIMARY KEY (warning_id, case_id)",
+    # Governance instruments (projections/instruments.py).
+    "v_cards": """
+        id TEXT PRIMARY KEY, target_kind TEXT, target_code TEXT, target_name TEXT, county_code TEXT,
+        town_code TEXT, period TEXT, level TEXT, issued_level TEXT, status TEXT, issued_at TEXT,
+        issued_by TEXT, plan_due_on TEXT, plan_filed_on TEXT, talks INTEGER, lifted_at TEXT,
+        escalated_at TEXT, version INTEGER, position BIGINT, recorded_at TEXT""",
+    "v_no_litigation": """
+        id TEXT PRIMARY KEY, village_code TEXT, village_name TEXT, county_code TEXT, town_code TEXT,
+        enrol_year INTEGER, sponsor_code TEXT, sponsor_name TEXT, status TEXT, named_year INTEGER,
+        revoked_year INTEGER, version INTEGER, position BIGINT, recorded_at TEXT""",
+    "v_no_litigation_years": """
+        village_code TEXT, year INTEGER, complete INTEGER, passed INTEGER, court_cases INTEGER,
+        serious_incidents INTEGER, mass_incidents INTEGER, court_source TEXT, position BIGINT,
+        PRIMARY KEY (village_code, year)""",
 }
 
 #: Indexes the projection itself reads through (a region correction finds the case's facts).

@@ -31,6 +31,7 @@ from web.errors import LedgerApi, register_error_handlers
 from web.health.routes import Health
 from web.health.routes import blp as health
 from web.indicators.routes import blp as indicators
+from web.instruments.routes import cards, villages
 from web.json import OrjsonProvider
 from web.landing import API_PREFIX
 from web.landing import blp as landing
@@ -101,6 +102,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(audit, url_prefix=f"{API_PREFIX}/audit")
     api.register_blueprint(court, url_prefix=f"{API_PREFIX}/court-cases")
     api.register_blueprint(warnings, url_prefix=f"{API_PREFIX}/warnings")
+    api.register_blueprint(cards, url_prefix=f"{API_PREFIX}/cards")
+    api.register_blueprint(villages, url_prefix=f"{API_PREFIX}/villages/no-litigation")
     api.register_blueprint(health, url_prefix=API_PREFIX)
     api.register_blueprint(landing)
     register_landing_aliases(app)

@@ -127,6 +127,11 @@ def _values(world: World, seeded: Seeded) -> dict[str, list[str]]:
         "parent": [COUNTY, TOWN, OTHER_TOWN],
         "organisation": ["ORG621199001001", "ORGT621199002"],
         "actor_id": ["recorder", "other-recorder"],
+        # The instruments (web/instruments): path ids are filled with the actor's name (unknown ids).
+        "target": [TOWN, OTHER_TOWN],
+        "year": ["2026"],
+        "card_id": ["-"],
+        "village": ["-"],
     }
 
 

@@ -1,0 +1,1 @@
+"""/cards and /villages/no-litigation: the governance instruments (DESIGN.md §10)."""
