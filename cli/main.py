@@ -523,6 +523,7 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int) -> None:
     app = create_app()
     start_sealing(app.extensions["ledger"], threading.Event())
     click.echo(f"serving http://{host}:{port}/api/v1  (OpenAPI: http://{host}:{port}/api/v1/openapi.json)")
+    click.echo(f"pages (sign in with a token above): http://{host}:{port}/ui/")
     run_simple(host, port, app, threaded=True)
 
 

@@ -36,6 +36,7 @@ from web.landing import blp as landing
 from web.landing import register_aliases as register_landing_aliases
 from web.reference.routes import blp as reference
 from web.request_checks import JsonBodyResponses, check_request
+from web.ui import register as register_pages
 
 API_TITLE = "Dispute Ledger API"
 API_DESCRIPTION = (
@@ -104,6 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Load balancers look for it at the root.
     app.add_url_rule("/healthz", "healthz", Health.as_view("healthz"))
     idempotency.register(app)
+    register_pages(app)
     return app
 
 
