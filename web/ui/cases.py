@@ -40,7 +40,8 @@ EXPORT_LIMIT = 10_000
 def _scope_regions(actor: Actor) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(towns, villages) inside the actor's region scope, as (code, name), by code."""
     regions = ledger().regions()
-    towns, villages = [], []
+    towns: list[tuple[str, str]] = []
+    villages: list[tuple[str, str]] = []
     for code, r in sorted(regions.regions.items()):
         if r.level not in ("town", "village") or not actor.covers(regions.path(code)):
             continue
@@ -189,9 +190,10 @@ def _state_and_history(actor: Actor, case: Case, when: datetime | None) -> tuple
     if shown is not None:
         state = from_case(shown, actor=actor, now=at, position=None, as_of=when)
     hours = late_entry_hours()
+    stored: list[Any] = list(ledger().events.get(case.id))
     events = [
         history_entry(e, late_after_hours=hours, hash_of=event_hash)
-        for e in ledger().events.get(case.id)
+        for e in stored
         if when is None or e.timestamp <= when
     ]
     return state, events

@@ -48,7 +48,8 @@ def line_chart(months: list[str], series: list[tuple[str, list[int | None]]]) ->
             "path": " ".join(f"{px},{py}" for px, py, _, _ in points),
         })
     ticks = [(y(top * f / 4), _tick(top * f / 4)) for f in range(5)]
-    labels = [(x(i), m) for i, m in enumerate(months) if i % 3 == 0 or i == len(months) - 1]
+    # Every third month counted back from the latest, so the latest is always labelled.
+    labels = [(x(i), m) for i, m in enumerate(months) if (len(months) - 1 - i) % 3 == 0]
     return {
         "width": WIDTH,
         "height": HEIGHT,

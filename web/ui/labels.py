@@ -225,7 +225,10 @@ FIELD_LABELS = {
     "outcome": "结果", "court_case_number": "法院案号", "kind": "类型", "severity": "严重程度",
     "description": "描述", "changes": "更正内容", "due_at": "期限", "lead_id": "主案",
     "village_code": "村(社区)", "town_code": "乡镇", "county_code": "县(区)", "case_number": "案号",
+    "due": "新的期限", "escalation": "提级处理", "status": "状态", "mediator_name": "调解员",
 }  # fmt: skip
+#: Payload fields the history leaves out: repeated elsewhere on the page, or internal.
+HIDDEN_FIELDS = frozenset({"region_path", "village_code", "town_code", "county_code", "prev_hash"})
 
 
 def _text(key: str, value: Any) -> str:
@@ -242,6 +245,8 @@ def _text(key: str, value: Any) -> str:
             return local(value)
         except ValueError:
             return str(value)
+    if key == "due" and isinstance(value, dict):
+        return "；".join(f"{deadline_label(k)} {_text('due_at', v)}" for k, v in value.items())
     if isinstance(value, dict):
         name = value.get("name")
         role = code_label(PartyRole, value.get("role"))
@@ -257,7 +262,10 @@ def _text(key: str, value: Any) -> str:
 def payload_items(payload: dict[str, Any]) -> list[tuple[str, str]]:
     """An event's own data as (Chinese field name, text): codes by their labels, instants in the
     county's time, places by name."""
-    if key_kind := payload.get("kind"):
-        if key_kind in IncidentKind.__members__.values():
-            payload = {**payload, "kind": code_label(IncidentKind, key_kind)}
-    return [(FIELD_LABELS.get(k, k), _text(k, v)) for k, v in payload.items() if v not in (None, "", [], {})]
+    if payload.get("kind") in {k.value for k in IncidentKind}:  # an incident's kind, not a party's
+        payload = {**payload, "kind": code_label(IncidentKind, payload["kind"])}
+    return [
+        (FIELD_LABELS.get(k, k), _text(k, v))
+        for k, v in payload.items()
+        if k not in HIDDEN_FIELDS and v not in (None, "", [], {})
+    ]
