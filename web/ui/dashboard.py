@@ -33,7 +33,7 @@ TREND_MONTHS = 24
 TREND_SERIES = (
     ("新发纠纷", ("disputes_reported",)),
     ("诉前化解", ("resolved_pre_litigation",)),
-    ("法院收案/成讼", ("court_cases", "ledger_court_filings", "court_filings")),
+    ("法院收案", ("court_cases", "ledger_court_filings", "court_filings")),
 )
 
 
@@ -132,20 +132,21 @@ def _trend(cur: Cursor, region: str) -> dict[str, Any]:
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     months.reverse()
     level = ind.region_level(region)
-    values: dict[str, list[int | None]] = {}
-    names: dict[str, str] = {}
+    rows = []
     for m in months:
         try:
-            row = _table(cur, region, m, level)["rows"][0]
+            rows.append(_table(cur, region, m, level)["rows"][0])
         except InvalidValue:  # a month outside the ledger's window
-            row = {}
-        for title, candidates in TREND_SERIES:
-            name = next((n for n in candidates if n in row), None)
-            if name is not None:
-                names.setdefault(title, name)
-            value = row.get(names.get(title, ""))
-            values.setdefault(title, []).append(None if value is None else int(value))
-    series = [(title, values[title]) for title, _ in TREND_SERIES if title in names]
+            rows.append({})
+    series = []
+    for title, candidates in TREND_SERIES:
+        # The first of its names with any figure: without a court feed court_cases is all
+        # null, and the ledger's own filings stand in, under their own name.
+        for name in candidates:
+            values = [None if row.get(name) is None else int(row[name]) for row in rows]
+            if any(v is not None for v in values):
+                series.append((title if len(candidates) == 1 else indicator_label(name), values))
+                break
     return {"months": months, "series": series}
 
 
@@ -208,12 +209,15 @@ def cell() -> Any:
     components = []
     for name, component in evidence.get("components", {}).items():
         events = component.get("events", [])
+        unit = component.get("unit")
         components.append({
             "name": name,
-            "label": _COMPONENT_LABELS.get(name, indicator_label(name)),
+            "label": component_label(name),
             "count": component.get("count", len(events)),
-            "unit": "天" if component.get("unit") == "days" else "件",
+            "unit": {"days": "天", "villages": "个村"}.get(unit or "", "件"),
+            "days": unit == "days",
             "events": events,
+            "uncovered": component.get("covered") is False,
         })
     return render_template(
         "ui/cell.html",
@@ -229,6 +233,17 @@ def cell() -> Any:
     )
 
 
+_SPANS = {"_last_year": "（上年同期）", "_prev": "（上一期）"}
+
+
+def component_label(name: str) -> str:
+    """A component of a cell in Chinese, with the span it covers when not the period's own."""
+    for suffix, words in _SPANS.items():
+        if name.endswith(suffix):
+            return component_label(name[: -len(suffix)]) + words
+    return _COMPONENT_LABELS.get(name) or indicator_label(name)
+
+
 #: The stored counts an indicator is made of (projections/indicators.py COMPONENTS), in Chinese.
 _COMPONENT_LABELS = {
     "reported": "登记的案件",
@@ -242,6 +257,8 @@ _COMPONENT_LABELS = {
     "followable_closes": "可回访的结案",
     "followed_up_closes": "已回访的结案",
     "closes": "结案（化解天数）",
+    "court_cases": "法院收案（按当事人住所地）",
+    "villages": "无讼村",
     "open_cases": "未结案件",
     "overdue_cases": "超期案件",
 }

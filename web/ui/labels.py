@@ -78,6 +78,8 @@ def event_label(name: str) -> str:
 
 @ui.app_template_filter("local")
 def local(value: datetime | str | None, seconds: bool = False) -> str:
+    if not value:  # None, empty, or a field the answer does not carry (a template's Undefined)
+        return ""
     return local_time(value, county_tz(), seconds=seconds)
 
 
