@@ -616,6 +616,7 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int, demo_court_scale
     views = app.extensions["ledger_views"]
     _start_warnings(app.extensions["ledger"], threading.Event(), views.catch_up if app.config["INLINE_PROJECTION"] else None)
     click.echo(f"serving http://{host}:{port}/api/v1  (OpenAPI: http://{host}:{port}/api/v1/openapi.json)")
+    click.echo(f"pages (sign in with a token above): http://{host}:{port}/ui/")
     run_simple(host, port, app, threaded=True)
 
 

@@ -39,6 +39,7 @@ from web.landing import register_aliases as register_landing_aliases
 from web.reference.routes import blp as reference
 from web.request_checks import JsonBodyResponses, check_request
 from web.warnings.routes import blp as warnings
+from web.ui import register as register_pages
 
 API_TITLE = "Dispute Ledger API"
 API_DESCRIPTION = (
@@ -111,6 +112,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Load balancers look for it at the root.
     app.add_url_rule("/healthz", "healthz", Health.as_view("healthz"))
     idempotency.register(app)
+    register_pages(app)
     return app
 
 

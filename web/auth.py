@@ -135,6 +135,8 @@ def present(actor: Actor, data: Any, *, disclosed: bool | None = None) -> Any:
 def declared_purpose() -> str | None:
     """The X-Access-Purpose header. HTTP headers carry Latin-1, so Chinese text is sent
     percent-encoded (UTF-8); raw UTF-8 bytes, which some clients send anyway, are accepted too."""
+    if "declared_purpose" in g:  # a page's purpose form (web/ui/cases.py), checked there
+        return str(g.declared_purpose)
     raw = request.headers.get(PURPOSE_HEADER, "")
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         raw = raw.encode("latin-1").decode("utf-8")

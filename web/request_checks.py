@@ -23,7 +23,7 @@ def check_request() -> None:
     check_header_lengths()
     _check_purpose()
     _check_url()
-    if request.method in ("POST", "PUT", "PATCH"):
+    if request.method in ("POST", "PUT", "PATCH") and request.blueprint != "ui":  # the pages post forms
         data = request.get_data(cache=True)  # 413 beyond MAX_CONTENT_LENGTH
         if data and not request.is_json:
             _refuse_media_type()
