@@ -628,6 +628,7 @@ def _register() -> None:
 
 _register()
 from cli import alerts as _alerts  # noqa: E402,F401  (registers lead-units and warnings)
+
 # Registered last: the instruments module uses this module's helpers.
 from cli.instruments import register as _register_instruments  # noqa: E402
 

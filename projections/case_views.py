@@ -23,8 +23,8 @@ from domain.reference import RegionCatalogue
 from projections.access import AccessRows
 from projections.case_facts import Tally
 from projections.court_views import CourtRows
-from projections.periods import day_of, parse_utc_text, utc_text
 from projections.instruments import InstrumentRows
+from projections.periods import day_of, parse_utc_text, utc_text
 from projections.store import Cursor, ViewsMixin
 from projections.warning_views import WarningRows
 

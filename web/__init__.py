@@ -38,8 +38,8 @@ from web.landing import blp as landing
 from web.landing import register_aliases as register_landing_aliases
 from web.reference.routes import blp as reference
 from web.request_checks import JsonBodyResponses, check_request
-from web.warnings.routes import blp as warnings
 from web.ui import register as register_pages
+from web.warnings.routes import blp as warnings
 
 API_TITLE = "Dispute Ledger API"
 API_DESCRIPTION = (

@@ -142,8 +142,12 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "dispute": [cases.mediating],
         "parent": [COUNTY, TOWN],
         "organisation": [VILLAGE_COMMITTEE],
-        "kind": ["mass", "deadline"],
     }
+
+
+#: Query values that differ by path: the court cases' kind is a kind of court case (民初), the
+#: warnings' a kind of warning.
+PATH_VALUES = {"/warnings": {"kind": ["mass", "deadline"]}}
 
 
 def _path_values(cases: Cases) -> dict[str, str]:
@@ -178,6 +182,7 @@ def _every_get(document: dict[str, Any], world: World, cases: Cases) -> Iterator
             if p["in"] == "path":
                 assert p["name"] in path_values, f"GET {path}: no value for path parameter {p['name']}"
                 url = url.replace("{" + p["name"] + "}", path_values[p["name"]])
+        values = {**_query_values(world, cases), **PATH_VALUES.get(path.removeprefix(API), {})}
         query = [p for p in parameters if p["in"] == "query"]
         unknown = [p["name"] for p in query if p["name"] not in values]
         assert not unknown, f"GET {path}: give the walk values for {unknown}, so it covers them"
