@@ -119,7 +119,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
                 "--access-logformat",
                 "%(p)s %(r)s %(s)s",
             )
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60
             while True:
                 for name, process in processes.items():
                     assert process.poll() is None, f"{name} exited\n{stack.output()}"
@@ -129,7 +129,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
                             break
                 except OSError:
                     pass
-                assert time.monotonic() < deadline, f"no /healthz within 20 s\n{stack.output()}"
+                assert time.monotonic() < deadline, f"no /healthz within 60 s\n{stack.output()}"
                 time.sleep(0.1)
             yield stack
         finally:
