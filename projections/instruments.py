@@ -345,14 +345,10 @@ def with_issued_cards(cur: Cursor, town: str, proposal: dict[str, Any], at: date
 
 
 def card_proposals(cur: Cursor, *, county: str, period: str, rules: tuple[Any, ...], now: datetime) -> dict[str, Any]:
-    """Every town's proposal for a period, computed from the indicator rows as the views stand
-    now, with those rows (the figures a card issued on it freezes)."""
-    from domain.card_rules import propose
-    from projections.indicators import indicator_table
+    """Every town's proposal for a period as GET /indicators/warnings gives it (projections/
+    warnings.py): the rules on the indicator rows as the views stand now, issued cards applied,
+    with the rows themselves (the figures a card issued on it freezes)."""
+    from application.config import county_tz
+    from projections.warnings import town_cards
 
-    county_row = indicator_table(cur, region=county, period=period, level="county")["rows"][0]
-    towns = []
-    for row in indicator_table(cur, region=county, period=period, level="town")["rows"]:
-        proposal = with_issued_cards(cur, row["region_code"], propose(rules, row, county_row), now)
-        towns.append({"region_code": row["region_code"], "region_name": row["region_name"], **proposal, "figures": row})
-    return {"county": county, "period": period, "county_figures": county_row, "towns": towns}
+    return town_cards(cur, county=county, period=period, now=now, tz=county_tz(), rules=rules)
