@@ -117,7 +117,8 @@ def test_a_rebuild_ends_with_every_index_and_a_start_restores_any_a_cut_rebuild_
         # As if a rebuild had been killed before its last step: the query indexes are missing.
         runner.views.drop_views()
         runner.views.create_views(query_indexes=False)
-        assert not {n for n in expected if n != "v_facts_case"} & names(runner)
+        projection = {statement.split(" IF NOT EXISTS ")[1].split()[0] for statement in PROJECTION_INDEXES}
+        assert not (expected - projection) & names(runner)
     finally:
         runner.close()
     restarted = ViewRunner(world.ledger)
