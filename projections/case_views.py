@@ -61,6 +61,11 @@ ADD_COUNTS = (
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (village_code, day, kind, category, source) "
     "DO UPDATE SET n = v_counts.n + excluded.n, total = v_counts.total + excluded.total"
 )
+ADD_MONTH_COUNTS = (
+    "INSERT INTO v_counts_month (village_code, town_code, county_code, month, kind, court_diversion, n, total) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (village_code, month, kind, court_diversion) "
+    "DO UPDATE SET n = v_counts_month.n + excluded.n, total = v_counts_month.total + excluded.total"
+)
 #: What places a case's facts in v_counts: the cell key less the day and kind.
 _CELL = ("village_code", "town_code", "county_code", "category", "source")
 
@@ -292,10 +297,23 @@ class _Batch:
         cur.executemany("INSERT INTO v_case_attrs VALUES (%s, %s, %s, %s, %s, %s, %s)", self.attrs)
         self.flush_facts()
         cur.executemany(ADD_COUNTS, [(*key, n, total) for key, (n, total) in self.counts.items() if n or total])
+        # The same changes by month, without category and source (whether the source is a court's
+        # referral is kept: the court referral success rate needs it): what unfiltered tables read.
+        months: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0, 0.0])
+        for (village, town, county, _, source, day, kind), (n, total) in self.counts.items():
+            cell = months[(village, town, county, day[:7], kind, int(source == "court_diversion"))]
+            cell[0] += n
+            cell[1] += total
+        cur.executemany(ADD_MONTH_COUNTS, [(*key, n, total) for key, (n, total) in months.items() if n or total])
         cur.executemany(
             "DELETE FROM v_counts WHERE village_code = %s AND day = %s AND kind = %s AND category = %s "
             "AND source = %s AND n = 0",
             sorted(self.vacated),
+        )
+        cur.executemany(
+            "DELETE FROM v_counts_month WHERE village_code = %s AND month = %s AND kind = %s AND court_diversion = %s "
+            "AND n = 0",
+            sorted({(v, day[:7], kind, int(source == "court_diversion")) for v, day, kind, _, source in self.vacated}),
         )
 
 

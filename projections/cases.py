@@ -147,13 +147,18 @@ def open_and_overdue(
     group: str = "town_code",
     category: str | None = None,
     source: str | None = None,
+    open_now: bool = False,
 ) -> dict[str, tuple[int, int]]:
     """Per ``group`` column (town by default): (cases open at ``when``, of which overdue at
     ``when``), follow-ups excluded; inside ``county`` or ``region``, optionally of one category
-    or source."""
+    or source. ``open_now``: ``when`` is now, so the open cases are those of an open status (an
+    index finds them without reading every closed case)."""
     t = utc_text(when)
     inside = region or county or ""
     where, params = f"c.{region_column(inside)} = %s", [inside]
+    if open_now:
+        where += f" AND c.status IN ({', '.join(['%s'] * len(_OPEN))})"
+        params += list(_OPEN)
     for column, value in (("category", category), ("source", source)):
         if value is not None:
             where += f" AND c.{column} = %s"

@@ -16,7 +16,7 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -148,20 +148,34 @@ def counts(
             _add(result, row["code"], row["kind"], row["source"] == COURT_DIVERSION, 1, row["value"] or 0.0)
         return result
     cd = f"CASE WHEN source = '{COURT_DIVERSION}' THEN 1 ELSE 0 END"
+    days: tuple[str, str] | None = (span.first, span.last)
+    if not filters.category and not filters.source and group_column != "category":
+        # Whole months from the monthly sums; only the days of a month still running from v_counts.
+        months, days = _whole_months(span)
+        if months is not None:
+            for row in cur.all(
+                f"SELECT {group_column} AS code, kind, court_diversion AS cd, SUM(n) AS n, SUM(total) AS total "
+                f"FROM v_counts_month WHERE {where_col} = %s AND month BETWEEN %s AND %s "
+                f"GROUP BY {group_column}, kind, court_diversion",
+                [region, *months],
+            ):
+                _add(result, row["code"], row["kind"], row["cd"], int(row["n"] or 0), float(row["total"] or 0.0))
     extra, extra_params = filters.sql("v_counts")
-    for row in cur.all(
-        f"SELECT {group_column} AS code, kind, {cd} AS cd, SUM(n) AS n, SUM(total) AS total FROM v_counts "
-        f"WHERE {where_col} = %s AND day BETWEEN %s AND %s{extra} GROUP BY {group_column}, kind, {cd}",
-        [region, span.first, span.last, *extra_params],
-    ):
-        _add(result, row["code"], row["kind"], row["cd"], int(row["n"] or 0), float(row["total"] or 0.0))
+    if days is not None:
+        for row in cur.all(
+            f"SELECT {group_column} AS code, kind, {cd} AS cd, SUM(n) AS n, SUM(total) AS total FROM v_counts "
+            f"WHERE {where_col} = %s AND day BETWEEN %s AND %s{extra} GROUP BY {group_column}, kind, {cd}",
+            [region, *days, *extra_params],
+        ):
+            _add(result, row["code"], row["kind"], row["cd"], int(row["n"] or 0), float(row["total"] or 0.0))
     # A reopened case that earned a fact again inside the span counts once: its later facts go.
     extra, extra_params = filters.sql("c")
     ccd = f"CASE WHEN c.source = '{COURT_DIVERSION}' THEN 1 ELSE 0 END"
     for row in cur.all(
         f"SELECT c.{group_column} AS code, f.kind, {ccd} AS cd, COUNT(*) AS n, SUM(f.value) AS total "
-        "FROM v_facts f JOIN v_cases c ON c.id = f.case_id "
-        f"WHERE f.life > 1 AND f.day BETWEEN %s AND %s AND c.{where_col} = %s{extra} "
+        # CROSS JOIN: SQLite then reads the few facts of reopened cases first (PostgreSQL plans freely).
+        "FROM v_facts f CROSS JOIN v_cases c "
+        f"WHERE c.id = f.case_id AND f.life > 1 AND f.day BETWEEN %s AND %s AND c.{where_col} = %s{extra} "
         "AND EXISTS (SELECT 1 FROM v_facts g WHERE g.case_id = f.case_id AND g.kind = f.kind "
         "AND g.day BETWEEN %s AND %s AND g.position < f.position) "
         f"GROUP BY c.{group_column}, f.kind, {ccd}",
@@ -169,6 +183,19 @@ def counts(
     ):
         _add(result, row["code"], row["kind"], row["cd"], -int(row["n"] or 0), -float(row["total"] or 0.0))
     return result
+
+
+def _whole_months(span: Span) -> tuple[tuple[str, str] | None, tuple[str, str] | None]:
+    """The span as (first, last) whole month keys and (first, last) days of a trailing part
+    month; either may be None. Spans always begin on the 1st of a month."""
+    following = span.through + timedelta(days=1)
+    if following.day == 1:
+        return (span.first[:7], span.last[:7]), None
+    tail = (span.through.replace(day=1).isoformat(), span.last)
+    if span.through.month == span.start.month and span.through.year == span.start.year:
+        return None, tail
+    previous = span.through.replace(day=1) - timedelta(days=1)
+    return (span.first[:7], previous.isoformat()[:7]), tail
 
 
 def fact_rows(
@@ -482,7 +509,8 @@ def with_overdue(cur: Cursor, table: dict[str, Any], *, now: datetime, tz: ZoneI
     s = spans(table["period"], now, tz)
     column = _group_column(table["group"], table["level"])
     found = open_and_overdue(
-        cur, when=s.judged_at, region=table["region"], group=column, category=table["category"], source=table["source"]
+        cur, when=s.judged_at, region=table["region"], group=column, category=table["category"], source=table["source"],
+        open_now=s.judged_at == now,
     )
     rows = []
     for row in table["rows"]:
@@ -505,11 +533,13 @@ def indicator_table(
     group: str = "region",
     rules: LitigationRules | None = None,
     overdue: bool = True,
+    comparisons: bool = True,
 ) -> dict[str, Any]:
     """The §8 answer: one row per region of ``level`` inside ``region`` (or per category with
     ``group='category'``), for the period's days elapsed as of ``as_of`` or ``now``.
     ``overdue=False`` leaves overdue_open and overdue_share null (see with_overdue): the rest of
-    the answer depends on the day only, so it can be kept per views position."""
+    the answer depends on the day only, so it can be kept per views position. ``comparisons=False``
+    leaves the comparison fields null (the plain query the benchmark compares with)."""
     if tz is None:
         from application.config import county_tz
 
@@ -539,9 +569,11 @@ def indicator_table(
         keys = [(r["code"], {"region_code": r["code"], "region_name": r["name"]}) for r in regions_at(cur, region, level)]
     group_column = _group_column(group, level)
 
-    span_list = {"main": s.main, "last_year": s.last_year}
-    if s.previous is not None:
-        span_list["prev"] = s.previous
+    span_list = {"main": s.main}
+    if comparisons:
+        span_list["last_year"] = s.last_year
+        if s.previous is not None:
+            span_list["prev"] = s.previous
     counted = {name: counts(cur, region, sp, group_column, filters, as_of=as_of) for name, sp in span_list.items()}
     feed = court_feed(cur, region[:6], as_of)
     # Court records carry no ledger source: a source filter leaves litigation unknown.
@@ -551,12 +583,7 @@ def indicator_table(
         for name, sp in span_list.items()
     }
     pop_level = own if group == "category" else level
-    pops = {
-        "main": populations(cur, region, pop_level, s.main.start.year),
-        "last_year": populations(cur, region, pop_level, s.last_year.start.year),
-    }
-    if s.previous is not None:
-        pops["prev"] = populations(cur, region, pop_level, s.previous.start.year)
+    pops = {name: populations(cur, region, pop_level, sp.start.year) for name, sp in span_list.items()}
     no_lit = None
     if s.period.kind == "year" and group == "region" and feed.covers(s.main):
         no_lit = _no_litigation_villages(cur, region, level, s.main, rules, as_of)

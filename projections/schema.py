@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 8
+VIEWS_VERSION = 9
 
 _COURT_COLUMNS = """
         case_number TEXT, court_case_id TEXT, kind TEXT, court_code TEXT, cause TEXT, category TEXT,
@@ -45,6 +45,10 @@ TABLES = {
         village_code TEXT, town_code TEXT, county_code TEXT, category TEXT, source TEXT, day TEXT,
         kind TEXT, n BIGINT, total DOUBLE PRECISION,
         PRIMARY KEY (village_code, day, kind, category, source)""",
+    # v_counts summed by month without category and source: the whole months of unfiltered tables.
+    "v_counts_month": """
+        village_code TEXT, town_code TEXT, county_code TEXT, month TEXT, kind TEXT, court_diversion INTEGER,
+        n BIGINT, total DOUBLE PRECISION, PRIMARY KEY (village_code, month, kind, court_diversion)""",
     "v_regions": """
         code TEXT PRIMARY KEY, level TEXT, name TEXT, parent_code TEXT,
         county_code TEXT, town_code TEXT, village_code TEXT""",
@@ -66,7 +70,7 @@ TABLES = {
 
 #: Indexes the projection itself reads through (a region correction finds the case's facts).
 PROJECTION_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS v_facts_case ON v_facts (case_id)",
+    "CREATE INDEX IF NOT EXISTS v_facts_case ON v_facts (case_id, kind, day)",
     "CREATE INDEX IF NOT EXISTS v_court_cases_id ON v_court_cases (court_case_id)",
     "CREATE INDEX IF NOT EXISTS v_court_cases_pre ON v_court_cases (pre_litigation_number)",
     "CREATE INDEX IF NOT EXISTS v_court_versions_pre ON v_court_case_versions (pre_litigation_number)",
@@ -89,6 +93,10 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS v_facts_repeat ON v_facts (day) WHERE life > 1",
     "CREATE INDEX IF NOT EXISTS v_counts_town ON v_counts (town_code, day)",
     "CREATE INDEX IF NOT EXISTS v_counts_county ON v_counts (county_code, day)",
+    "CREATE INDEX IF NOT EXISTS v_counts_category ON v_counts (category, day)",
+    # Covering: a table's whole months are read from the index alone.
+    "CREATE INDEX IF NOT EXISTS v_counts_month_town ON v_counts_month (town_code, month, village_code, kind, court_diversion, n, total)",
+    "CREATE INDEX IF NOT EXISTS v_counts_month_county ON v_counts_month (county_code, month, town_code, kind, court_diversion, n, total)",
     "CREATE INDEX IF NOT EXISTS v_regions_parent ON v_regions (parent_code)",
     # Court filings counted by domicile, kind and filing date (万人成讼率, 无讼村), and listed. A
     # county's count reads v_court_filed: a county holds nearly every row, so its own index

@@ -35,8 +35,8 @@ def town_cards(
     cur: Cursor, *, county: str, period: str, now: datetime, tz: ZoneInfo, thresholds: CardThresholds
 ) -> dict[str, Any]:
     p = Period.parse(period)
-    county_row = indicator_table(cur, region=county, period=period, level="county", now=now, tz=tz)["rows"][0]
-    towns = indicator_table(cur, region=county, period=period, level="town", now=now, tz=tz)["rows"]
+    county_row = indicator_table(cur, region=county, period=period, level="county", now=now, tz=tz, overdue=False)["rows"][0]
+    towns = indicator_table(cur, region=county, period=period, level="town", now=now, tz=tz, overdue=False)["rows"]
     # Overdue work is judged at the end of the period, or now while the period runs.
     when = min(now, p.bounds(tz)[1])
     workload = open_and_overdue(cur, when=when, county=county)

@@ -115,19 +115,31 @@ def test_a_failure_concludes_when_the_case_leaves_mediation(world: World) -> Non
         ("accept", (2026, 4, 3, 11), {}),
         ("record_failure", (2026, 4, 10, 11), {"reason": "分歧较大"}),
     ])
+    gave_up = report(world, local(2026, 4, 1, 13))  # failed, handed on, declined, then withdrawn
+    steps(world, gave_up, [
+        ("assign", (2026, 4, 2, 13), assign("ORG621199001001")),
+        ("accept", (2026, 4, 3, 13), {}),
+        ("record_failure", (2026, 4, 10, 13), {"reason": "分歧较大"}),
+        ("assign", (2026, 4, 11, 13), assign("ORGT621199001")),
+        ("decline", (2026, 4, 12, 13), {"reason": "不属于受理范围"}),
+        ("withdraw", (2026, 6, 1, 13), {"reason": "当事人撤回"}),
+    ])
     never_tried = report(world, local(2026, 4, 1, 12))  # withdrawn before any mediation
     act(world, never_tried, "withdraw", local(2026, 4, 5, 12), reason="当事人自行和解")
     with views(world) as cur:
-        april, may, q2 = row(cur, "2026-04"), row(cur, "2026-05"), row(cur, "2026-Q2")
+        april, may, june, q2 = (row(cur, p) for p in ("2026-04", "2026-05", "2026-06", "2026-Q2"))
         court = cell_evidence(cur, region=TOWN, period="2026-Q2", indicator="court_referral_success_rate", now=LATER, tz=TZ)
         rate = cell_evidence(cur, region=TOWN, period="2026-Q2", indicator="mediation_success_rate", now=LATER, tz=TZ)
     assert april["mediation_concluded_failures"] == 1 and april["mediation_success_rate"] == 0.0
     assert may["mediation_concluded_failures"] == 1 and may["ledger_court_filings"] == 1
-    assert q2["mediation_concluded_failures"] == 2 and q2["mediation_agreements"] == 0
+    assert q2["mediation_concluded_failures"] == 3 and q2["mediation_agreements"] == 0
+    assert june["mediation_concluded_failures"] == 1  # the withdrawal, in June
     assert q2["court_referral_success_rate"] == 0.0
     assert [e["case_id"] for e in court["components"]["denominator"]["events"]] == [str(filed)]
     assert court["components"]["numerator"]["count"] == 0
-    assert sorted(e["case_id"] for e in rate["components"]["denominator"]["events"]) == sorted([str(withdrawn), str(filed)])
+    assert sorted(e["case_id"] for e in rate["components"]["denominator"]["events"]) == sorted(
+        [str(withdrawn), str(filed), str(gave_up)]
+    )
 
 
 def test_a_reopened_case_counts_again_only_in_a_later_period(world: World) -> None:
@@ -319,3 +331,19 @@ def test_version_1_names_are_gone_and_every_v2_name_is_answered(world: World) ->
         assert name in r
     assert r["litigation_source"] == "none" and r["court_cases"] is None and r["litigation_per_10k"] is None
     assert r["no_litigation_villages"] is None  # months leave it null; without a court feed, years too
+
+
+def test_a_regions_file_carries_floating_population_by_year(world: World) -> None:
+    from application.reference_files import region_rows
+
+    text = (
+        "code,level,name,parent_code,population_2026,floating_2026\n"
+        "629902,county,试点二县,,,\n"
+        "629902001,town,丙镇,629902,,\n"
+        "629902001001,village,五村,629902001,2000,350\n"
+    )
+    _regions(world, region_rows(text))
+    assert world.ledger.regions().regions["629902001001"].floating == {2026: 350}
+    with views(world) as cur:
+        (town,) = table(cur, "2026", region="629902")["rows"]
+    assert (town["population"], town["population_year"], town["population_note"]) == (2350, 2026, None)

@@ -126,6 +126,8 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "indicator": sorted(INDICATORS),
         "source": ["court_diversion"],
         "group": ["category"],
+        "domicile": ["defendant"],
+        "kind": ["民初"],
         "county": [COUNTY],
         "from": [(world.clock.now - timedelta(days=30)).isoformat()],
         "to": [now],

@@ -94,8 +94,10 @@ class Indicators(MethodView):
         period, as_of = _begun(query["period"]), query.get("as_of")
         category, source, group = query.get("category"), query.get("source"), query.get("group") or "region"
         clock, tz = now(), county_tz()
-        # The cached part depends on the county's day (the span counted), not on the instant.
+        # The cached part depends on the county's day (the span counted), not on the instant; so
+        # does overdue work once the period has ended (judged at its end), not while it runs.
         today = (as_of or clock).astimezone(tz).date().isoformat()
+        ended = Period.parse(period).complete(as_of or clock, tz)
         with fresh_views() as cur:
             table = cached(
                 cur,
@@ -103,10 +105,11 @@ class Indicators(MethodView):
                 ("indicators", region, period, level, as_of.isoformat() if as_of else None, category, source, group, today),
                 lambda c: indicator_table(
                     c, region=region, period=period, level=level, as_of=as_of, now=clock, tz=tz,
-                    category=category, source=source, group=group, overdue=False,
+                    category=category, source=source, group=group, overdue=ended,
                 ),
             )
-            table = with_overdue(cur, table, now=clock, tz=tz)
+            if not ended:
+                table = with_overdue(cur, table, now=clock, tz=tz)
         return answer(table)
 
 
