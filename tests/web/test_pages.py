@@ -246,3 +246,20 @@ def test_the_dashboard_table_sorts_links_to_cases_and_downloads(app: Any, world:
     assert header[:3] == ["区划代码", "区划名称", "常住人口"] and "新发纠纷" in header
     assert client.get("/ui/?period=2031").status_code == 400  # not begun
     assert client.get("/ui/?period=bad").status_code == 422
+
+
+def test_the_dashboard_names_proposed_cards_in_words_for_supervisors_only(
+    app: Any, world: World, http: Http, cases: dict[str, Any]
+) -> None:
+    incident = {"kind": "criminal_escalation", "description": "双方发生肢体冲突", "severity": "serious"}
+    http.ok(cases["first"], "report-incident", "supervisor", incident)
+    client = app.test_client()
+    sign_in(client, world, "supervisor")
+    html = text(client.get("/ui/?period=2026-03"))
+    assert "红黄牌预警" in html
+    red = html[html.index('<li class="card-red">') :]
+    red = red[: red.index("</ul>")]
+    assert "红牌" in red and "城关镇" in red and "发生民转刑或个人极端事件" in red
+    reader = app.test_client()
+    sign_in(reader, world, "reader")
+    assert "红黄牌预警" not in text(reader.get("/ui/?period=2026-03"))

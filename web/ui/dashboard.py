@@ -22,7 +22,7 @@ from web.auth import require_read
 from web.context import cached, fresh_views, now
 from web.indicators.routes import _begun, _describe_incidents, _region
 from web.indicators.schemas import period_in_window
-from web.ui import charts, tables
+from web.ui import charts, tables, warnings
 from web.ui.blueprint import ui
 from web.ui.labels import figure, indicator_columns, indicator_label, is_fraction, local, yoy_arrow
 
@@ -99,6 +99,7 @@ def dashboard() -> Any:
     with fresh_views() as cur:
         table = _table(cur, region, period, level)
         trend = _trend(cur, region)
+        cards = warnings.town_cards(cur, require_read("indicators"), period)
     rows = table["rows"]
     columns = indicator_columns(rows)
     sort = request.args.get("sort", "")
@@ -119,6 +120,7 @@ def dashboard() -> Any:
         chart=charts.line_chart(trend["months"], trend["series"]),
         trend=trend,
         region=region,
+        cards=cards,
     )
 
 
