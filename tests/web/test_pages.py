@@ -5,7 +5,7 @@ timeline and the indicator dashboard."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -263,3 +263,32 @@ def test_the_dashboard_names_proposed_cards_in_words_for_supervisors_only(
     reader = app.test_client()
     sign_in(reader, world, "reader")
     assert "红黄牌预警" not in text(reader.get("/ui/?period=2026-03"))
+
+
+def test_the_session_lasts_the_configured_hours_and_the_key_comes_from_the_environment(
+    world: World, store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from email.utils import parsedate_to_datetime
+
+    from web import close_app, create_app
+
+    monkeypatch.setenv("LEDGER_UI_SESSION_HOURS", "2")
+    monkeypatch.setenv("LEDGER_SECRET_KEY", "a-key-shared-by-every-worker")
+    app = create_app({"TESTING": True, "STORE_SETTINGS": store, "CLOCK": world.clock})
+    try:
+        assert app.config["SECRET_KEY"] == "a-key-shared-by-every-worker"
+        client = app.test_client()
+        cookie = sign_in(client, world, "supervisor").headers["Set-Cookie"]
+        expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+        lasts = expires - datetime.now(UTC)
+        assert timedelta(hours=1, minutes=55) < lasts <= timedelta(hours=2)
+        # A second app with the same key (another worker) accepts the cookie.
+        other = create_app({"TESTING": True, "STORE_SETTINGS": store, "CLOCK": world.clock})
+        try:
+            second = other.test_client()
+            second.set_cookie("ledger_ui", client.get_cookie("ledger_ui", path="/ui").value, path="/ui")
+            assert second.get("/ui/cases").status_code == 200
+        finally:
+            close_app(other)
+    finally:
+        close_app(app)
