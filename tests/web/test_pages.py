@@ -292,3 +292,12 @@ def test_the_session_lasts_the_configured_hours_and_the_key_comes_from_the_envir
             close_app(other)
     finally:
         close_app(app)
+
+
+def test_text_a_person_wrote_is_escaped(app: Any, world: World, http: Http) -> None:
+    case = http.report(summary="<script>alert(1)</script>邻里纠纷").json["id"]
+    client = app.test_client()
+    sign_in(client, world, "supervisor")
+    for url in (f"/ui/cases/{case}", "/ui/cases"):
+        html = text(client.get(url))
+        assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;邻里纠纷" in html

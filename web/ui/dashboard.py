@@ -68,13 +68,22 @@ def _level(region: str) -> str:
     return raw
 
 
-def _table(cur: Cursor, region: str, period: str, level: str) -> dict[str, Any]:
-    key = ("ui-indicators", region, period, level)
+def _table(cur: Cursor, region: str, period: str, level: str, *, comparisons: bool = True) -> dict[str, Any]:
+    """The indicator table; ``comparisons=False`` spares the year-before and period-before
+    figures where they are not shown (the trend), in versions that can leave them out."""
+    key = ("ui-indicators", region, period, level, comparisons)
     return cached(
         cur,
         key,
         lambda c: _call(
-            ind.indicator_table, cur=c, region=region, period=period, level=level, now=now(), tz=county_tz()
+            ind.indicator_table,
+            cur=c,
+            region=region,
+            period=period,
+            level=level,
+            now=now(),
+            tz=county_tz(),
+            comparisons=comparisons,
         ),
     )
 
@@ -137,7 +146,7 @@ def _trend(cur: Cursor, region: str) -> dict[str, Any]:
     rows = []
     for m in months:
         try:
-            rows.append(_table(cur, region, m, level)["rows"][0])
+            rows.append(_table(cur, region, m, level, comparisons=False)["rows"][0])
         except InvalidValue:  # a month outside the ledger's window
             rows.append({})
     series = []
