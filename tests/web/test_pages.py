@@ -229,6 +229,7 @@ def test_the_dashboard_table_sorts_links_to_cases_and_downloads(app: Any, world:
     assert page.status_code == 200
     html = text(page)
     assert "新发纠纷" in html and "<svg" in html and "近 24 个月趋势" in html
+    assert 'id="bars-h"' in html and "虚线为青山县" in html  # 万人成讼率 by town, the county's line
     table = parsed(html).tables["indicators"]
     assert "城关镇" in [row[0] for row in table]
     by_reports = parsed(text(client.get("/ui/?period=2026&level=town&sort=disputes_reported&dir=desc"))).tables["indicators"]

@@ -109,6 +109,7 @@ def dashboard() -> Any:
         table = _table(cur, region, period, level)
         trend = _trend(cur, region)
         cards = warnings.town_cards(cur, require_read("indicators"), period)
+        own = _table(cur, region, period, ind.region_level(region))["rows"][0] if level != ind.region_level(region) else None
     rows = table["rows"]
     columns = indicator_columns(rows)
     sort = request.args.get("sort", "")
@@ -130,7 +131,23 @@ def dashboard() -> Any:
         trend=trend,
         region=region,
         cards=cards,
+        bars=_litigation_bars(table["rows"], own),
     )
+
+
+#: The 万人成讼率 bar chart: each region's figure beside the enclosing region's.
+BAR_INDICATOR = "litigation_per_10k"
+
+
+def _litigation_bars(rows: list[dict[str, Any]], own: dict[str, Any] | None) -> dict[str, Any] | None:
+    """None when the table carries no such figure for any row (no population, no court feed)."""
+    values = [(r.get("region_name") or r.get("region_code") or "", r.get(BAR_INDICATOR)) for r in rows]
+    if not any(v is not None for _, v in values):
+        return None
+    reference = None if own is None else own.get(BAR_INDICATOR)
+    chart = charts.bar_chart(values, reference)
+    label = "" if own is None or reference is None else f"{own.get('region_name', '')} {reference:.2f}"
+    return {"chart": chart, "reference_label": label}
 
 
 def _trend(cur: Cursor, region: str) -> dict[str, Any]:
