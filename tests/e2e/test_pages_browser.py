@@ -50,7 +50,12 @@ def artifacts(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     port = free_port()
-    env = {**os.environ, "LEDGER_DB": str(tmp_path / "ledger.sqlite3"), "LEDGER_SECRET_KEY": "browser-test"}
+    env = {
+        **os.environ,
+        "LEDGER_DB": str(tmp_path / "ledger.sqlite3"),
+        "LEDGER_SECRET_KEY": "browser-test",
+        "PYTHONUNBUFFERED": "1",  # the printed links and tokens are in the file once it answers
+    }
     env.pop("LEDGER_DATABASE_URL", None)
     out = (tmp_path / "serve.out").open("w")
     process = subprocess.Popen(
@@ -74,7 +79,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             assert time.monotonic() < deadline, (tmp_path / "serve.out").read_text()
             time.sleep(0.3)
         text = (tmp_path / "serve.out").read_text()
-        assert f"{base}/ui/" in text.replace("127.0.0.1", "127.0.0.1"), text
+        assert f"{base}/ui/" in text, text  # serve prints where the pages are
         tokens = dict(re.findall(r"^(recorder|mediator|judge|supervisor|auditor|reader|admin): (\S+)$", text, re.M))
         yield base, tokens
     finally:
@@ -84,7 +89,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def browser(artifacts: Path) -> Iterator[Any]:
     _browser_or_skip()
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
@@ -98,7 +103,12 @@ def browser() -> Iterator[Any]:
     try:
         yield driver
     finally:
-        driver.quit()
+        # What the browser showed last, for a failure to be read afterwards.
+        try:
+            driver.save_screenshot(str(artifacts / "last.png"))
+            (artifacts / "last.html").write_text(f"<!-- {driver.current_url} -->\n{driver.page_source}")
+        finally:
+            driver.quit()
 
 
 def _shots(driver: Any, where: Path, name: str) -> None:
