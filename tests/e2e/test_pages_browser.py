@@ -50,7 +50,12 @@ def artifacts(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     port = free_port()
-    env = {**os.environ, "LEDGER_DB": str(tmp_path / "ledger.sqlite3"), "LEDGER_SECRET_KEY": "browser-test"}
+    env = {
+        **os.environ,
+        "LEDGER_DB": str(tmp_path / "ledger.sqlite3"),
+        "LEDGER_SECRET_KEY": "browser-test",
+        "PYTHONUNBUFFERED": "1",  # the printed links and tokens are in the file once it answers
+    }
     env.pop("LEDGER_DATABASE_URL", None)
     out = (tmp_path / "serve.out").open("w")
     process = subprocess.Popen(
@@ -74,7 +79,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             assert time.monotonic() < deadline, (tmp_path / "serve.out").read_text()
             time.sleep(0.3)
         text = (tmp_path / "serve.out").read_text()
-        assert f"{base}/ui/" in text.replace("127.0.0.1", "127.0.0.1"), text
+        assert f"{base}/ui/" in text, text  # serve prints where the pages are
         tokens = dict(re.findall(r"^(recorder|mediator|judge|supervisor|auditor|reader|admin): (\S+)$", text, re.M))
         yield base, tokens
     finally:
@@ -84,7 +89,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def browser(artifacts: Path) -> Iterator[Any]:
     _browser_or_skip()
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.service import Service
@@ -98,7 +103,12 @@ def browser() -> Iterator[Any]:
     try:
         yield driver
     finally:
-        driver.quit()
+        # What the browser showed last, for a failure to be read afterwards.
+        try:
+            driver.save_screenshot(str(artifacts / "last.png"))
+            (artifacts / "last.html").write_text(f"<!-- {driver.current_url} -->\n{driver.page_source}")
+        finally:
+            driver.quit()
 
 
 def _shots(driver: Any, where: Path, name: str) -> None:
@@ -119,6 +129,18 @@ def _shots(driver: Any, where: Path, name: str) -> None:
     driver.get(url)
 
 
+def _follow(driver: Any, element: Any) -> None:
+    """Click what leads to another page, and wait until that page has replaced this one (else
+    the next look may find the old page's elements)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+
+
 def test_a_supervisors_morning_in_a_real_browser(server: tuple[str, dict[str, str]], browser: Any, artifacts: Path) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -130,7 +152,7 @@ def test_a_supervisors_morning_in_a_real_browser(server: tuple[str, dict[str, st
     assert "/ui/login" in driver.current_url
     _shots(driver, artifacts, "01-login")
     driver.find_element(By.ID, "token").send_keys(tokens["supervisor"])
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    _follow(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
     assert driver.find_element(By.TAG_NAME, "h1").text.startswith("指标看板")
     cookie = driver.get_cookie("ledger_ui")
     assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Lax"
@@ -143,10 +165,10 @@ def test_a_supervisors_morning_in_a_real_browser(server: tuple[str, dict[str, st
         if "disputes_reported" in a.get_attribute("href") and a.text.strip() not in ("0", "—")
     ]
     assert figures, driver.page_source[:2000]
-    figures[0].click()
+    _follow(driver, figures[0])
     assert driver.find_element(By.TAG_NAME, "h1").text.startswith("新发纠纷")
     _shots(driver, artifacts, "03-cell")
-    driver.find_element(By.CSS_SELECTOR, "a.case-link").click()
+    _follow(driver, driver.find_element(By.CSS_SELECTOR, "a.case-link"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "案件时间线"
 
     # The list, filtered.
@@ -155,12 +177,12 @@ def test_a_supervisors_morning_in_a_real_browser(server: tuple[str, dict[str, st
     assert total > 0
     _shots(driver, artifacts, "04-cases")
     Select(driver.find_element(By.ID, "f-overdue")).select_by_value("1")
-    driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    _follow(driver, driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]"))
     filtered = int(driver.find_element(By.ID, "total").text)
     assert "overdue=1" in driver.current_url and filtered <= total
     _shots(driver, artifacts, "05-cases-overdue")
     driver.get(f"{base}/ui/cases")
-    driver.find_element(By.CSS_SELECTOR, "#cases tbody a").click()
+    _follow(driver, driver.find_element(By.CSS_SELECTOR, "#cases tbody a"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "案件时间线"
     assert driver.find_elements(By.CSS_SELECTOR, "#history li")
     _shots(driver, artifacts, "06-timeline")
@@ -171,7 +193,7 @@ def test_a_supervisors_morning_in_a_real_browser(server: tuple[str, dict[str, st
     assert day, first_event
     picker = driver.find_element(By.ID, "as_of")
     driver.execute_script("arguments[0].value = arguments[1]", picker, day.group(0))
-    driver.find_element(By.CSS_SELECTOR, "form.asof button[type=submit]").click()
+    _follow(driver, driver.find_element(By.CSS_SELECTOR, "form.asof button[type=submit]"))
     assert f"as_of={day.group(0)}" in driver.current_url
     assert driver.find_element(By.ID, "as-of-note").text.startswith("以下为截至")
     _shots(driver, artifacts, "07-timeline-as-of")

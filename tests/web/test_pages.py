@@ -5,7 +5,7 @@ timeline and the indicator dashboard."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -229,6 +229,7 @@ def test_the_dashboard_table_sorts_links_to_cases_and_downloads(app: Any, world:
     assert page.status_code == 200
     html = text(page)
     assert "新发纠纷" in html and "<svg" in html and "近 24 个月趋势" in html
+    assert 'id="bars-h"' in html and "虚线为青山县" in html  # 万人成讼率 by town, the county's line
     table = parsed(html).tables["indicators"]
     assert "城关镇" in [row[0] for row in table]
     by_reports = parsed(text(client.get("/ui/?period=2026&level=town&sort=disputes_reported&dir=desc"))).tables["indicators"]
@@ -246,3 +247,59 @@ def test_the_dashboard_table_sorts_links_to_cases_and_downloads(app: Any, world:
     assert header[:3] == ["区划代码", "区划名称", "常住人口"] and "新发纠纷" in header
     assert client.get("/ui/?period=2031").status_code == 400  # not begun
     assert client.get("/ui/?period=bad").status_code == 422
+
+
+def test_the_dashboard_names_proposed_cards_in_words_for_supervisors_only(
+    app: Any, world: World, http: Http, cases: dict[str, Any]
+) -> None:
+    # Major: a red card by the rules of both indicator versions (v2 counts major and above).
+    incident = {"kind": "criminal_escalation", "description": "双方发生肢体冲突", "severity": "major"}
+    http.ok(cases["first"], "report-incident", "supervisor", incident)
+    client = app.test_client()
+    sign_in(client, world, "supervisor")
+    html = text(client.get("/ui/?period=2026-03"))
+    assert "红黄牌预警" in html
+    red = html[html.index('<li class="card-red">') :]
+    red = red[: red.index("</ul>")]
+    assert "城关镇" in red and "<li>红牌：" in red  # the card and each reason say which card in words
+    reader = app.test_client()
+    sign_in(reader, world, "reader")
+    assert "红黄牌预警" not in text(reader.get("/ui/?period=2026-03"))
+
+
+def test_the_session_lasts_the_configured_hours_and_the_key_comes_from_the_environment(
+    world: World, store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from email.utils import parsedate_to_datetime
+
+    from web import close_app, create_app
+
+    monkeypatch.setenv("LEDGER_UI_SESSION_HOURS", "2")
+    monkeypatch.setenv("LEDGER_SECRET_KEY", "a-key-shared-by-every-worker")
+    app = create_app({"TESTING": True, "STORE_SETTINGS": store, "CLOCK": world.clock})
+    try:
+        assert app.config["SECRET_KEY"] == "a-key-shared-by-every-worker"
+        client = app.test_client()
+        cookie = sign_in(client, world, "supervisor").headers["Set-Cookie"]
+        expires = parsedate_to_datetime(cookie.split("Expires=")[1].split(";")[0])
+        lasts = expires - datetime.now(UTC)
+        assert timedelta(hours=1, minutes=55) < lasts <= timedelta(hours=2)
+        # A second app with the same key (another worker) accepts the cookie.
+        other = create_app({"TESTING": True, "STORE_SETTINGS": store, "CLOCK": world.clock})
+        try:
+            second = other.test_client()
+            second.set_cookie("ledger_ui", client.get_cookie("ledger_ui", path="/ui").value, path="/ui")
+            assert second.get("/ui/cases").status_code == 200
+        finally:
+            close_app(other)
+    finally:
+        close_app(app)
+
+
+def test_text_a_person_wrote_is_escaped(app: Any, world: World, http: Http) -> None:
+    case = http.report(summary="<script>alert(1)</script>邻里纠纷").json["id"]
+    client = app.test_client()
+    sign_in(client, world, "supervisor")
+    for url in (f"/ui/cases/{case}", "/ui/cases"):
+        html = text(client.get(url))
+        assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;邻里纠纷" in html

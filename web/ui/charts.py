@@ -65,3 +65,36 @@ def line_chart(months: list[str], series: list[tuple[str, list[int | None]]]) ->
 
 def _tick(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+BAR_ROW, BAR_LABEL, BAR_VALUE = 26, 92, 56
+
+
+def bar_chart(bars: list[tuple[str, float | None]], reference: float | None) -> dict[str, Any]:
+    """Horizontal bars, one per region (name, value; none drawn for no value), with a dashed
+    line at ``reference`` (the county's figure) labelled in words."""
+    top = max([v for _, v in bars if v is not None] + [reference or 0.0, 0.0])
+    top = top * 1.1 if top > 0 else 1.0
+    plot_w = WIDTH - BAR_LABEL - BAR_VALUE - RIGHT
+    height = TOP + BAR_ROW * len(bars) + 28
+
+    def x(v: float) -> float:
+        return round(BAR_LABEL + plot_w * v / top, 1)
+
+    rows = []
+    for i, (name, value) in enumerate(bars):
+        y = TOP + BAR_ROW * i
+        rows.append({
+            "name": name, "value": value, "y": y, "text_y": y + BAR_ROW / 2 + 4,
+            "width": 0 if value is None else max(x(value) - BAR_LABEL, 0),
+            "end": BAR_LABEL if value is None else x(value),
+        })  # fmt: skip
+    return {
+        "width": WIDTH,
+        "height": height,
+        "left": BAR_LABEL,
+        "rows": rows,
+        "bar": BAR_ROW - 8,
+        "reference_x": None if reference is None else x(reference),
+        "bottom": TOP + BAR_ROW * len(bars),
+    }

@@ -22,7 +22,7 @@ from web.auth import require_read
 from web.context import cached, fresh_views, now
 from web.indicators.routes import _begun, _describe_incidents, _region
 from web.indicators.schemas import period_in_window
-from web.ui import charts, tables
+from web.ui import charts, tables, warnings
 from web.ui.blueprint import ui
 from web.ui.labels import figure, indicator_columns, indicator_label, is_fraction, local, yoy_arrow
 
@@ -68,13 +68,22 @@ def _level(region: str) -> str:
     return raw
 
 
-def _table(cur: Cursor, region: str, period: str, level: str) -> dict[str, Any]:
-    key = ("ui-indicators", region, period, level)
+def _table(cur: Cursor, region: str, period: str, level: str, *, comparisons: bool = True) -> dict[str, Any]:
+    """The indicator table; ``comparisons=False`` spares the year-before and period-before
+    figures where they are not shown (the trend), in versions that can leave them out."""
+    key = ("ui-indicators", region, period, level, comparisons)
     return cached(
         cur,
         key,
         lambda c: _call(
-            ind.indicator_table, cur=c, region=region, period=period, level=level, now=now(), tz=county_tz()
+            ind.indicator_table,
+            cur=c,
+            region=region,
+            period=period,
+            level=level,
+            now=now(),
+            tz=county_tz(),
+            comparisons=comparisons,
         ),
     )
 
@@ -99,6 +108,8 @@ def dashboard() -> Any:
     with fresh_views() as cur:
         table = _table(cur, region, period, level)
         trend = _trend(cur, region)
+        cards = warnings.town_cards(cur, require_read("indicators"), period)
+        own = _table(cur, region, period, ind.region_level(region))["rows"][0] if level != ind.region_level(region) else None
     rows = table["rows"]
     columns = indicator_columns(rows)
     sort = request.args.get("sort", "")
@@ -119,7 +130,24 @@ def dashboard() -> Any:
         chart=charts.line_chart(trend["months"], trend["series"]),
         trend=trend,
         region=region,
+        cards=cards,
+        bars=_litigation_bars(table["rows"], own),
     )
+
+
+#: The 万人成讼率 bar chart: each region's figure beside the enclosing region's.
+BAR_INDICATOR = "litigation_per_10k"
+
+
+def _litigation_bars(rows: list[dict[str, Any]], own: dict[str, Any] | None) -> dict[str, Any] | None:
+    """None when the table carries no such figure for any row (no population, no court feed)."""
+    values = [(r.get("region_name") or r.get("region_code") or "", r.get(BAR_INDICATOR)) for r in rows]
+    if not any(v is not None for _, v in values):
+        return None
+    reference = None if own is None else own.get(BAR_INDICATOR)
+    chart = charts.bar_chart(values, reference)
+    label = "" if own is None or reference is None else f"{own.get('region_name', '')} {reference:.2f}"
+    return {"chart": chart, "reference_label": label}
 
 
 def _trend(cur: Cursor, region: str) -> dict[str, Any]:
@@ -135,7 +163,7 @@ def _trend(cur: Cursor, region: str) -> dict[str, Any]:
     rows = []
     for m in months:
         try:
-            rows.append(_table(cur, region, m, level)["rows"][0])
+            rows.append(_table(cur, region, m, level, comparisons=False)["rows"][0])
         except InvalidValue:  # a month outside the ledger's window
             rows.append({})
     series = []

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask import g
+
 from application.config import county_tz
 from application.readable import local_time, zone_name
 from domain.case import EVENTS
@@ -102,6 +104,29 @@ def region_name(code: str | None) -> str:
         return ""
     region = ledger().regions().regions.get(code)
     return region.name if region is not None else code
+
+
+def _directory() -> Any:
+    """The directory of organisations and mediators, read once per request."""
+    if "ui_directory" not in g:
+        g.ui_directory = ledger().directory()
+    return g.ui_directory
+
+
+@ui.app_template_filter("organisation")
+def organisation_name(code: str | None) -> str:
+    """An organisation (or court) by its name from the directory, its code when unknown."""
+    if not code:
+        return ""
+    found = _directory().organisations.get(code)
+    return found.name if found is not None else code
+
+
+def mediator_name(mediator_id: str | None) -> str:
+    if not mediator_id:
+        return ""
+    found = _directory().mediators.get(mediator_id)
+    return found.name if found is not None else mediator_id
 
 
 @ui.app_context_processor
@@ -240,6 +265,10 @@ def _text(key: str, value: Any) -> str:
         return "是" if value else "否"
     if key.endswith("_code") and isinstance(value, str) and value.isdigit():
         return region_name(value)
+    if key in ("organisation_code", "court_code") and isinstance(value, str):
+        return organisation_name(value)
+    if key == "mediator_id" and isinstance(value, str):
+        return mediator_name(value)
     if key in CODE_LISTS:
         return label(value, key)
     if key.endswith("_at") and isinstance(value, str | datetime):
