@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from application.config import county_tz, earliest
@@ -188,7 +187,7 @@ def import_court_records(
     checks = _checks(ledger)
     scope = _in_scope(ledger, actor)
     report = CourtImportReport(dry_run=dry_run)
-    accepted: dict[str, tuple[int, dict[str, Any]]] = {}
+    accepted: dict[str, tuple[UUID, int, dict[str, Any]]] = {}
     bad_rows: dict[int, None] = {}
     for index, record in enumerate(records, start=1):
         report.records += 1
@@ -199,7 +198,7 @@ def import_court_records(
             fields = None
         if fields is not None:
             earlier = accepted.get(fields["case_number"])
-            if earlier is not None and earlier[1] != fields:
+            if earlier is not None and earlier[2] != fields:
                 problems = [("case_number", "duplicate", fields["case_number"])]
                 fields = None
             elif earlier is not None:
@@ -209,32 +208,30 @@ def import_court_records(
             report.problems.extend(Problem(row, column, rule, value) for column, rule, value in problems)
             bad_rows[row] = None
             continue
-        accepted[fields["case_number"]] = (row, fields)
+        accepted[fields["case_number"]] = (CourtCase.create_id(fields["case_number"]), row, fields)
     report.rejected_rows = list(bad_rows)
     if report.problems and not skip_bad:
         report.refused = True
         report.unchanged = 0
         return report
 
-    ids = {CourtCase.create_id(number): number for number in accepted}
-    known = existing_cases(ledger, set(ids))
+    known = existing_cases(ledger, {case_id for case_id, _, _ in accepted.values()})
     at = ledger.clock()
-    pending: list[Aggregate] = []
-    for number, (row, fields) in accepted.items():
-        case_id = CourtCase.create_id(number)
+    pending: list[Any] = []
+    for case_id, row, fields in accepted.values():
         case = known.pop(case_id, None)
         if case is None:
-            pending.append(
-                CourtCase.file(fields, actor_id=actor.name, file_sha256=file_sha256, row=row, at=at)
+            event = CourtCase.filed_event(
+                case_id, fields, actor_id=actor.name, file_sha256=file_sha256, row=row, at=at
             )
+            pending.append(event)
             report.filed += 1
         else:
             written = case.update(fields, actor_id=actor.name, file_sha256=file_sha256, row=row, at=at)
             report.corrected += "Corrected" in written
             report.concluded += "Concluded" in written
             report.unchanged += not written
-            if written:
-                pending.append(case)
+            pending.extend(case.collect_events())
         if len(pending) >= SAVE_CHUNK:
             _save(ledger, pending, dry_run)
             pending = []
@@ -242,11 +239,13 @@ def import_court_records(
     return report
 
 
-def _save(ledger: Ledger, aggregates: Sequence[Aggregate], dry_run: bool) -> None:
-    if dry_run or not aggregates:
+def _save(ledger: Ledger, events: Sequence[Any], dry_run: bool) -> None:
+    """Save events, not aggregates: the library checks each object it is given against a
+    runtime protocol (slow on Python 3.11), once for an event, twice for an aggregate."""
+    if dry_run or not events:
         return
     try:
-        ledger.save(*aggregates)
+        ledger.save(*events)
     except IntegrityError:
         raise ImportRace(
             "another import saved some of these court cases at the same time; run the import again "

@@ -217,8 +217,14 @@ def court() -> None:
 
 @court.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
-@click.option("--skip-bad", is_flag=True, help="Import the good rows and write the bad ones to a rejects file.")
-@click.option("--rejects", type=click.Path(dir_okay=False), help="Where --skip-bad writes the rejects (default: FILE.rejects.csv beside FILE).")
+@click.option(
+    "--skip-bad", is_flag=True, help="Import the good rows and write the bad ones to a rejects file."
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False),
+    help="Where --skip-bad writes the rejects (default: FILE.rejects.csv beside FILE).",
+)
 @click.option("--dry-run", is_flag=True, help="Check and count, write nothing.")
 def court_import(file: str, skip_bad: bool, rejects: str | None, dry_run: bool) -> None:
     """Import court case records from CSV (UTF-8 or GBK) or XLSX, headers in Chinese or English.
@@ -232,23 +238,31 @@ def court_import(file: str, skip_bad: bool, rejects: str | None, dry_run: bool) 
 
     with open_ledger() as ledger, refusals():
         court_file = read_court_file(Path(file).read_bytes(), file)
-        report = import_court_file(ledger, ledger.system_actor(), court_file, skip_bad=skip_bad, dry_run=dry_run)
+        report = import_court_file(
+            ledger, ledger.system_actor(), court_file, skip_bad=skip_bad, dry_run=dry_run
+        )
     for p in report.problems[:200]:
-        console.print(f"  row {p.row} {p.column}: {p.rule} ({escape(p.message)}) {escape(p.value)!r}", soft_wrap=True)
+        console.print(
+            f"  row {p.row} {p.column}: {p.rule} ({escape(p.message)}) {escape(p.value)!r}", soft_wrap=True
+        )
     if len(report.problems) > 200:
         console.print(f"  … and {len(report.problems) - 200} more problems")
     console.print(
         f"{counted(report.records, 'record')}: {report.filed} filed, {report.corrected} corrected, "
         f"{report.concluded} concluded, {report.unchanged} unchanged, {report.rejected} rejected"
-        + (" (dry run: nothing written)" if dry_run else "")
+        + (" (dry run: nothing written)" if dry_run else ""),
+        soft_wrap=True,
     )
     if report.refused:
-        console.print(f"[red]refused:[/red] {counted(report.rejected, 'bad row')}; nothing imported (--skip-bad imports the good rows)")
+        console.print(
+            f"[red]refused:[/red] {counted(report.rejected, 'bad row')}; nothing imported (--skip-bad imports the good rows)",
+            soft_wrap=True,
+        )
         sys.exit(2)
-    if report.problems:
+    if report.problems and not dry_run:
         target = Path(rejects) if rejects else rejects_path(file)
         write_rejects(target, court_file, report.problems)
-        console.print(f"rejects written to {target}")
+        console.print(f"rejects written to {escape(str(target))}", soft_wrap=True)
 
 
 @main.group()

@@ -15,10 +15,11 @@ filed finds the link; a ledger filing after the import updates the court rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from domain.case import Case
-from domain.court_case import CourtCase
+from domain.court_case import CourtCase, number_key
 from projections.periods import utc_text
 from projections.store import Cursor
 
@@ -36,6 +37,7 @@ UPSERT = (
     f"ON CONFLICT (case_number) DO UPDATE SET {_UPDATES}"
 )
 INSERT_VERSION = f"INSERT INTO v_court_case_versions ({', '.join(COLUMNS)}) VALUES ({_MARKS})"
+_VALUES = itemgetter(*COLUMNS)
 _CHUNK = 500
 
 
@@ -67,7 +69,7 @@ class CourtRows:
                 if changed:
                     numbers.add(changed)
             elif isinstance(e, Case.FiledInCourt):  # type: ignore[attr-defined]
-                numbers.add(e.court_case_number)
+                numbers.add(number_key(e.court_case_number))
         for chunk in _chunks(sorted(ids)):
             for row in self.cur.all(
                 f"SELECT * FROM v_court_cases WHERE court_case_id IN ({_marks(chunk)})", chunk
@@ -83,7 +85,7 @@ class CourtRows:
         if isinstance(e, CourtCase.Event):
             self._court_event(e, position)
         elif isinstance(e, Case.FiledInCourt):  # type: ignore[attr-defined]
-            self._link(e.court_case_number, str(e.originator_id))
+            self._link(number_key(e.court_case_number), str(e.originator_id))
 
     def _court_event(self, e: Any, position: int) -> None:
         case_id = str(e.originator_id)
@@ -143,8 +145,8 @@ class CourtRows:
         self.cur.executemany(
             "INSERT INTO v_court_links (court_case_number, dispute_id) VALUES (%s, %s)", self.new_links
         )
-        self.cur.executemany(UPSERT, [tuple(r[c] for c in COLUMNS) for r in self.rows.values()])
-        self.cur.executemany(INSERT_VERSION, [tuple(r[c] for c in COLUMNS) for r in self.versions])
+        self.cur.executemany(UPSERT, [_VALUES(r) for r in self.rows.values()])
+        self.cur.executemany(INSERT_VERSION, [_VALUES(r) for r in self.versions])
         self.versions, self.new_links = [], []
 
 

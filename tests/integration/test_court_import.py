@@ -171,6 +171,10 @@ def test_skip_bad_on_the_command_line_writes_the_good_rows_and_a_rejects_file(
     assert "row 2 cause: required" in refused.output and "row 6" in refused.output
     assert position(world) == before and not (tmp_path / "收案登记.rejects.csv").exists()
 
+    dry = CliRunner().invoke(main, ["court", "import", str(source), "--skip-bad", "--dry-run"])
+    assert dry.exit_code == 0 and "4 filed" in dry.output and "dry run: nothing written" in dry.output
+    assert position(world) == before and not (tmp_path / "收案登记.rejects.csv").exists()
+
     done = CliRunner().invoke(main, ["court", "import", str(source), "--skip-bad"])
     assert done.exit_code == 0, done.output
     assert "4 filed" in done.output and "2 rejected" in done.output
@@ -184,7 +188,7 @@ def test_skip_bad_on_the_command_line_writes_the_good_rows_and_a_rejects_file(
         main, ["court", "import", str(source), "--skip-bad", "--rejects", str(tmp_path / "r.csv")]
     )
     assert again.exit_code == 0 and "4 unchanged" in again.output
-    assert (tmp_path / "r.csv").exists()
+    assert (tmp_path / "r.csv").exists() and "r.csv" in again.output
 
 
 def test_an_xlsx_export_with_date_cells_and_numeric_codes_imports(world: World) -> None:
@@ -301,7 +305,7 @@ def test_court_views_link_ledger_cases_and_a_rebuild_equals_incremental_catch_up
             "file_in_court",
             "judge",
             court_code=COURT,
-            court_case_number="(2026)甘1199民初4号",
+            court_case_number="（2026）甘1199民初4号",
             reason="起诉",
         )
         rows[0] = rows[0].replace("离婚纠纷", "赡养纠纷")
@@ -315,7 +319,8 @@ def test_court_views_link_ledger_cases_and_a_rebuild_equals_incremental_catch_up
                 ("(2026)甘1199民初1号",),
             )
         assert linked["(2026)甘1199民初2号"] == str(early.id)  # the ledger filed first
-        assert linked["(2026)甘1199民初4号"] == str(late.id)  # the court's record came first
+        # The court's record came first; the ledger wrote the number with full-width brackets.
+        assert linked["(2026)甘1199民初4号"] == str(late.id)
         assert linked["(2026)甘1199民初6号"] == str(diverted.id)  # by its 诉前调 number
         assert linked["(2026)甘1199民初1号"] is None
         assert len(versions) == 2
@@ -334,3 +339,20 @@ def test_court_views_link_ledger_cases_and_a_rebuild_equals_incremental_catch_up
     )
     assert not problems, "\n".join(problems)
     assert json.dumps(incremental["v_court_cases"][1], default=str)
+
+
+def test_an_import_racing_another_is_refused_and_running_it_again_completes_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import application.court_feed as feed
+    from application.court_feed import ImportRace
+
+    admin = world.actors["admin"]
+    import_court_file(world.ledger, admin, read_court_file(gbk_file(lines(3))))
+    # As if another import had saved these cases after this one looked for them.
+    monkeypatch.setattr(feed, "existing_cases", lambda ledger, ids: {})
+    with pytest.raises(ImportRace):
+        import_court_file(world.ledger, admin, read_court_file(gbk_file(lines(4))))
+    monkeypatch.undo()
+    again = import_court_file(world.ledger, admin, read_court_file(gbk_file(lines(4))))
+    assert (again.filed, again.unchanged) == (1, 3)

@@ -5,7 +5,8 @@ A single difference would make an intact store look tampered with (or hide a cha
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from application.access_log import Read, log_reads
+from application.court_feed import CourtRecord, import_court_records
 from application.integrity import seal
 from application.stored_canonical import StoredCanonical
 from domain.codes import Status
@@ -43,7 +45,18 @@ def _every_kind_of_event(world: World) -> None:
                 continue
         log_reads(world.ledger, world.ledger.actor("admin"), [Read(str(case.id), False)],
                   endpoint="GET /disputes/{id}", purpose="责任倒查")
+    _court_cases(world)
     seal(world.ledger, world.ledger.actor("admin"))
+
+
+def _court_cases(world: World) -> None:
+    """A court case filed, corrected (a bool, a null and a date among the changes) and concluded."""
+    admin = world.ledger.actor("admin")
+    record = CourtRecord("(2026)甘1199民初1号", "ORGC-COURT", "离婚纠纷", date(2026, 2, 1), "621199001001", None)
+    import_court_records(world.ledger, admin, [record], file_sha256="0" * 64)
+    changed = replace(record, plaintiff_is_financial=True, plaintiff_region=None, filed_on=date(2026, 2, 2))
+    import_court_records(world.ledger, admin, [changed])
+    import_court_records(world.ledger, admin, [replace(changed, concluded_on=date(2026, 2, 20), outcome="判决")])
 
 
 def _notes(world: World) -> list[Any]:
@@ -68,7 +81,7 @@ def test_every_stored_event_reads_to_the_mappers_canonical_form(world: World) ->
     with open("domain/case.py", encoding="utf-8") as source:
         case_events = set(_EVENT_NAMES.findall(source.read()))
     assert case_events <= topics, f"never written here: {sorted(case_events - topics)}"
-    assert {"Read", "Sealed", "Registered"} <= topics
+    assert {"Read", "Sealed", "Registered", "Filed", "Corrected", "Concluded"} <= topics
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -233,3 +233,14 @@ def test_a_later_record_becomes_one_correction_or_a_conclusion_and_the_same_one_
     assert [type(e).__name__ for e in events] == ["Filed", "Corrected", "Concluded"]
     assert events[1].changes == {"filed_on": "2026-02-04", "cause": "离婚纠纷", "category": "family"}  # type: ignore[attr-defined]
     assert [e.prev_hash for e in events][1:] != [None, None]  # type: ignore[attr-defined]
+
+
+def test_the_bulk_filed_event_is_the_event_file_creates() -> None:
+    fields, _ = check_record(record(), CHECKS)
+    assert fields is not None
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    case = CourtCase.file(fields, actor_id="admin", file_sha256="a" * 64, row=2, at=at)
+    [created] = case.collect_events()
+    bulk = CourtCase.filed_event(case.id, fields, actor_id="admin", file_sha256="a" * 64, row=2, at=at)
+    assert type(bulk) is type(created) and bulk.__dict__ == created.__dict__
+    assert bulk.mutate(None).head_hash == case.head_hash

@@ -17,7 +17,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.config import county_tz
-from application.court_feed import IMPORT_ROLES
+from application.court_feed import IMPORT_ROLES, ImportRace
 from application.court_files import import_court_file, read_court_file, records_from_dicts
 from domain.errors import AccessDenied, InvalidValue
 from projections.periods import Period
@@ -69,6 +69,11 @@ class Imports(MethodView):
         description="only an admin or a judge imports court records; a judge only those of courts in their region",
     )
     @blp.alt_response(
+        409,
+        schema=ErrorSchema,
+        description="import_race: another import saved some of the same cases at once; send it again",
+    )
+    @blp.alt_response(
         422,
         schema=ErrorSchema,
         description="the body or the file cannot be read (missing columns, not CSV or XLSX)",
@@ -89,9 +94,12 @@ class Imports(MethodView):
             court_file = read_court_file(data, "upload.xlsx")
         else:
             court_file = read_court_file(body["csv"].encode("utf-8"), "upload.csv")
-        report = import_court_file(
-            ledger(), actor, court_file, skip_bad=body["skip_bad"], dry_run=body["dry_run"]
-        )
+        try:
+            report = import_court_file(
+                ledger(), actor, court_file, skip_bad=body["skip_bad"], dry_run=body["dry_run"]
+            )
+        except ImportRace as e:
+            raise ApiError(409, "import_race", str(e)) from None
         answer = report.as_dict()
         if report.refused:
             errors: dict[str, list[str]] = {}
