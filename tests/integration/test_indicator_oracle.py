@@ -50,7 +50,7 @@ PERIODS = (
 )
 VILLAGE_TOWNS = ("621199001", "621199003")
 OPEN_CASE_PERIODS = ("2025", "2026-H1", "2026-02")
-CASES = 240
+CASES = 180
 FILTERED: tuple[tuple[str, dict[str, str]], ...] = (
     ("2026", {"category": "family"}), ("2026-Q2", {"source": "court_diversion"}),
     ("2025-H2", {"category": "private_lending"}), ("2026-01..2026-08", {"source": "online"}),
