@@ -33,7 +33,7 @@ from application.ledger import Ledger
 from projections.indicators import indicator_table
 from projections.runner import ViewRunner
 from tests.indicator_oracle import COUNTY, NOW, TZ, geography, local
-from tests.integration.test_indicator_oracle import STORES, module_store, oracle_world
+from tests.oracle_support import STORES, module_store, oracle_world
 from tests.support import Clock
 
 COURT = "ORGC-COURT"
