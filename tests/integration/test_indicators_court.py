@@ -30,8 +30,8 @@ def record(
     )
 
 
-def load(world: World, records: list[CourtRecord]) -> None:
-    world.clock.now = datetime(2027, 1, 10, tzinfo=UTC)
+def load(world: World, records: list[CourtRecord], *, at: datetime = datetime(2027, 1, 10, tzinfo=UTC)) -> None:
+    world.clock.now = at
     result = import_court_records(world.ledger, world.actors["admin"], records)
     assert not result.problems, result.problems
 
@@ -141,3 +141,14 @@ def test_no_litigation_villages_over_the_year_so_far(world: World) -> None:
     assert cell["value"] == villages - 3 and cell["components"]["villages"]["count"] == villages - 3
     excluded: dict[str, Any] = {e["region_code"]: e for e in cell["components"]["villages_excluded"]["events"]}
     assert set(excluded) == {V1, V2, V3} and excluded[V2]["mass_incidents"] == 1
+
+
+def test_as_of_counts_each_court_record_as_recorded_by_then(world: World) -> None:
+    load(world, [*BOUNDS, record(1, date(2026, 2, 3), V1)])
+    load(world, [*BOUNDS, record(1, date(2026, 4, 3), V1)], at=datetime(2027, 1, 12, tzinfo=UTC))
+    between = datetime(2027, 1, 11, tzinfo=UTC)
+    with views(world) as cur:
+        then_q1 = row(cur, "2026-Q1", as_of=between)
+        now_q1, now_q2 = row(cur, "2026-Q1"), row(cur, "2026-Q2")
+    assert then_q1["court_cases"] == 1 and then_q1["overdue_open"] is None
+    assert (now_q1["court_cases"], now_q2["court_cases"]) == (0, 1)
