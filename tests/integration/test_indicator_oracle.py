@@ -259,6 +259,11 @@ def test_the_history_exercises_what_the_indicators_are_made_of(recorded: Recorde
     routes = Counter(s.args["route"] for s in history.steps if s.command == "assign")
     assert routes["arbitration"] >= 2 and routes["industry_mediation"] >= 2
     assert any(s.command == "assign" and s.args["organisation_code"] == "ORGC-COUNTY" for s in history.steps)
+    incidents = Counter((s.args["kind"], s.args["severity"]) for s in history.steps if s.command == "report_incident")
+    assert len(incidents) == 9, incidents  # every kind at every severity
+    sessions = Counter(s.args["mode"] for s in history.steps if s.command == "hold_session")
+    assert sessions["online"] >= 3 and sum(s.args["online"] for s in history.steps if s.command == "request_confirmation") >= 3
+    assert sum(s.args["source"] == "court_diversion" for s in history.steps if s.command == "report") >= 10
     late = [s for s in history.steps if s.recorded_at - s.occurred_at > timedelta(days=1)]
     assert len(late) >= 20
     for kind in ("concluded_failures", "online_mediations", "online_confirmations", "confirmations_rejected",
