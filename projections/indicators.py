@@ -297,12 +297,18 @@ def court_feed(cur: Cursor, county: str, as_of: datetime | None) -> CourtFeed:
     if not has_court_feed(cur):
         return CourtFeed(None, None)
     source, params = _court_source(as_of)
-    row = cur.one(
-        f"SELECT MIN(filed_on) AS first, MAX(filed_on) AS last FROM {source} cc "
-        "WHERE cc.plaintiff_county = %s OR cc.defendant_county = %s",
-        [*params, county, county],
-    )
-    return CourtFeed(row["first"], row["last"]) if row else CourtFeed(None, None)
+    # Read along the filing dates from each end: a county holds nearly every record, so the
+    # first one found is its first (or last) at once.
+    bounds = [
+        cur.one(
+            f"SELECT cc.filed_on FROM {source} cc WHERE cc.plaintiff_county = %s OR cc.defendant_county = %s "
+            f"ORDER BY cc.filed_on {order} LIMIT 1",
+            [*params, county, county],
+        )
+        for order in ("ASC", "DESC")
+    ]
+    first, last = (None if b is None else b["filed_on"] for b in bounds)
+    return CourtFeed(first, last)
 
 
 def _court_where(region: str, span: Span, filters: Filters, rules: LitigationRules) -> tuple[str, list[Any]]:
