@@ -22,7 +22,6 @@ import pytest
 
 from application.config import StoreSettings
 from application.ledger import Ledger
-from application.reference_files import demo_text, read_csv, region_rows
 from projections.indicators import cell_evidence, indicator_table
 from projections.runner import ViewRunner
 from tests.indicator_oracle import (
@@ -41,7 +40,8 @@ from tests.indicator_oracle import (
     make_court_records,
     make_history,
 )
-from tests.support import PG_URL, Clock, postgres_available, postgres_schema
+from tests.oracle_support import STORES, mismatches, module_store, oracle_world
+from tests.support import Clock
 
 QUIET = {"621199001007", "621199003002", "621199003005", "621199006004"}  # no defendant ever lives here
 PERIODS = (
@@ -50,23 +50,11 @@ PERIODS = (
 )
 VILLAGE_TOWNS = ("621199001", "621199003")
 OPEN_CASE_PERIODS = ("2025", "2026-H1", "2026-02")
-CASES = 240
+CASES = 180
 FILTERED: tuple[tuple[str, dict[str, str]], ...] = (
     ("2026", {"category": "family"}), ("2026-Q2", {"source": "court_diversion"}),
     ("2025-H2", {"category": "private_lending"}), ("2026-01..2026-08", {"source": "online"}),
 )
-
-
-def oracle_world(store: StoreSettings, geo: Geography, clock: Clock) -> tuple[Ledger, Any]:
-    """A ledger on ``store`` with the test's own regions (populations as ``geo`` says) and the
-    demo county's organisations and mediators; returns the ledger and its admin actor."""
-    ledger = Ledger(None, settings=store, clock=clock)
-    system = ledger.system_actor()
-    ledger.load_regions(system, region_rows(geo.csv_text()))
-    ledger.load_organisations(system, read_csv(demo_text("organisations.csv")))
-    ledger.load_mediators(system, read_csv(demo_text("mediators.csv")))
-    admin, _ = ledger.add_actor("oracle-admin", "admin")
-    return ledger, admin
 
 
 def import_courts(ledger: Ledger, admin: Any, clock: Clock, records: list[Court]) -> Any:
@@ -108,17 +96,6 @@ def record_all(ledger: Ledger, admin: Any, clock: Clock, history: History, court
     report = import_courts(ledger, admin, clock, fixes)
     assert report.corrected == len(fixes)
     clock.now = NOW
-
-
-def same(want: Any, got: Any) -> bool:
-    if isinstance(want, float) and isinstance(got, int | float):
-        return got == pytest.approx(want, rel=1e-9, abs=1e-9)
-    return bool(want == got)
-
-
-def mismatches(expected: dict[str, Any], actual: dict[str, Any], where: str) -> list[str]:
-    return [f"{where} {k}: expected {w!r}, got {actual.get(k, '<absent>')!r}"
-            for k, w in expected.items() if not same(w, actual.get(k))]
 
 
 def table(cur: Any, **kwargs: Any) -> dict[str, Any]:
@@ -256,24 +233,6 @@ def record(store: StoreSettings) -> Recorded:
     return rec
 
 
-STORES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
-@contextmanager
-def module_store(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreSettings]:
-    """A store for a module-scoped fixture (tests/conftest.py's ``store`` is per test)."""
-    if kind == "sqlite":
-        yield StoreSettings(sqlite_path=str(tmp_path_factory.mktemp("store") / "ledger.sqlite3"), url=None, schema="public")
-        return
-    reason = postgres_available()
-    if reason:
-        if os.environ.get("LEDGER_TEST_POSTGRES") == "required":
-            pytest.fail(f"PostgreSQL tests are required here: {reason}")
-        pytest.skip(reason)
-    with postgres_schema() as schema:
-        yield StoreSettings(sqlite_path="", url=PG_URL, schema=schema)
-
-
 @pytest.fixture(scope="module", params=STORES)
 def recorded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
     """One recorded history per store, shared by the comparisons below (recording is the cost)."""
@@ -300,6 +259,11 @@ def test_the_history_exercises_what_the_indicators_are_made_of(recorded: Recorde
     routes = Counter(s.args["route"] for s in history.steps if s.command == "assign")
     assert routes["arbitration"] >= 2 and routes["industry_mediation"] >= 2
     assert any(s.command == "assign" and s.args["organisation_code"] == "ORGC-COUNTY" for s in history.steps)
+    incidents = Counter((s.args["kind"], s.args["severity"]) for s in history.steps if s.command == "report_incident")
+    assert len(incidents) == 9, incidents  # every kind at every severity
+    sessions = Counter(s.args["mode"] for s in history.steps if s.command == "hold_session")
+    assert sessions["online"] >= 3 and sum(s.args["online"] for s in history.steps if s.command == "request_confirmation") >= 3
+    assert sum(s.args["source"] == "court_diversion" for s in history.steps if s.command == "report") >= 10
     late = [s for s in history.steps if s.recorded_at - s.occurred_at > timedelta(days=1)]
     assert len(late) >= 20
     for kind in ("concluded_failures", "online_mediations", "online_confirmations", "confirmations_rejected",

@@ -18,7 +18,7 @@ from application.config import StoreSettings
 from projections.indicators import indicator_table
 from projections.runner import ViewRunner
 from tests.indicator_oracle import COUNTY, TZ, Oracle, geography, issue_steps, local, make_history
-from tests.integration.test_indicator_oracle import mismatches, oracle_world
+from tests.oracle_support import mismatches, oracle_world
 from tests.support import Clock
 
 NOW = local(2026, 7, 1, 10)
