@@ -17,8 +17,8 @@ def test_root_and_api_root_point_to_the_documents_without_a_token(http: Http) ->
         links = document["links"]
         assert links["openapi"] == f"{API}/openapi.json"
         assert links["health"] == "/healthz"
-        # No UI route in this app, so no link to one.
-        assert "ui" not in links
+        # The pages exist, so the landing answer links to them.
+        assert links["ui"] == "/ui/"
         for link in (links["openapi"], links["health"], links["api"]):
             assert http.client.get(link).status_code == 200, link
 

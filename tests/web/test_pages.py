@@ -229,7 +229,8 @@ def test_the_dashboard_table_sorts_links_to_cases_and_downloads(app: Any, world:
     assert page.status_code == 200
     html = text(page)
     assert "新发纠纷" in html and "<svg" in html and "近 24 个月趋势" in html
-    assert 'id="bars-h"' in html and "虚线为青山县" in html  # 万人成讼率 by town, the county's line
+    # Without the court's filings 万人成讼率 cannot be drawn: the page says so instead of a chart.
+    assert 'id="bars-h"' not in html and "未导入法院一审新收案件" in html
     table = parsed(html).tables["indicators"]
     assert "城关镇" in [row[0] for row in table]
     by_reports = parsed(text(client.get("/ui/?period=2026&level=town&sort=disputes_reported&dir=desc"))).tables["indicators"]
@@ -248,6 +249,21 @@ def test_the_dashboard_table_sorts_links_to_cases_and_downloads(app: Any, world:
     assert client.get("/ui/?period=2031").status_code == 400  # not begun
     assert client.get("/ui/?period=bad").status_code == 422
 
+    # With the court's filings imported, 万人成讼率 by town is drawn against the county's line.
+    from datetime import date
+
+    from application.court_feed import CourtRecord, import_court_records
+
+    records = [
+        CourtRecord(case_number=f"(2026)甘1199民初{n}号", court_code="ORGC-COURT", cause="民间借贷纠纷",
+                    filed_on=date(2026, 1, 5) if n % 2 else date(2026, 3, 1), plaintiff_region=None,
+                    defendant_region="621199001001")
+        for n in range(1, 7)
+    ]
+    assert not import_court_records(world.ledger, world.actors["admin"], records).problems
+    html = text(client.get("/ui/?period=2026&level=town"))
+    assert 'id="bars-h"' in html and "虚线为青山县" in html
+
 
 def test_the_dashboard_names_proposed_cards_in_words_for_supervisors_only(
     app: Any, world: World, http: Http, cases: dict[str, Any]
@@ -255,6 +271,7 @@ def test_the_dashboard_names_proposed_cards_in_words_for_supervisors_only(
     # Major: a red card by the rules of both indicator versions (v2 counts major and above).
     incident = {"kind": "criminal_escalation", "description": "双方发生肢体冲突", "severity": "major"}
     http.ok(cases["first"], "report-incident", "supervisor", incident)
+    world.clock.advance(days=1)  # a period under way counts its whole days elapsed: today's counts tomorrow
     client = app.test_client()
     sign_in(client, world, "supervisor")
     html = text(client.get("/ui/?period=2026-03"))

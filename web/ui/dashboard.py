@@ -6,7 +6,6 @@ in Chinese), so a new version of the indicators needs no change here."""
 
 from __future__ import annotations
 
-import inspect
 import io
 from typing import Any
 
@@ -37,12 +36,6 @@ TREND_SERIES = (
 )
 
 
-def _call(function: Any, **kwargs: Any) -> Any:
-    """Call with the keywords the installed version takes (the indicators grow new ones)."""
-    accepted = inspect.signature(function).parameters
-    return function(**{k: v for k, v in kwargs.items() if k in accepted})
-
-
 def _period() -> str:
     raw = request.args.get("period", "").strip()
     if not raw:
@@ -70,14 +63,13 @@ def _level(region: str) -> str:
 
 def _table(cur: Cursor, region: str, period: str, level: str, *, comparisons: bool = True) -> dict[str, Any]:
     """The indicator table; ``comparisons=False`` spares the year-before and period-before
-    figures where they are not shown (the trend), in versions that can leave them out."""
+    figures where they are not shown (the trend)."""
     key = ("ui-indicators", region, period, level, comparisons)
     return cached(
         cur,
         key,
-        lambda c: _call(
-            ind.indicator_table,
-            cur=c,
+        lambda c: ind.indicator_table(
+            c,
             region=region,
             period=period,
             level=level,
@@ -229,8 +221,8 @@ def cell() -> Any:
     if not indicator or len(indicator) > 60:
         raise InvalidValue("indicator", "请从看板的数字进入")
     with fresh_views() as cur:
-        evidence = _call(
-            ind.cell_evidence, cur=cur, region=region, period=period, indicator=indicator, as_of=None, now=now(), tz=county_tz()
+        evidence = ind.cell_evidence(
+            cur, region=region, period=period, indicator=indicator, as_of=None, now=now(), tz=county_tz()
         )
     if "components" in evidence:
         _describe_incidents(evidence)

@@ -4,7 +4,6 @@ For the roles that may read warnings; a scope below the county sees its own town
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from application.config import county_tz
@@ -27,12 +26,7 @@ def town_cards(cur: Cursor, actor: Actor, period: str) -> dict[str, Any] | None:
     county = actor.region_path[0] if actor.region_path else (counties[0] if counties else None)
     if county is None:
         return None
-    kwargs: dict[str, Any] = {
-        "cur": cur, "county": county, "period": period, "now": now(), "tz": county_tz(),
-        "thresholds": warnings.CardThresholds.from_env(),
-    }  # fmt: skip
-    accepted = inspect.signature(warnings.town_cards).parameters
-    answer = warnings.town_cards(**{k: v for k, v in kwargs.items() if k in accepted})
+    answer = warnings.town_cards(cur, county=county, period=period, now=now(), tz=county_tz())
     towns = answer.get("towns", [])
     if len(actor.region_path) > 1:
         towns = [t for t in towns if t.get("region_code") == actor.region_path[1]]
