@@ -73,6 +73,7 @@ SERVES_PARTICIPANTS = ("/disputes/{case_id}/history",)
 class Cases:
     mediating: str  # every kind of party, a session held, a risk and an incident
     related: str  # the same applicant again, so the first case has a related case
+    card: str = "-"  # a card issued to a department, so the walk reads /cards/{card_id}
 
 
 @pytest.fixture
@@ -112,7 +113,14 @@ def cases(http: Http, world: World) -> Cases:
         due_at=world.clock.now - timedelta(hours=1), organisation_code=None, mediator_id=None,
         region_path=[COUNTY, TOWN, VILLAGE], category="property_management",
     ))
-    return Cases(mediating=mediating, related=related)
+    # The instruments: a card and a 无讼村 enrolment, so the walk reads their pages too.
+    card = http.post("/cards", "supervisor", {"target_kind": "department", "target_code": "RSJ", "target_name": "县人社局",
+                                              "period": "2026-Q1", "level": "yellow", "grounds": "欠薪纠纷联动处置不力"})
+    assert card.status_code == 201, card.json
+    enrolled = http.post("/villages/no-litigation", "supervisor",
+                         {"village_code": VILLAGE, "year": 2026, "sponsor_code": "ORGC-COURT", "sponsor_name": "县法院"})
+    assert enrolled.status_code == 201, enrolled.json
+    return Cases(mediating=mediating, related=related, card=card.json["id"])
 
 
 def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
@@ -142,12 +150,14 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "dispute": [cases.mediating],
         "parent": [COUNTY, TOWN],
         "organisation": [VILLAGE_COMMITTEE],
+        "target": [TOWN],
+        "year": ["2026"],
     }
 
 
 #: Query values that differ by path: the court cases' kind is a kind of court case (民初), the
 #: warnings' a kind of warning.
-PATH_VALUES = {"/warnings": {"kind": ["mass", "deadline"]}}
+PATH_VALUES = {"/warnings": {"kind": ["mass", "deadline"]}, "/cards": {"status": ["issued"]}}
 
 
 def _path_values(cases: Cases) -> dict[str, str]:
@@ -156,6 +166,8 @@ def _path_values(cases: Cases) -> dict[str, str]:
         "dispute_id": cases.mediating,
         "actor_id": "recorder",
         "warning_id": str(MissedDeadline.create_id(cases.mediating, 1, "triage")),
+        "card_id": cases.card,
+        "village": VILLAGE,
     }
 
 

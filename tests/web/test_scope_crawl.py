@@ -136,6 +136,7 @@ def _values(world: World, seeded: Seeded) -> dict[str, list[str]]:
         "year": ["2026"],
         "card_id": ["-"],
         "village": ["-"],
+        "warning_id": ["-"],
     }
 
 
