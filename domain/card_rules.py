@@ -98,7 +98,8 @@ def propose(rules: tuple[CardRule, ...], row: dict[str, Any], county_row: dict[s
         value = _number(row.get(rule.indicator))
         if value is None:
             unjudged.append({"level": rule.level, "indicator": rule.indicator, "rule": rule.label,
-                             "why": f"{rule.indicator} is not available for this town and period"})
+                             "why": f"{rule.indicator} has no figure for this town and period "
+                                    "(no court feed, no population or no open cases)"})
             continue
         reason: dict[str, Any] = {"level": rule.level, "indicator": rule.indicator, "value": value,
                                   "threshold": rule.bound, "compare": rule.compare, "rule": rule.label}

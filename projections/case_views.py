@@ -34,7 +34,7 @@ CASE_COLUMNS = (
     "people_involved", "amount_in_dispute", "summary", "reported_at", "last_occurred_at",
     "last_recorded_at", "resolution", "closed_at", "lead_id", "ever_litigated", "followable_close_at",
     "position", "agreement_terms", "agreement_amount", "agreed_at", "court_case_number", "court_outcome",
-    "court_outcome_summary", "tally",
+    "court_outcome_summary", "tally", "reopened_at",
 )
 DEADLINE_COLUMNS = (
     "case_id", "seq", "kind", "opened_at", "due_at", "met_at", "met_by", "met_seq", "cancelled_at", "effective_at",
@@ -222,6 +222,8 @@ class _Batch:
         row["followable_close_at"] = None
 
     def _on_Reopened(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
+        # Whether the case was open at a past instant is then read from its events (projections/cases.py).
+        row["reopened_at"] = utc_text(e.occurred_at)
         row.update(resolution=None, closed_at=None, followable_close_at=None, route=None, organisation_code=None, mediator_id=None)
         # As the aggregate: a reopened case is handled afresh (domain/case.py _reopened).
         row.update(

@@ -23,6 +23,16 @@ _OVERDUE_AT = (
 )
 
 
+#: A case open at %(t)s: reported by then and not closed then. A case never reopened is closed
+#: from its closed_at on; one reopened since is judged from its events, so a case closed at the end
+#: of a past span and reopened later counts as closed there. Two parameters: t, t, t.
+OPEN_AT = (
+    "c.reported_at <= %s AND (c.closed_at IS NULL OR c.closed_at > %s) AND (c.reopened_at IS NULL OR COALESCE("
+    "(SELECT e.event_type FROM v_events e WHERE e.case_id = c.id AND e.occurred_at <= %s "
+    "AND e.event_type IN ('Closed', 'Withdrawn', 'Reopened') ORDER BY e.seq DESC LIMIT 1), 'Reopened') = 'Reopened')"
+)
+
+
 def region_column(code: str) -> str:
     column = _REGION_COLUMN.get(len(code or ""))
     if column is None:
@@ -170,9 +180,9 @@ def open_and_overdue(
         f"SELECT c.{group} AS code, COUNT(*) AS open_cases, "
         "SUM(CASE WHEN EXISTS (SELECT 1 FROM v_deadlines d WHERE d.case_id = c.id AND d.kind <> 'follow_up' "
         f"AND {_OVERDUE_AT}) THEN 1 ELSE 0 END) AS overdue "
-        f"FROM v_cases c WHERE {where} AND c.reported_at <= %s AND (c.closed_at IS NULL OR c.closed_at > %s) "
+        f"FROM v_cases c WHERE {where} AND {OPEN_AT} "
         f"GROUP BY c.{group}",
-        [t, t, t, t, *params, t, t],
+        [t, t, t, t, *params, t, t, t],
     )
     return {r["code"]: (int(r["open_cases"]), int(r["overdue"] or 0)) for r in rows}
 

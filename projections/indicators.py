@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from domain.codes import Category, Source
 from domain.errors import InvalidValue
 from projections.case_facts import SEVERITIES, incident_kind
-from projections.cases import _OVERDUE_AT, open_and_overdue
+from projections.cases import _OVERDUE_AT, OPEN_AT, open_and_overdue
 from projections.periods import Period, Span, utc_text
 from projections.store import Cursor
 
@@ -521,7 +521,7 @@ def with_overdue(cur: Cursor, table: dict[str, Any], *, now: datetime, tz: ZoneI
     rows = []
     for row in table["rows"]:
         open_cases, late = found.get(row["category"] if table["group"] == "category" else row["region_code"], (0, 0))
-        rows.append({**row, "overdue_open": late, "overdue_share": late / open_cases if open_cases else 0.0})
+        rows.append({**row, "overdue_open": late, "overdue_share": late / open_cases if open_cases else None})
     return {**table, "overdue_judged_at": s.judged_at.isoformat(), "rows": rows}
 
 
@@ -845,9 +845,8 @@ def overdue_evidence(
     )
     rows = cur.all(
         f"SELECT c.id AS case_id, c.reported_at, {overdue} AS overdue_since FROM v_cases c "
-        f"WHERE c.{LEVELS[region_level(region)]} = %s AND c.reported_at <= %s "
-        f"AND (c.closed_at IS NULL OR c.closed_at > %s){extra} ORDER BY c.reported_at, c.id LIMIT %s",
-        [t, t, t, t, region, t, t, *extra_params, limit],
+        f"WHERE c.{LEVELS[region_level(region)]} = %s AND {OPEN_AT}{extra} ORDER BY c.reported_at, c.id LIMIT %s",
+        [t, t, t, t, region, t, t, t, *extra_params, limit],
     )
     open_cases = [{"case_id": r["case_id"], "occurred_at": r["reported_at"], "value": 1.0} for r in rows]
     late = [
@@ -855,7 +854,7 @@ def overdue_evidence(
         for r in rows
         if r["overdue_since"] is not None
     ]
-    share = len(late) / len(open_cases) if open_cases else 0.0
+    share = len(late) / len(open_cases) if open_cases else None
     return {
         "region_code": region,
         "period": s.period.text,
