@@ -483,9 +483,9 @@ class Spans:
 def spans(period: str, when: datetime, tz: ZoneInfo) -> Spans:
     p = Period.parse(period)
     main = p.span(when, tz)
-    # Overdue work is judged at the end of the period, or at ``when`` while it runs (as the
-    # warnings judge it): the one part of a row that depends on the instant, not the day.
-    judged = min(when, p.bounds(tz)[1])
+    # Overdue work is judged where the span ends: midnight after its last day counted (the end of
+    # the period once it is over), like every other figure of the row.
+    judged = main.end_instant(tz)
     return Spans(p, main, Period.last_year_span(main), p.previous_span(main), p.complete(when, tz), judged)
 
 

@@ -247,23 +247,6 @@ def check(problems: list[str]) -> None:
 OVERDUE = frozenset({"days", "overdue_open", "overdue_share"})
 
 
-#: What the engine lacks at the time of writing (each test below marked with it fails for that reason).
-WINDOW_IS_NO_OBLIGATION = (
-    "engine lacks DESIGN.md §5: the parties' 30-day confirmation-request window still counts as an overdue "
-    "obligation (projections/cases.py open_and_overdue and projections/indicators.py overdue_evidence exclude "
-    "only follow_up deadlines)"
-)
-OPEN_AS_THEN = (
-    "engine lacks a case's past state: open at the end of the span is judged from the current closed_at, so a "
-    "case closed then and reopened later counts as open (projections/cases.py open_and_overdue, "
-    "projections/indicators.py overdue_evidence)"
-)
-NO_SHARE_OF_NOTHING = (
-    "engine answers overdue_share 0.0 for 0 of 0 open cases (projections/indicators.py), where every other "
-    "rate of the table is null without a denominator"
-)
-
-
 def test_the_history_exercises_what_the_indicators_are_made_of(recorded: Recorded) -> None:
     oracle, history = recorded.oracle, recorded.history
     commands = Counter(s.command for s in history.steps)
@@ -325,25 +308,21 @@ def test_every_row_carries_the_days_it_counts(recorded: Recorded) -> None:
     check(recorded.problems(recorded.rows + recorded.filtered, only={"days"}))
 
 
-@pytest.mark.xfail(strict=True, reason=WINDOW_IS_NO_OBLIGATION)
 def test_overdue_open_equals_the_oracle(recorded: Recorded) -> None:
     """The parties' 30-day window to apply for confirmation is a reminder, never an obligation (§5)."""
     check(recorded.problems(recorded.rows + recorded.filtered, only={"overdue_open"}))
 
 
-@pytest.mark.xfail(strict=True, reason=OPEN_AS_THEN)
 def test_open_cases_are_judged_where_the_span_ends(recorded: Recorded) -> None:
     """A case closed when the span ended and reopened later was not open then."""
     check(recorded.problems(recorded.open_cases))
 
 
-@pytest.mark.xfail(strict=True, reason=f"{WINDOW_IS_NO_OBLIGATION}; {OPEN_AS_THEN}")
 def test_overdue_share_equals_the_oracle(recorded: Recorded) -> None:
     rows = [r for r in recorded.rows + recorded.filtered if r.want["overdue_share"] is not None]
     check(recorded.problems(rows, only={"overdue_share"}))
 
 
-@pytest.mark.xfail(strict=True, reason=NO_SHARE_OF_NOTHING)
 def test_overdue_share_is_null_without_open_cases(recorded: Recorded) -> None:
     """0 of 0 open cases is no share at all, like every other rate of the table."""
     rows = [r for r in recorded.rows + recorded.filtered if r.want["overdue_share"] is None]

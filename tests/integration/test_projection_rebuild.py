@@ -77,7 +77,9 @@ def test_rebuild_equals_incremental_catch_up_row_for_row(world: World) -> None:
         assert runner.lag().behind == 0
         assert any(s.command == "correct_details" for s in history.steps)
         incremental = dump_views(runner)
-        assert len(incremental["v_events"][1]) == len(history.steps)
+        # Each step is one event, and a report of five or more people one more: the mass flag.
+        flagged = sum(1 for s in history.steps if s.command == "report" and s.args.get("people_involved", 1) >= 5)
+        assert len(incremental["v_events"][1]) == len(history.steps) + flagged
         position = runner.position()
 
         runner.rebuild()
