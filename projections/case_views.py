@@ -8,9 +8,9 @@ so the cost per event is a few dictionary operations rather than a few round tri
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Tracking
@@ -321,6 +321,16 @@ class _Batch:
         )
 
 
+class RowWriter(Protocol):
+    def apply(self, event: Any, position: int) -> None: ...
+    def flush(self) -> None: ...
+
+
+#: The views kept beside the cases, each by its own writer, in the same transaction as the rest:
+#: the access log, the court's filings, the warnings and the governance instruments.
+ROW_WRITERS: tuple[Callable[[Cursor], RowWriter], ...] = (AccessRows, CourtRows, WarningRows, InstrumentRows)
+
+
 class LedgerViews(Projection[ViewsMixin]):
     """Every view, one transaction per batch of events."""
 
@@ -350,20 +360,14 @@ class LedgerViews(Projection[ViewsMixin]):
             batch.prefetch(
                 str(e.originator_id) for e, _ in items if isinstance(e, Case.Event) and type(e).__name__ != "Reported"
             )
-            access = AccessRows(cur)
-            court = CourtRows(cur)
+            writers = [writer(cur) for writer in ROW_WRITERS]
+            court = next(w for w in writers if isinstance(w, CourtRows))
             court.prefetch(items)
-            warnings = WarningRows(cur)
-            instruments = InstrumentRows(cur)
             for event, position in items:
                 batch.apply(event, position)
-                access.apply(event, position)
-                court.apply(event, position)
-                warnings.apply(event, position)
-                instruments.apply(event, position)
+                for writer in writers:
+                    writer.apply(event, position)
             batch.flush()
-            access.flush()
-            court.flush()
-            warnings.flush()
-            instruments.flush()
+            for writer in writers:
+                writer.flush()
             self.view.record_position(cur, items[-1][1])
