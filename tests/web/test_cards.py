@@ -41,6 +41,8 @@ def file_in_court(http: Http, village: str = VILLAGE, number: int = 1) -> str:
     body = {"court_code": "ORGC-COURT", "court_case_number": f"(2026)甘1199民初{number}号", "reason": "当事人起诉"}
     response = http.do(case_id, "file-in-court", "judge", body)
     assert response.status_code == 200, response.json
+    # A period under way counts its whole days elapsed: today's report counts from tomorrow.
+    http.world.clock.advance(days=1)
     return case_id
 
 
@@ -64,7 +66,7 @@ def test_a_proposal_is_issued_with_its_figures_frozen(http: Http, world: World) 
     assert card["level"] == "yellow" and card["status"] == "issued" and card["target_name"] == "城关镇"
     assert card["basis"]["figures"] == town["figures"] and card["basis"]["reasons"] == town["reasons"]
     assert card["basis"]["views_position"] > 0
-    assert card["plan_due_on"] == "2026-04-01"  # 30 days after 2 March (LEDGER_RECTIFICATION_DAYS)
+    assert card["plan_due_on"] == "2026-04-02"  # 30 days after 3 March (LEDGER_RECTIFICATION_DAYS)
     assert response.headers["ETag"] == '"1"'
 
 
@@ -77,9 +79,9 @@ def test_a_card_lives_talk_late_plan_escalation_lift(http: Http, world: World) -
     path = f"/cards/{card['id']}"
     before = world.event_count()
     assert_error(http.post(f"{path}/lift", "supervisor", {"reason": "已整改"}), 409, "illegal_transition")
-    assert_error(http.post(f"{path}/hold-talk", "recorder", {"held_on": "2026-03-02", "minutes": "x", "attendees": ["甲"]}), 403)
+    assert_error(http.post(f"{path}/hold-talk", "recorder", {"held_on": "2026-03-03", "minutes": "x", "attendees": ["甲"]}), 403)
     assert world.event_count() == before
-    talk = {"held_on": "2026-03-02", "minutes": "约谈镇党委书记，指出问题", "attendees": ["镇党委书记", "县委政法委副书记"]}
+    talk = {"held_on": "2026-03-03", "minutes": "约谈镇党委书记，指出问题", "attendees": ["镇党委书记", "县委政法委副书记"]}
     assert http.post(f"{path}/hold-talk", "supervisor", talk).json["status"] == "talked"
     world.clock.advance(days=12)  # 14 March: the plan was due on 10 March
     assert http.get(path, "supervisor").json["rectification"] == "overdue"
