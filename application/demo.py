@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from application.config import county_tz
 from application.court_feed import import_court_records
 from application.demo_court import CourtFeed, import_batches, is_urban, population
+from application.demo_instruments import enrol_demo_villages
 from application.demo_seasons import SEASONS
 from application.errors import UnknownActor
 from application.ledger import Ledger, utc_now
@@ -496,6 +497,8 @@ def generate(
                                               records, end, county.tz)
     finally:
         ledger.clock = saved_clock
+    # The 石泉 pattern: four demonstration 无讼村, each sponsored by a county body, this year.
+    counts["villages_enrolled"] = enrol_demo_villages(ledger)
     if progress:
         progress(len(steps), len(steps))
     return counts

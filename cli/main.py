@@ -143,6 +143,7 @@ def demo(years: float | None, disputes: int, seed: int, court_scale: float) -> N
         counts = generate(ledger, years=years, disputes=disputes, seed=seed, court_scale=court_scale, progress=update)
     console.print(f"{counted(counts['events'], 'event')} recorded for {counted(disputes, 'dispute')}")
     console.print(f"{counted(counts['court_records'], 'court record')} imported from the court case feed")
+    console.print(f"{counted(counts['villages_enrolled'], 'village')} enrolled as 无讼村 demonstration villages")
 
 
 @main.group()

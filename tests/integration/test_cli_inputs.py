@@ -268,9 +268,10 @@ def test_demo_of_one_dispute_says_so_in_the_singular(tmp_path: Path, monkeypatch
     result = ledger_cli("demo", "--disputes", "1", "--years", "0.5", "--court-scale", "0")
 
     events = case_events_in(store)
-    assert result.output.splitlines()[-2:] == [
+    assert result.output.splitlines()[-3:] == [
         f"{events} event{'s' if events != 1 else ''} recorded for 1 dispute",
         "0 court records imported from the court case feed",
+        "4 villages enrolled as 无讼村 demonstration villages",
     ]
 
 
