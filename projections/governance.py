@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from application import instruments as acts
 from application.ledger import Ledger
 from application.receipts import RequestKey
+from application.warning_desk import lead_units
 from domain.card import Card
 from domain.errors import InvalidValue
 from domain.no_litigation import NoLitigationVillage
@@ -92,8 +93,16 @@ def issue_card(
             raise InvalidValue("grounds", "a card to a department states its grounds")
         if level is None:
             raise InvalidValue("level", "red or yellow")
+        departments = lead_units(ledger).departments
+        if departments:
+            # Member departments are the lead units of the reference data (DESIGN.md §10).
+            if target_code not in departments:
+                raise InvalidValue(
+                    "target_code", f"unknown department {target_code!r}; one of: {', '.join(sorted(departments))}"
+                )
+            target_name = departments[target_code].name
         if not target_name:
-            raise InvalidValue("target_name", "the department's name")
+            raise InvalidValue("target_name", "the department's name (no lead units are loaded to name it)")
         county = _county_of(ledger, (actor.region_path or [_first_county(ledger)])[0])[0]
         county_row = town_row(cur, county=county, town="", period=period)[1]
         basis = {"source": "grounds", "county_figures": county_row, "views_position": position}

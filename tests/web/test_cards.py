@@ -138,12 +138,15 @@ def test_scope_roles_and_unknown_ids(http: Http, world: World) -> None:
 
 
 def test_a_department_card_states_its_grounds(http: Http, world: World) -> None:
-    body = {"target_kind": "department", "target_code": "RSJ", "target_name": "县人社局", "period": "2026-Q1",
+    body = {"target_kind": "department", "target_code": "rsj", "target_name": "县人社局", "period": "2026-Q1",
             "level": "yellow"}  # fmt: skip
     assert_error(http.post("/cards", "supervisor", body), 422)
     card = http.post("/cards", "supervisor", {**body, "grounds": "欠薪纠纷联动处置不力"})
     assert card.status_code == 201, card.json
     assert card.json["basis"]["source"] == "grounds" and card.json["today"]["figures"] is None
+    # The department is one of the lead units by category, named as the reference data names it.
+    assert card.json["target_name"] == "县人力资源和社会保障局(人社局)"
+    assert "target_code" in assert_error(http.post("/cards", "supervisor", {**body, "target_code": "RSJ", "grounds": "x"}), 422)["errors"]
     summary = http.get("/cards/summary", "supervisor", {"period": "2026-Q1"}).json
     assert summary["departments_carded"] == 1
 

@@ -114,7 +114,7 @@ def cases(http: Http, world: World) -> Cases:
         region_path=[COUNTY, TOWN, VILLAGE], category="property_management",
     ))
     # The instruments: a card and a 无讼村 enrolment, so the walk reads their pages too.
-    card = http.post("/cards", "supervisor", {"target_kind": "department", "target_code": "RSJ", "target_name": "县人社局",
+    card = http.post("/cards", "supervisor", {"target_kind": "department", "target_code": "rsj", "target_name": "县人社局",
                                               "period": "2026-Q1", "level": "yellow", "grounds": "欠薪纠纷联动处置不力"})
     assert card.status_code == 201, card.json
     enrolled = http.post("/villages/no-litigation", "supervisor",
