@@ -426,8 +426,14 @@ def project(follow: bool, rebuild: bool, show_status: bool, batch_size: int) -> 
                 from application.sealing import start_sealing
 
                 stop = threading.Event()
-                signal.signal(signal.SIGTERM, lambda *_: stop.set())
-                signal.signal(signal.SIGINT, lambda *_: stop.set())
+
+                def request_stop(*_: Any) -> None:
+                    # Set from another thread: a handler runs in the main thread, which may hold the
+                    # event's own lock inside stop.wait(); setting it here could deadlock for good.
+                    threading.Thread(target=stop.set, daemon=True).start()
+
+                signal.signal(signal.SIGTERM, request_stop)
+                signal.signal(signal.SIGINT, request_stop)
                 start_sealing(ledger, stop)
                 _start_warnings(ledger, stop)
                 console.print("following; Ctrl-C to stop")
