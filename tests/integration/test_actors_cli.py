@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from application.config import StoreSettings
+from application.config import StoreSettings, county_tz
 from application.errors import UnknownActor
 from application.ledger import Ledger
 from cli.main import main
@@ -76,7 +76,8 @@ def test_add_rotate_revoke_and_list(cli: Any, store: StoreSettings) -> None:
     table = cli("actors", "list").output
     assert all(len(line) <= 80 for line in table.splitlines()), table
     rows = {line.split()[0]: line.split() for line in table.splitlines()[1:] if line.strip()}
-    expires = datetime.fromisoformat(clerk["expires_at"]).strftime("%Y-%m-%d")
+    # The table shows the county's calendar day, which is often not UTC's.
+    expires = datetime.fromisoformat(clerk["expires_at"]).astimezone(county_tz()).strftime("%Y-%m-%d")
     assert rows["clerk"][1:] == ["recorder", "621199001", "active", expires]
     assert rows["viewer"][1:] == ["reader", "all", "revoked", "-"]
     assert rows["system"][1:] == ["admin", "all", "none", "-"]
