@@ -69,6 +69,19 @@ def store_settings() -> StoreSettings:
     )
 
 
+def read_store_settings(primary: StoreSettings) -> StoreSettings | None:
+    """Where the API reads its views from when not the primary: a PostgreSQL streaming replica
+    (LEDGER_READ_DATABASE_URL), same schema. Commands and event reads stay on the primary."""
+    url = os.environ.get("LEDGER_READ_DATABASE_URL", "").strip() or None
+    if url is None:
+        return None
+    if urlparse(url).scheme not in ("postgresql", "postgres"):
+        raise ValueError("LEDGER_READ_DATABASE_URL must start with postgresql://")
+    if not primary.is_postgres:
+        raise ValueError("LEDGER_READ_DATABASE_URL needs LEDGER_DATABASE_URL: a replica of what?")
+    return replace(primary, url=url)
+
+
 def deadline_rules() -> DeadlineRules:
     """LEDGER_DEADLINES (a .toml or .json file), with the time window every command is held to."""
     path = os.environ.get("LEDGER_DEADLINES", "").strip()

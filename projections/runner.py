@@ -24,7 +24,7 @@ from typing import Any
 
 from eventsourcing.persistence import InterfaceError, Notification, OperationalError
 
-from application.config import county_tz
+from application.config import StoreSettings, county_tz
 from application.ledger import Ledger
 from projections.case_views import LedgerViews, StalePosition
 from projections.health import Failure, stall_seconds
@@ -73,11 +73,15 @@ class ViewRunner:
         clock: Callable[[], datetime] | None = None,
         first_retry: float = 1.0,
         max_retry: float = 60.0,
+        replica: StoreSettings | None = None,
     ):
         self.ledger = ledger
         self.batch_size = batch_size
         self.clock = clock or ledger.clock
-        self.views: ViewsMixin = open_views(ledger.settings, self.clock)
+        #: Views read from a streaming replica: never written here (the follower on the primary
+        #: projects, replication brings the rows), only read and waited for.
+        self.read_only = replica is not None
+        self.views: ViewsMixin = open_views(replica or ledger.settings, self.clock, replica=self.read_only)
         self.projection = LedgerViews(self.views, county_tz())
         self._lock = threading.Lock()
         # Retrying a failing event: at first after first_retry seconds, doubling up to max_retry.
@@ -105,6 +109,8 @@ class ViewRunner:
 
         Raises ProjectionFailed when an event cannot be projected (the views are then just before
         it, and the failure is recorded), also without trying again while the back-off runs."""
+        if self.read_only:
+            return 0
         with self._lock:
             head = until if until is not None else self.ledger.recorder.max_notification_id() or 0
             position = self.position()

@@ -10,7 +10,13 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from eventsourcing.persistence import InfrastructureFactory, Tracking, TrackingRecorder
+from eventsourcing.persistence import (
+    InfrastructureFactory,
+    InterfaceError,
+    OperationalError,
+    Tracking,
+    TrackingRecorder,
+)
 from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
@@ -290,8 +296,14 @@ class SQLiteViews(ViewsMixin, SQLiteTrackingRecorder):
         cur.execute("DELETE FROM tracking WHERE application_name = %s", (UPSTREAM,))
 
 
+class ReplicaUnavailable(OperationalError):
+    """The read replica the views are read from does not answer (the primary may well do)."""
+
+
 class PostgresViews(ViewsMixin, PostgresTrackingRecorder):
     sqlite = False
+    #: Read from a streaming replica (LEDGER_READ_DATABASE_URL): reads only, nothing created.
+    replica = False
 
     @contextmanager
     def cursor(self, *, commit: bool = False) -> Iterator[Cursor]:
@@ -303,11 +315,16 @@ class PostgresViews(ViewsMixin, PostgresTrackingRecorder):
         # snapshot inside one or not, so BEGIN, SET LOCAL and ROLLBACK would only add three round
         # trips to every request. The pool's connections are in autocommit mode; the search path
         # is set once per connection instead (the library's own statements name their schema).
-        with self.datastore.get_connection() as conn:
-            if getattr(conn, "ledger_search_path", None) != self.schema:
-                conn.execute(f'SET search_path TO "{self.schema}"')
-                conn.ledger_search_path = self.schema
-            yield Cursor(conn.cursor(), False)
+        try:
+            with self.datastore.get_connection() as conn:
+                if getattr(conn, "ledger_search_path", None) != self.schema:
+                    conn.execute(f'SET search_path TO "{self.schema}"')
+                    conn.ledger_search_path = self.schema
+                yield Cursor(conn.cursor(), False)
+        except (OperationalError, InterfaceError) as e:
+            if self.replica:
+                raise ReplicaUnavailable(str(e)) from e
+            raise
 
     def _tracking_table(self) -> str:
         return f'"{self.schema}"."{self.tracking_table_name}"'
@@ -316,22 +333,40 @@ class PostgresViews(ViewsMixin, PostgresTrackingRecorder):
         cur.execute(f'DELETE FROM "{self.schema}"."{self.tracking_table_name}" WHERE application_name = %s', (UPSTREAM,))
 
 
-def open_views(settings: StoreSettings, clock: Callable[[], datetime] | None = None) -> SQLiteViews | PostgresViews:
+def open_views(
+    settings: StoreSettings, clock: Callable[[], datetime] | None = None, *, replica: bool = False
+) -> SQLiteViews | PostgresViews:
     """The views' recorder on the same store as the events (its tracking table is views_tracking).
-    ``clock`` stamps the progress and failure records (default: the wall clock)."""
+    ``clock`` stamps the progress and failure records (default: the wall clock).
+
+    ``replica``: the views as a read-only streaming replica holds them. Nothing is created or
+    checked there (a hot standby refuses every write, DDL included); the follower on the primary
+    creates and fills them, and replication brings them over."""
     env = settings.eventsourcing_env()
     if settings.is_postgres:
         env["POSTGRES_POOL_SIZE"] = "2"
+    if replica:
+        env["CREATE_TABLE"] = "no"
     factory = InfrastructureFactory.construct(env=Environment("views", env))  # type: ignore[var-annotated]
     views_class: type[SQLiteViews | PostgresViews] = PostgresViews if settings.is_postgres else SQLiteViews
     if not settings.is_postgres:
         _relax_sqlite_sync(factory.datastore)  # type: ignore[attr-defined]
+    if replica:
+        views = _configured(factory.tracking_recorder(views_class), settings, clock)  # type: ignore[arg-type]
+        views.replica = True  # type: ignore[union-attr]
+        return views
     with exclusive_setup(settings, "views"):
-        views: SQLiteViews | PostgresViews = factory.tracking_recorder(views_class)  # type: ignore[arg-type,assignment]
-        views.schema = settings.schema
-        if clock is not None:
-            views.clock = clock  # type: ignore[method-assign]
+        views = _configured(factory.tracking_recorder(views_class), settings, clock)  # type: ignore[arg-type]
         views.create_views()
+    return views
+
+
+def _configured(
+    views: SQLiteViews | PostgresViews, settings: StoreSettings, clock: Callable[[], datetime] | None
+) -> SQLiteViews | PostgresViews:
+    views.schema = settings.schema
+    if clock is not None:
+        views.clock = clock  # type: ignore[method-assign]
     return views
 
 

@@ -6,6 +6,8 @@
 One Ledger and one ViewRunner per app. In inline mode (default on SQLite) every query first
 catches the views up; on PostgreSQL `ledger project --follow` keeps them up to date instead, and
 a client reads its own write by sending back the X-Ledger-Position a command answered.
+With LEDGER_READ_DATABASE_URL the views are read from a streaming replica instead (commands,
+history and the access log stay on the primary); the position is then waited for there.
 
 Production: gunicorn 'web:create_app()' -w 4
 """
@@ -17,7 +19,7 @@ from typing import Any
 
 from flask import Flask
 
-from application.config import store_settings
+from application.config import read_store_settings, store_settings
 from application.ledger import Ledger, utc_now
 from projections.query_cache import PositionCache
 from projections.runner import ViewRunner
@@ -75,6 +77,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         },
         MAX_CONTENT_LENGTH=1024 * 1024,
         STORE_SETTINGS=None,
+        READ_STORE_SETTINGS=None,
         CLOCK=None,
         INLINE_PROJECTION=None,
         READ_WAIT_SECONDS=float(os.environ.get("LEDGER_READ_WAIT_SECONDS", "5")),
@@ -88,9 +91,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     settings = app.config["STORE_SETTINGS"] or store_settings()
     if app.config["INLINE_PROJECTION"] is None:
         app.config["INLINE_PROJECTION"] = _inline_default(settings.is_postgres)
+    replica = app.config["READ_STORE_SETTINGS"] or read_store_settings(settings)
+    if replica is not None and app.config["INLINE_PROJECTION"]:
+        raise ValueError(
+            "LEDGER_READ_DATABASE_URL: a replica is read only, so the views must be projected by "
+            "`ledger project --follow` on the primary; unset LEDGER_INLINE_PROJECTION"
+        )
     ledger = Ledger(settings=settings, clock=app.config["CLOCK"] or utc_now)
     app.extensions["ledger"] = ledger
-    app.extensions["ledger_views"] = ViewRunner(ledger)
+    app.extensions["ledger_views"] = ViewRunner(ledger, replica=replica)
     app.extensions["ledger_query_cache"] = PositionCache(app.config["QUERY_CACHE_ENTRIES"])
 
     api = LedgerApi(app, spec_kwargs={"extra_plugins": [JsonBodyResponses()]})

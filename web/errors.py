@@ -23,6 +23,7 @@ from werkzeug.exceptions import HTTPException
 
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
 from domain.errors import AccessDenied, IllegalTransition, InvalidValue, RuleViolation
+from projections.store import ReplicaUnavailable
 
 #: Where webargs puts messages; a location's own list of messages is about the whole of it.
 _LOCATIONS = {"json": "body", "query": "query", "headers": "headers", "form": "body", "files": "files"}
@@ -71,6 +72,7 @@ MESSAGES_ZH = {
     "projection_stalled": "统计视图已停止更新",
     "store_unavailable": "数据库暂时不可用，请稍后再试",
     "store_unreachable": "数据库暂时不可用，请稍后再试",
+    "read_replica_unavailable": "只读副本数据库暂时不可用，请稍后再试",
     "unknown_command": "没有这个操作",
     "internal_error": "服务器内部错误",
     "not_implemented": "尚未提供此功能",
@@ -380,6 +382,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CaseNotFound)
     def _not_found(e: CaseNotFound) -> Response:
         return error_response(404, "not_found", str(e))
+
+    @app.errorhandler(ReplicaUnavailable)
+    def _replica_down(e: ReplicaUnavailable) -> Response:
+        app.logger.error("read replica unavailable: %s", e)
+        return error_response(
+            503,
+            "read_replica_unavailable",
+            "the read replica holding the views is not reachable; try again",
+            headers={"Retry-After": "5"},
+        )
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
