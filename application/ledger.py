@@ -25,6 +25,7 @@ from eventsourcing.utils import get_topic
 from application import receipts
 from application.config import StoreSettings, deadline_rules, store_settings
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
+from application.group_commit import GroupCommit
 from application.receipts import CommandReceipt, RequestKey
 from application.setup_lock import exclusive_setup
 from application.warning_settings import warning_rules
@@ -133,7 +134,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger(Application[UUID]):
+class Ledger(GroupCommit, Application[UUID]):
     name = "ledger"
     env = {"AGGREGATE_CACHE_MAXSIZE": "20000", "IS_SNAPSHOTTING_ENABLED": "n"}
 
