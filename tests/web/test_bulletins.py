@@ -169,3 +169,18 @@ def test_refusals_write_nothing(http: Http, world: World) -> None:
     assert_error(http.get("/bulletins/not-an-id", "auditor"), 404)
     assert_error(http.get(f"/bulletins/{first['id']}", "auditor", {"version": 2}), 422)
     assert world.event_count() == before
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (Debian's poppler-utils) is not installed")
+def test_the_review_as_a_pdf_says_what_its_markdown_says(http: Http, world: World) -> None:
+    case_id = http.report().json["id"]
+    incident = {"kind": "criminal_escalation", "description": "双方发生肢体冲突", "severity": "major"}
+    assert http.do(case_id, "report-incident", "supervisor", incident).status_code == 200
+    path = f"/audit/reviews/{case_id}/document"
+    assert_error(http.get(path, "auditor"), 403, "purpose_required")
+    pdf = http.get(path, "auditor", X_Access_Purpose="%E5%B9%B4%E5%BA%A6%E6%8A%BD%E6%9F%A5")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf", pdf.get_data(as_text=True)[:300]
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True).stdout.decode()
+    assert "责任倒查报告" in text and case_id in text and "民转刑" in text and "第1页" in text.replace(" ", "")
+    markdown = http.get(path, "auditor", {"format": "md"}, X_Access_Purpose="check").get_data(as_text=True)
+    assert markdown.startswith(f"# 责任倒查报告 — 案件 {case_id}")
