@@ -178,7 +178,7 @@ def test_the_review_as_a_pdf_says_what_its_markdown_says(http: Http, world: Worl
     assert http.do(case_id, "report-incident", "supervisor", incident).status_code == 200
     path = f"/audit/reviews/{case_id}/document"
     assert_error(http.get(path, "auditor"), 403, "purpose_required")
-    pdf = http.get(path, "auditor", X_Access_Purpose="%E5%B9%B4%E5%BA%A6%E6%8A%BD%E6%9F%A5")
+    pdf = http.get(path, "auditor", {"format": "pdf"}, X_Access_Purpose="%E5%B9%B4%E5%BA%A6%E6%8A%BD%E6%9F%A5")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf", pdf.get_data(as_text=True)[:300]
     text = subprocess.run(["pdftotext", "-", "-"], input=pdf.data, capture_output=True, check=True).stdout.decode()
     assert "责任倒查报告" in text and case_id in text and "民转刑" in text and "第1页" in text.replace(" ", "")

@@ -260,6 +260,6 @@ class SealPage(PageSchema):
 
 class ReviewDocumentQuery(Freshness):
     format = fields.String(
-        load_default="pdf", validate=validate.OneOf(["pdf", "md"]),
+        load_default="md", validate=validate.OneOf(["pdf", "md"]),
         metadata={"enum": ["pdf", "md"], "description": "pdf (A4, selectable Chinese text) or md (text/markdown)"},
     )  # fmt: skip

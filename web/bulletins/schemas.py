@@ -44,7 +44,7 @@ class VersionQuery(ma.Schema):
 
 class DocumentQuery(VersionQuery):
     format = fields.String(
-        load_default="pdf", validate=validate.OneOf(list(FORMATS)),
+        load_default="md", validate=validate.OneOf(list(FORMATS)),
         metadata={"enum": list(FORMATS), "description": "md (text/markdown), xlsx or pdf (selectable Chinese text)"},
     )  # fmt: skip
 
