@@ -21,6 +21,7 @@ from application.instruments import (
     _history,
     _read_allowed,
     _save,
+    as_of,
     replay,
 )
 from application.ledger import Ledger
@@ -31,12 +32,13 @@ from domain.errors import AccessDenied, InvalidValue
 from domain.reference import Actor
 
 
-def read_bulletin(ledger: Ledger, actor: Actor, bulletin: object) -> Bulletin:
+def read_bulletin(ledger: Ledger, actor: Actor, bulletin: object, recorded_at: datetime | None = None) -> Bulletin:
+    """The bulletin now, or as the ledger knew it at ``recorded_at``; in scope as it stands now."""
     _read_allowed(actor, bulletins.READ_ROLES)
     found = _get(ledger, Bulletin, "bulletin", bulletin)
     if not actor.covers(found.region_path):
         raise InstrumentNotFound("bulletin", bulletin)
-    return found
+    return as_of(ledger, found, "bulletin", recorded_at)
 
 
 def find_bulletin(ledger: Ledger, actor: Actor, town: str, period: str, edition: str) -> Bulletin | None:
@@ -117,11 +119,11 @@ def bulletin_command(
     return _save(ledger, found, started_at, key, command)  # type: ignore[return-value]
 
 
-def versions(ledger: Ledger, actor: Actor, bulletin: object) -> list[dict[str, Any]]:
+def versions(ledger: Ledger, actor: Actor, bulletin: object, recorded_at: datetime | None = None) -> list[dict[str, Any]]:
     """Every version as it was compiled: its figures, their stored hash and whether a hash
     recomputed from the stored figures equals it, what changed from the version before, and
     where it was sent."""
-    found = read_bulletin(ledger, actor, bulletin)
+    found = read_bulletin(ledger, actor, bulletin, recorded_at)
     result: list[dict[str, Any]] = []
     for e in _history(ledger, found):
         name = type(e).__name__
@@ -146,12 +148,14 @@ def versions(ledger: Ledger, actor: Actor, bulletin: object) -> list[dict[str, A
     return result
 
 
-def page(ledger: Ledger, actor: Actor, bulletin: object, number: int | None = None) -> dict[str, Any]:
+def page(
+    ledger: Ledger, actor: Actor, bulletin: object, number: int | None = None, recorded_at: datetime | None = None
+) -> dict[str, Any]:
     """A bulletin at one of its versions (default the latest): the figures as compiled then,
     their hash (recomputed and compared), what changed from the version before, where it was
     sent; and the bulletin's state now."""
-    found = read_bulletin(ledger, actor, bulletin)
-    every = versions(ledger, actor, found.id)
+    found = read_bulletin(ledger, actor, bulletin, recorded_at)
+    every = versions(ledger, actor, found.id, recorded_at)
     chosen = number or found.number
     if not 1 <= chosen <= len(every):
         raise InvalidValue("version", f"between 1 and {len(every)}")
@@ -169,6 +173,7 @@ def page(ledger: Ledger, actor: Actor, bulletin: object, number: int | None = No
         "status_label": bulletins.STATES[found.status],
         "allowed_commands": sorted(found.allowed_commands()),
         "latest_number": found.number,
+        "as_of": recorded_at,
         "versions": [
             {"number": v["number"], "figures_hash": v["figures_hash"], "compiled_at": v["compiled_at"],
              "issued": bool(v["issues"]), "changes": len(v["changes"])}

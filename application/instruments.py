@@ -95,6 +95,22 @@ def _get(ledger: Ledger, cls: type[InstrumentT], what: str, instrument_id: objec
     return found
 
 
+def as_of(ledger: Ledger, aggregate: InstrumentT, what: str, recorded_at: datetime | None) -> InstrumentT:
+    """The instrument as the ledger knew it at ``recorded_at`` (from its events recorded by
+    then, as a case's as_of); itself when ``recorded_at`` is None; not found before it existed."""
+    if recorded_at is None:
+        return aggregate
+    state: Any = None
+    e: Any
+    for e in ledger.events.get(aggregate.id, lte=aggregate.version):
+        if e.timestamp > recorded_at:
+            break
+        state = e.mutate(state)
+    if state is None:
+        raise InstrumentNotFound(what, f"{aggregate.id} as of {recorded_at.isoformat()}")
+    return state  # type: ignore[no-any-return]
+
+
 def replay(ledger: Ledger, key: RequestKey | None) -> tuple[Any, int] | None:
     """What the first request with this Idempotency-Key wrote (the instrument at the version it
     left and the store position), None if there was none; KeyReused for another request."""
@@ -146,16 +162,17 @@ def _history(ledger: Ledger, aggregate: Instrument) -> list[Any]:
 # ---------------------------------------------------------------------- cards
 
 
-def read_card(ledger: Ledger, actor: Actor, card_id: object) -> Card:
+def read_card(ledger: Ledger, actor: Actor, card_id: object, recorded_at: datetime | None = None) -> Card:
+    """The card now, or as the ledger knew it at ``recorded_at``; in scope as it stands now."""
     _read_allowed(actor, cards.READ_ROLES)
     card = _get(ledger, Card, "card", card_id)
     if not actor.covers(card.region_path):
         raise InstrumentNotFound("card", card_id)
-    return card
+    return as_of(ledger, card, "card", recorded_at)
 
 
-def card_history(ledger: Ledger, actor: Actor, card_id: object) -> list[Any]:
-    return _history(ledger, read_card(ledger, actor, card_id))
+def card_history(ledger: Ledger, actor: Actor, card_id: object, recorded_at: datetime | None = None) -> list[Any]:
+    return _history(ledger, read_card(ledger, actor, card_id, recorded_at))
 
 
 def default_plan_due_on(ledger: Ledger, occurred_at: datetime) -> str:
@@ -230,15 +247,17 @@ def card_command(
 # ---------------------------------------------------------------------- 无讼村
 
 
-def read_village(ledger: Ledger, actor: Actor, village: object) -> NoLitigationVillage:
-    """An enrolled village by its record id or its village code."""
+def read_village(
+    ledger: Ledger, actor: Actor, village: object, recorded_at: datetime | None = None
+) -> NoLitigationVillage:
+    """An enrolled village by its record id or its village code (as known at ``recorded_at``)."""
     _read_allowed(actor, villages.READ_ROLES)
     text = str(village).strip()
     key: object = NoLitigationVillage.create_id(text) if text.isdigit() else text
     found = _get(ledger, NoLitigationVillage, "enrolled village", key)
     if not actor.covers(found.region_path):
         raise InstrumentNotFound("enrolled village", village)
-    return found
+    return as_of(ledger, found, "enrolled village", recorded_at)
 
 
 def village_history(ledger: Ledger, actor: Actor, village: object) -> list[Any]:

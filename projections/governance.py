@@ -121,14 +121,22 @@ def _first_county(ledger: Ledger) -> str:
     return counties[0]
 
 
-def card_page(ledger: Ledger, cur: Cursor, actor: Actor, card_id: object, *, today: Any, position: int) -> dict[str, Any]:
-    """A card with its frozen basis and, beside it, today's figures of the same town and period."""
+def card_page(
+    ledger: Ledger, cur: Cursor, actor: Actor, card_id: object, *, today: Any, position: int,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """A card with its frozen basis and, beside it, today's figures of the same town and period;
+    with ``as_of``, the card as the ledger knew it then, its rectification judged on that day
+    and the figures as the views held them then."""
+    from application.config import county_tz
     from domain.card import EVENTS, STATES, rectification
 
-    card = acts.read_card(ledger, actor, card_id)
+    card = acts.read_card(ledger, actor, card_id, as_of)
+    if as_of is not None:
+        today = as_of.astimezone(county_tz()).date()
     today_figures = None
     if card.target_kind == "town":
-        today_figures = town_row(cur, county=card.county_code, town=card.target_code, period=card.period)[0]
+        today_figures = town_row(cur, county=card.county_code, town=card.target_code, period=card.period, as_of=as_of)[0]
     return {
         "id": str(card.id),
         "version": card.version,
@@ -149,8 +157,8 @@ def card_page(ledger: Ledger, cur: Cursor, actor: Actor, card_id: object, *, tod
         "talks": card.talks,
         "allowed_commands": sorted(card.allowed_commands()),
         "basis": card.basis,
-        "today": {"figures": today_figures, "views_position": position},
-        "events": [EVENTS[type(e).__name__][1] for e in acts.card_history(ledger, actor, card_id)],
+        "today": {"figures": today_figures, "views_position": position, "as_of": None if as_of is None else as_of.isoformat()},
+        "events": [EVENTS[type(e).__name__][1] for e in acts.card_history(ledger, actor, card_id, as_of)],
     }
 
 

@@ -10,7 +10,7 @@ import io
 import json
 import shutil
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -184,3 +184,19 @@ def test_the_review_as_a_pdf_says_what_its_markdown_says(http: Http, world: Worl
     assert "责任倒查报告" in text and case_id in text and "民转刑" in text and "第1页" in text.replace(" ", "")
     markdown = http.get(path, "auditor", {"format": "md"}, X_Access_Purpose="check").get_data(as_text=True)
     assert markdown.startswith(f"# 责任倒查报告 — 案件 {case_id}")
+
+
+def test_a_bulletin_as_of_an_instant_shows_the_versions_known_then(http: Http, world: World) -> None:
+    ids = a_quarter(http, world)
+    bulletin = compile_one(http).json
+    compiled_at = world.clock.now
+    path = f"/bulletins/{bulletin['id']}"
+    world.clock.advance(hours=2)
+    fix = {"field": "region_code", "value": OTHER_TOWN_VILLAGE, "reason": "登记时村别有误"}
+    assert http.do(ids[1], "correct-details", "admin", fix).status_code == 200
+    assert http.post(f"{path}/recompile", "supervisor", {}).json["number"] == 2
+    then = http.get(path, "auditor", {"as_of": (compiled_at + timedelta(hours=1)).isoformat()}).json
+    assert (then["latest_number"], then["number"], len(then["versions"])) == (1, 1, 1)
+    assert then["figures_hash"] == bulletin["figures_hash"]
+    assert http.get(path, "auditor").json["latest_number"] == 2
+    assert_error(http.get(path, "auditor", {"as_of": (compiled_at - timedelta(hours=1)).isoformat()}), 404, "not_found")

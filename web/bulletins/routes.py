@@ -97,11 +97,15 @@ class OneBulletin(MethodView):
     @blp.doc(operationId="get_bulletin", **{HEADERS_KEY: [LEDGER_POSITION]})
     @blp.arguments(s.VersionQuery, location="query")
     @blp.response(200, s.BulletinPage)
-    @blp.alt_response(404, schema=ErrorSchema, description="no such bulletin in your region")
+    @blp.alt_response(404, schema=ErrorSchema, description="no such bulletin in your region (or not yet at as_of)")
     @blp.alt_response(403, schema=ErrorSchema, description="role may not read bulletins")
     def get(self, query: dict[str, Any], bulletin_id: str) -> Any:
-        """One bulletin at a version (default the latest): its frozen figures, hash, changes, issues"""
-        shown = acts.page(ledger(), current_actor(), bulletin_id, query.get("version"))
+        """One bulletin at a version (default the latest): its frozen figures, hash, changes, issues
+
+        `as_of`: the bulletin as the ledger knew it at that recorded instant (the versions compiled
+        and issued by then), as a case's `as_of`.
+        """
+        shown = acts.page(ledger(), current_actor(), bulletin_id, query.get("version"), query.get("as_of"))
         shown["position"] = 0
         return shown
 
@@ -123,7 +127,7 @@ class BulletinDocument(MethodView):
     @blp.alt_response(503, schema=ErrorSchema, description="pdf_unavailable: no CJK font on the server")
     def get(self, query: dict[str, Any], bulletin_id: str) -> Any:
         """One bulletin version as Markdown, XLSX or PDF (`format`; the PDF's Chinese text is selectable)"""
-        shown = acts.page(ledger(), current_actor(), bulletin_id, query.get("version"))
+        shown = acts.page(ledger(), current_actor(), bulletin_id, query.get("version"), query.get("as_of"))
         fmt = query["format"]
         try:
             data = (render.to_markdown(shown, county_tz()).encode() if fmt == "md"

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from domain.bulletin import EDITIONS, MAX_RECIPIENTS, STATES
 from web.disputes.schemas import CommandSchema, UtcDateTime, text
+from web.instruments.schemas import AsOfQuery
 
 _EDITION = {"validate": validate.OneOf(list(EDITIONS)), "metadata": {"enum": list(EDITIONS)}}
 FORMATS = {
@@ -38,7 +39,7 @@ class IssueBody(CommandSchema):
     recipients = fields.List(text(100), required=True, validate=validate.Length(min=1, max=MAX_RECIPIENTS))
 
 
-class VersionQuery(ma.Schema):
+class VersionQuery(AsOfQuery):
     version = fields.Integer(validate=validate.Range(min=1, max=10000), metadata={"description": "default: the latest"})
 
 
@@ -122,4 +123,5 @@ class BulletinPage(BulletinVersion):
     status_label = fields.String()
     allowed_commands = fields.List(fields.String())
     latest_number = fields.Integer()
+    as_of = UtcDateTime(allow_none=True, metadata={"description": "the instant of an as-of read, else null"})
     versions = fields.List(fields.Nested(VersionSummary))
