@@ -14,6 +14,9 @@ from application.pdf_document import markdown_pdf
 from application.readable import INDICATOR_LABELS, figure, is_fraction, local_time, zone_name
 from application.spreadsheet import DECIMAL, PERCENT, WHOLE, Sheet, workbook
 from domain.bulletin import EDITIONS
+from domain.card import RECTIFICATION_LABELS
+from domain.card import STATES as CARD_STATES
+from domain.warning_lifecycle import STATE_LABELS as WARNING_STATES
 
 #: The indicators a bulletin's table shows, in this order.
 SHOWN = (
@@ -133,19 +136,20 @@ def to_markdown(page: dict[str, Any], tz: ZoneInfo) -> str:
     ] or ["- 无"]
     lines += ["", "## 六、红黄牌", ""]
     lines += [
-        f"- {'红牌' if c['level'] == 'red' else '黄牌'}，{local_time(c['issued_at'], tz)} 发牌，状态 {c['status']}，"
-        f"整改方案限 {c['plan_due_on']}（{c['rectification']}）"
+        f"- {'红牌' if c['level'] == 'red' else '黄牌'}，{local_time(c['issued_at'], tz)} 发牌，{CARD_STATES[c['status']]}，"
+        f"整改方案限 {c['plan_due_on']}（{RECTIFICATION_LABELS[c['rectification']]}）"
         for c in f["cards"]
     ] or ["- 无"]
     w = f["warnings"]
     lines += ["", "## 七、预警", ""]
     lines += [
-        f"- 群体性纠纷预警：{m['subject']}，{m['cases']} 件，{local_time(m['raised_at'], tz)}，状态 {m['status']}"
+        f"- 群体性纠纷预警：{m['subject']}，{m['cases']} 件，{local_time(m['raised_at'], tz)}，{WARNING_STATES.get(m['status'], m['status'])}"
         + (f"，牵头单位 {m['lead_name']}" if m["lead_name"] else "")
         for m in w["mass"]
     ]
     lines.append(f"- 超期预警 {w['deadline']} 条" + (
-        "（" + "，".join(f"{k} {v}" for k, v in w["deadline_by_status"].items()) + "）" if w["deadline"] else ""))  # fmt: skip
+        "（" + "，".join(f"{WARNING_STATES.get(k, k)} {v}" for k, v in w["deadline_by_status"].items()) + "）"
+        if w["deadline"] else ""))  # fmt: skip
     lines += ["", "## 版本与校验", "",
               f"- 第 {page['number']} 版，数据 SHA-256：{page['figures_hash']}"]  # fmt: skip
     if page.get("previous_hash"):
@@ -198,6 +202,7 @@ def to_xlsx(page: dict[str, Any]) -> bytes:
         Sheet("事件", ["案件", "发生", "类型", "严重程度"],
               [[i["case_id"], i["occurred_at"], i["kind_label"], i["severity_label"]] for i in f["incidents"]]),
         Sheet("红黄牌", ["牌", "发牌", "状态", "整改期限", "整改"],
-              [[c["level"], c["issued_at"], c["status"], c["plan_due_on"], c["rectification"]] for c in f["cards"]]),
+              [[c["level"], c["issued_at"], CARD_STATES[c["status"]], c["plan_due_on"],
+                RECTIFICATION_LABELS[c["rectification"]]] for c in f["cards"]]),
     ]  # fmt: skip
     return workbook(sheets)

@@ -58,6 +58,7 @@ INDICATOR_LABELS = {
     "litigation_per_10k": "万人成讼率",
     "litigation_per_10k_annualised": "万人成讼率(年化)",
     "court_filings_yoy": "成讼同比",
+    "court_cases_yoy": "一审新收同比",
     "serious_incidents": "民转刑/极端事件",
     "criminal_escalations": "民转刑",
     "extreme_acts": "个人极端",
