@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from application.errors import VersionConflict
 from application.instruments import (
     InstrumentNotFound,
     _act,
@@ -22,6 +21,7 @@ from application.instruments import (
     _read_allowed,
     _save,
     as_of,
+    instrument_command,
     replay,
 )
 from application.ledger import Ledger
@@ -94,29 +94,8 @@ def compile_bulletin(
         raise InvalidValue("period", f"a {edition} bulletin of {town} for {period} exists: recompile it") from None
 
 
-def bulletin_command(
-    ledger: Ledger,
-    actor: Actor,
-    bulletin: object,
-    command: str,
-    *,
-    expected_version: int | None = None,
-    occurred_at: datetime | None = None,
-    note: str | None = None,
-    key: RequestKey | None = None,
-    **args: Any,
-) -> tuple[Bulletin, int]:
-    if (first := replay(ledger, key)) is not None:
-        return first  # type: ignore[no-any-return]
-    if command not in bulletins.COMMANDS:
-        raise InvalidValue("command", f"unknown command {command!r}")
-    _command_allowed(actor, bulletins.may_issue(actor.role, command), command)
-    found = read_bulletin(ledger, actor, bulletin)
-    if expected_version is not None and expected_version != found.version:
-        raise VersionConflict(expected_version, found.version)
-    started_at = found.version
-    getattr(found, command)(_act(ledger, actor, occurred_at, note), **args)
-    return _save(ledger, found, started_at, key, command)  # type: ignore[return-value]
+def bulletin_command(ledger: Ledger, actor: Actor, bulletin: object, command: str, **kwargs: Any) -> tuple[Bulletin, int]:
+    return instrument_command(ledger, actor, bulletins, read_bulletin, bulletin, command, **kwargs)
 
 
 def versions(ledger: Ledger, actor: Actor, bulletin: object, recorded_at: datetime | None = None) -> list[dict[str, Any]]:

@@ -219,10 +219,12 @@ def issue_card(
     return _save(ledger, card, None, key, "issue")
 
 
-def card_command(
+def instrument_command(
     ledger: Ledger,
     actor: Actor,
-    card_id: object,
+    rules: Any,
+    read: Any,
+    instrument: object,
     command: str,
     *,
     expected_version: int | None = None,
@@ -230,18 +232,24 @@ def card_command(
     note: str | None = None,
     key: RequestKey | None = None,
     **args: Any,
-) -> tuple[Card, int]:
+) -> tuple[Any, int]:
+    """One command on an instrument: ``rules`` is its domain module (COMMANDS, may_issue), ``read``
+    finds it in the actor's scope. A replayed Idempotency-Key answers what the first request wrote."""
     if (first := replay(ledger, key)) is not None:
         return first
-    if command not in cards.COMMANDS:
+    if command not in rules.COMMANDS:
         raise InvalidValue("command", f"unknown command {command!r}")
-    _command_allowed(actor, cards.may_issue(actor.role, command), command)
-    card = read_card(ledger, actor, card_id)
-    if expected_version is not None and expected_version != card.version:
-        raise VersionConflict(expected_version, card.version)
-    started_at = card.version
-    getattr(card, command)(_act(ledger, actor, occurred_at, note), **args)
-    return _save(ledger, card, started_at, key, command)
+    _command_allowed(actor, rules.may_issue(actor.role, command), command)
+    found = read(ledger, actor, instrument)
+    if expected_version is not None and expected_version != found.version:
+        raise VersionConflict(expected_version, found.version)
+    started_at = found.version
+    getattr(found, command)(_act(ledger, actor, occurred_at, note), **args)
+    return _save(ledger, found, started_at, key, command)
+
+
+def card_command(ledger: Ledger, actor: Actor, card_id: object, command: str, **kwargs: Any) -> tuple[Card, int]:
+    return instrument_command(ledger, actor, cards, read_card, card_id, command, **kwargs)
 
 
 # ---------------------------------------------------------------------- 无讼村
@@ -298,28 +306,9 @@ def enrol_village(
 
 
 def village_command(
-    ledger: Ledger,
-    actor: Actor,
-    village: object,
-    command: str,
-    *,
-    expected_version: int | None = None,
-    occurred_at: datetime | None = None,
-    note: str | None = None,
-    key: RequestKey | None = None,
-    **args: Any,
+    ledger: Ledger, actor: Actor, village: object, command: str, **kwargs: Any
 ) -> tuple[NoLitigationVillage, int]:
-    if (first := replay(ledger, key)) is not None:
-        return first
-    if command not in villages.COMMANDS:
-        raise InvalidValue("command", f"unknown command {command!r}")
-    _command_allowed(actor, villages.may_issue(actor.role, command), command)
-    found = read_village(ledger, actor, village)
-    if expected_version is not None and expected_version != found.version:
-        raise VersionConflict(expected_version, found.version)
-    started_at = found.version
-    getattr(found, command)(_act(ledger, actor, occurred_at, note), **args)
-    return _save(ledger, found, started_at, key, command)
+    return instrument_command(ledger, actor, villages, read_village, village, command, **kwargs)
 
 
 def incident_of(ledger: Ledger, position: int) -> tuple[str, str]:

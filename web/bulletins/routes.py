@@ -32,9 +32,10 @@ from web.instruments.routes import (
     _replayed,
     _split,
     _views_position,
+    command_doc,
 )
 from web.instruments.schemas import InstrumentHistory
-from web.openapi_headers import IDEMPOTENCY_KEY, IF_MATCH, LEDGER_POSITION
+from web.openapi_headers import IDEMPOTENCY_KEY, LEDGER_POSITION
 
 blp = Blueprint("bulletins", __name__, description="Periodic bulletins (涉诉情况通报) of towns, frozen and versioned.")
 
@@ -165,18 +166,7 @@ class BulletinHistory(MethodView):
 
 
 def _command_doc(operation: str) -> Any:
-    def wrap(f: Any) -> Any:
-        for decorate in (
-            blp.alt_response(409, schema=ErrorSchema, description=_409),
-            blp.alt_response(404, schema=ErrorSchema, description="no such bulletin in your region"),
-            blp.alt_response(403, schema=ErrorSchema, description="role may not"),
-            blp.response(200, s.BulletinPage, headers=_HEADERS),
-            blp.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
-        ):
-            f = decorate(f)
-        return f
-
-    return wrap
+    return command_doc(blp, operation, s.BulletinPage, "no such bulletin in your region", _409)
 
 
 @blp.route("/<bulletin_id>/recompile")
