@@ -1,4 +1,4 @@
-"""Governance instrument scenarios (红黄牌, 无讼村) on both real stores: they need the views, so
+"""Governance instrument scenarios (红黄牌, 无讼村, 涉诉情况通报) on both real stores: they need the views, so
 ``ledger_world`` is overridden here with a ledger on SQLite and on PostgreSQL, and the shared
 steps (过了N天) move its clock."""
 
