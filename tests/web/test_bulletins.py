@@ -200,3 +200,33 @@ def test_a_bulletin_as_of_an_instant_shows_the_versions_known_then(http: Http, w
     assert then["figures_hash"] == bulletin["figures_hash"]
     assert http.get(path, "auditor").json["latest_number"] == 2
     assert_error(http.get(path, "auditor", {"as_of": (compiled_at - timedelta(hours=1)).isoformat()}), 404, "not_found")
+
+
+def test_incidents_cards_and_warnings_of_the_period_are_listed(
+    http: Http, world: World, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from domain.mass_warning import MissedDeadline
+
+    ids = a_quarter(http, world)
+    incident = {"kind": "extreme_act", "description": "当事人扬言报复", "severity": "major"}
+    assert http.do(ids[2], "report-incident", "supervisor", incident).status_code == 200
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nlevel = "yellow"\nindicator = "disputes_reported"\nlabel = "新发纠纷达到1件"\nat_least = 1\n',
+                     encoding="utf-8")  # fmt: skip
+    monkeypatch.setenv("LEDGER_CARD_RULES", str(rules))
+    card = http.post("/cards", "supervisor", {"target_kind": "town", "target_code": TOWN, "period": PERIOD}).json
+    ledger = world.ledger
+    ledger.save(MissedDeadline.raise_(
+        ledger._act(ledger.system_actor(), None, None), case_id=ids[1], deadline_kind="triage", deadline_seq=1,
+        due_at=world.clock.now - timedelta(hours=1), organisation_code=None, mediator_id=None,
+        region_path=[COUNTY, TOWN, VILLAGE], category="family",
+    ))  # fmt: skip
+    world.clock.advance(days=1)  # what happened today counts from tomorrow
+    figures = compile_one(http).json["figures"]
+    [listed] = figures["incidents"]
+    assert (listed["case_id"], listed["kind"], listed["kind_label"], listed["severity"]) == (ids[2], "extreme_act", "个人极端事件", "major")
+    assert [(c["id"], c["level"], c["status"]) for c in figures["cards"]] == [(card["id"], "yellow", "issued")]
+    assert (figures["warnings"]["deadline"], figures["warnings"]["deadline_by_status"]) == (1, {"raised": 1})
+    assert figures["indicators"][0]["serious_incidents"] == 1
+    text = http.get(f"/bulletins/{compile_one(http, edition='family').json['id']}/document", "supervisor").get_data(as_text=True)
+    assert "个人极端事件（" in text and "超期预警 1 条（已预警 1）" in text
