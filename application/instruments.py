@@ -95,6 +95,22 @@ def _get(ledger: Ledger, cls: type[InstrumentT], what: str, instrument_id: objec
     return found
 
 
+def as_of(ledger: Ledger, aggregate: InstrumentT, what: str, recorded_at: datetime | None) -> InstrumentT:
+    """The instrument as the ledger knew it at ``recorded_at`` (from its events recorded by
+    then, as a case's as_of); itself when ``recorded_at`` is None; not found before it existed."""
+    if recorded_at is None:
+        return aggregate
+    state: Any = None
+    e: Any
+    for e in ledger.events.get(aggregate.id, lte=aggregate.version):
+        if e.timestamp > recorded_at:
+            break
+        state = e.mutate(state)
+    if state is None:
+        raise InstrumentNotFound(what, f"{aggregate.id} as of {recorded_at.isoformat()}")
+    return state  # type: ignore[no-any-return]
+
+
 def replay(ledger: Ledger, key: RequestKey | None) -> tuple[Any, int] | None:
     """What the first request with this Idempotency-Key wrote (the instrument at the version it
     left and the store position), None if there was none; KeyReused for another request."""
@@ -146,16 +162,17 @@ def _history(ledger: Ledger, aggregate: Instrument) -> list[Any]:
 # ---------------------------------------------------------------------- cards
 
 
-def read_card(ledger: Ledger, actor: Actor, card_id: object) -> Card:
+def read_card(ledger: Ledger, actor: Actor, card_id: object, recorded_at: datetime | None = None) -> Card:
+    """The card now, or as the ledger knew it at ``recorded_at``; in scope as it stands now."""
     _read_allowed(actor, cards.READ_ROLES)
     card = _get(ledger, Card, "card", card_id)
     if not actor.covers(card.region_path):
         raise InstrumentNotFound("card", card_id)
-    return card
+    return as_of(ledger, card, "card", recorded_at)
 
 
-def card_history(ledger: Ledger, actor: Actor, card_id: object) -> list[Any]:
-    return _history(ledger, read_card(ledger, actor, card_id))
+def card_history(ledger: Ledger, actor: Actor, card_id: object, recorded_at: datetime | None = None) -> list[Any]:
+    return _history(ledger, read_card(ledger, actor, card_id, recorded_at))
 
 
 def default_plan_due_on(ledger: Ledger, occurred_at: datetime) -> str:
@@ -202,10 +219,12 @@ def issue_card(
     return _save(ledger, card, None, key, "issue")
 
 
-def card_command(
+def instrument_command(
     ledger: Ledger,
     actor: Actor,
-    card_id: object,
+    rules: Any,
+    read: Any,
+    instrument: object,
     command: str,
     *,
     expected_version: int | None = None,
@@ -213,32 +232,40 @@ def card_command(
     note: str | None = None,
     key: RequestKey | None = None,
     **args: Any,
-) -> tuple[Card, int]:
+) -> tuple[Any, int]:
+    """One command on an instrument: ``rules`` is its domain module (COMMANDS, may_issue), ``read``
+    finds it in the actor's scope. A replayed Idempotency-Key answers what the first request wrote."""
     if (first := replay(ledger, key)) is not None:
         return first
-    if command not in cards.COMMANDS:
+    if command not in rules.COMMANDS:
         raise InvalidValue("command", f"unknown command {command!r}")
-    _command_allowed(actor, cards.may_issue(actor.role, command), command)
-    card = read_card(ledger, actor, card_id)
-    if expected_version is not None and expected_version != card.version:
-        raise VersionConflict(expected_version, card.version)
-    started_at = card.version
-    getattr(card, command)(_act(ledger, actor, occurred_at, note), **args)
-    return _save(ledger, card, started_at, key, command)
+    _command_allowed(actor, rules.may_issue(actor.role, command), command)
+    found = read(ledger, actor, instrument)
+    if expected_version is not None and expected_version != found.version:
+        raise VersionConflict(expected_version, found.version)
+    started_at = found.version
+    getattr(found, command)(_act(ledger, actor, occurred_at, note), **args)
+    return _save(ledger, found, started_at, key, command)
+
+
+def card_command(ledger: Ledger, actor: Actor, card_id: object, command: str, **kwargs: Any) -> tuple[Card, int]:
+    return instrument_command(ledger, actor, cards, read_card, card_id, command, **kwargs)
 
 
 # ---------------------------------------------------------------------- 无讼村
 
 
-def read_village(ledger: Ledger, actor: Actor, village: object) -> NoLitigationVillage:
-    """An enrolled village by its record id or its village code."""
+def read_village(
+    ledger: Ledger, actor: Actor, village: object, recorded_at: datetime | None = None
+) -> NoLitigationVillage:
+    """An enrolled village by its record id or its village code (as known at ``recorded_at``)."""
     _read_allowed(actor, villages.READ_ROLES)
     text = str(village).strip()
     key: object = NoLitigationVillage.create_id(text) if text.isdigit() else text
     found = _get(ledger, NoLitigationVillage, "enrolled village", key)
     if not actor.covers(found.region_path):
         raise InstrumentNotFound("enrolled village", village)
-    return found
+    return as_of(ledger, found, "enrolled village", recorded_at)
 
 
 def village_history(ledger: Ledger, actor: Actor, village: object) -> list[Any]:
@@ -279,28 +306,9 @@ def enrol_village(
 
 
 def village_command(
-    ledger: Ledger,
-    actor: Actor,
-    village: object,
-    command: str,
-    *,
-    expected_version: int | None = None,
-    occurred_at: datetime | None = None,
-    note: str | None = None,
-    key: RequestKey | None = None,
-    **args: Any,
+    ledger: Ledger, actor: Actor, village: object, command: str, **kwargs: Any
 ) -> tuple[NoLitigationVillage, int]:
-    if (first := replay(ledger, key)) is not None:
-        return first
-    if command not in villages.COMMANDS:
-        raise InvalidValue("command", f"unknown command {command!r}")
-    _command_allowed(actor, villages.may_issue(actor.role, command), command)
-    found = read_village(ledger, actor, village)
-    if expected_version is not None and expected_version != found.version:
-        raise VersionConflict(expected_version, found.version)
-    started_at = found.version
-    getattr(found, command)(_act(ledger, actor, occurred_at, note), **args)
-    return _save(ledger, found, started_at, key, command)
+    return instrument_command(ledger, actor, villages, read_village, village, command, **kwargs)
 
 
 def incident_of(ledger: Ledger, position: int) -> tuple[str, str]:

@@ -106,3 +106,11 @@ def to_markdown(review: dict[str, Any], tz: ZoneInfo) -> str:
         for e in review["timeline"]
     ]
     return "\n".join(lines) + "\n"
+
+
+def review_pdf(review: dict[str, Any], tz: ZoneInfo) -> bytes:
+    """The same review as a PDF (A4, numbered pages, selectable Chinese text): the Markdown above
+    laid out by application/pdf_document.py, so both say exactly the same."""
+    from application.pdf_document import markdown_pdf
+
+    return markdown_pdf(to_markdown(review, tz))

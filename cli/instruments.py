@@ -276,5 +276,8 @@ def villages_list(county: str | None, year: int | None, actor_name: str | None) 
 
 
 def register(main: click.Group) -> None:
+    from cli.bulletins import bulletin
+
     main.add_command(cards)
     main.add_command(villages)
+    main.add_command(bulletin)

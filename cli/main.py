@@ -537,10 +537,11 @@ def seal(witness: str | None) -> None:
 
 @main.command()
 @click.argument("case_id")
-@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "pdf"]), default="md", show_default=True)
+@click.option("--output", type=click.Path(dir_okay=False), help="Write the review here (required for pdf).")
 @click.option("--bundle", type=click.Path(file_okay=False), help="Also write an evidence bundle with a standalone verifier.")
 @click.option("--purpose", help="Why the parties' personal data is read; kept in the case's access log.")
-def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> None:
+def review(case_id: str, fmt: str, output: str | None, bundle: str | None, purpose: str | None) -> None:
     """Accountability review (责任倒查) of one case: timeline, deadlines, supervision, risk, related cases."""
     import json
     from pathlib import Path
@@ -550,11 +551,13 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
     from application.config import county_tz
     from application.ledger import utc_now
     from application.review import build_review
-    from application.review_markdown import to_markdown
+    from application.review_markdown import review_pdf, to_markdown
     from projections.access import reads_of_case
     from projections.cases import related_cases
     from projections.runner import ViewRunner
 
+    if fmt == "pdf" and not output:
+        raise click.UsageError("--format pdf needs --output FILE")
     with open_ledger() as ledger, refusals():
         case = ledger.get_case(case_id)
         runner = ViewRunner(ledger)
@@ -569,7 +572,21 @@ def review(case_id: str, fmt: str, bundle: str | None, purpose: str | None) -> N
         if bundle:
             for path in write_bundle(ledger, result, Path(bundle)):
                 console.print(f"wrote {path}", style="dim")
-    click.echo(json.dumps(result, ensure_ascii=False, indent=1, default=str) if fmt == "json" else to_markdown(result, county_tz()))
+    if fmt == "pdf":
+        from application.pdf_document import NoCjkFont
+
+        try:
+            Path(str(output)).write_bytes(review_pdf(result, county_tz()))
+        except NoCjkFont as e:
+            click.echo(f"refused: {e}", err=True)
+            sys.exit(2)
+        console.print(f"wrote {output}", style="dim")
+        return
+    text = json.dumps(result, ensure_ascii=False, indent=1, default=str) if fmt == "json" else to_markdown(result, county_tz())
+    if output:
+        Path(output).write_text(text + ("\n" if fmt == "json" else ""), encoding="utf-8")
+    else:
+        click.echo(text)
 
 
 @main.command()

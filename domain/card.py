@@ -56,6 +56,10 @@ def may_issue(role: str, command: str) -> bool:
     return command in ROLE_COMMANDS.get(role, frozenset())
 
 
+#: The rectification plan's standing in words.
+RECTIFICATION_LABELS = {"due": "未到期", "overdue": "已逾期", "filed": "按时报送", "filed_late": "逾期报送"}
+
+
 def rectification(plan_due_on: str, plan_filed_on: str | None, today: date) -> str:
     """The rectification plan's standing: filed, filed_late, due or overdue (judged on ``today``,
     the county's date now, so overdue depends on the clock and not only on events)."""

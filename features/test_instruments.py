@@ -1,4 +1,4 @@
-"""Governance instrument scenarios (红黄牌, 无讼村) on both real stores: they need the views, so
+"""Governance instrument scenarios (红黄牌, 无讼村, 涉诉情况通报) on both real stores: they need the views, so
 ``ledger_world`` is overridden here with a ledger on SQLite and on PostgreSQL, and the shared
 steps (过了N天) move its clock."""
 
@@ -243,3 +243,119 @@ def revoke(ledger_world: World, reason: str, village: str, year: int) -> None:
 def village_is(ledger_world: World, village: str, state: str) -> None:
     found = acts.read_village(ledger_world.ledger, ledger_world.actors["supervisor"], _region(ledger_world, village))
     assert village_domain.STATES[found.status] == state
+
+
+# ---------------------------------------------------------------------------- 涉诉情况通报
+
+
+@both_stores
+@scenario("instruments/bulletins.feature", "城关镇2026年第一季度涉诉情况通报")
+def test_a_quarterly_bulletin_compiled_issued_then_recompiled(store_kind: str) -> None:
+    """涉诉情况通报: compile, issue, correct, recompile."""
+
+
+@pytest.fixture
+def bulletin() -> dict[str, Any]:
+    return {}
+
+
+@step(parsers.parse('"{village}"有2起婚姻家庭纠纷'))
+def two_family_cases(ledger_world: World, bulletin: dict[str, Any], village: str) -> None:
+    code = _region(ledger_world, village)
+    bulletin["cases"] = [ledger_world.report(region_code=code, category="family").id for _ in range(2)]
+
+
+@step(parsers.parse('督办人员编制"{town}""{period}"的涉诉情况通报'))
+def compile_bulletin(ledger_world: World, views: Views, bulletin: dict[str, Any], town: str, period: str) -> None:
+    found, _ = views.read(lambda cur, position: governance.compile_bulletin(
+        ledger_world.ledger, cur, ledger_world.actors["supervisor"], position=position,
+        town=_region(ledger_world, town), period=period, edition="general", now=ledger_world.clock.now,
+    ))  # fmt: skip
+    bulletin["id"], bulletin["town"], bulletin["period"] = found.id, found.town_code, found.period
+
+
+def _version(world: World, bulletin: dict[str, Any], number: int | None = None) -> dict[str, Any]:
+    from application.bulletins import page
+
+    return page(world.ledger, world.actors["auditor"], bulletin["id"], number)
+
+
+@step(parsers.parse("通报第1版的新发纠纷为{n:d}件，与指标接口一致"))
+def first_version(ledger_world: World, views: Views, bulletin: dict[str, Any], n: int) -> None:
+    from projections.indicators import indicator_table
+
+    shown = _version(ledger_world, bulletin)
+    rows = views.read(lambda cur, _: indicator_table(
+        cur, region=bulletin["town"], period=bulletin["period"], level="town", now=ledger_world.clock.now,
+    )["rows"])  # fmt: skip
+    assert shown["number"] == 1 and shown["figures"]["indicators"] == rows
+    assert rows[0]["disputes_reported"] == n
+
+
+@step("通报的数据哈希校验通过")
+def hash_verifies(ledger_world: World, bulletin: dict[str, Any]) -> None:
+    from domain.bulletin import figures_hash
+
+    shown = _version(ledger_world, bulletin)
+    assert shown["hash_verifies"] and figures_hash(shown["figures"]) == shown["figures_hash"]
+    bulletin["first"] = shown
+
+
+@step(parsers.parse('督办人员将通报印发至"{first}"和"{second}"'))
+def issue_bulletin(ledger_world: World, bulletin: dict[str, Any], first: str, second: str) -> None:
+    from application.bulletins import bulletin_command
+
+    bulletin_command(ledger_world.ledger, ledger_world.actors["supervisor"], bulletin["id"], "issue",
+                     recipients=[first, second])  # fmt: skip
+
+
+@step(parsers.parse('通报状态为"{state}"'))
+def bulletin_state(ledger_world: World, bulletin: dict[str, Any], state: str) -> None:
+    assert _version(ledger_world, bulletin)["status_label"] == state
+
+
+@step("再次印发被拒绝，台账未写入任何事件")
+def issue_refused(ledger_world: World, bulletin: dict[str, Any]) -> None:
+    before = ledger_world.event_count()
+    with pytest.raises(IllegalTransition):
+        issue_bulletin(ledger_world, bulletin, "城关镇党委", "县法院")
+    assert ledger_world.event_count() == before
+
+
+@step("数据未变时重编被拒绝，台账未写入任何事件")
+def recompile_refused(ledger_world: World, views: Views, bulletin: dict[str, Any]) -> None:
+    from domain.errors import RuleViolation
+
+    before = ledger_world.event_count()
+    with pytest.raises(RuleViolation):
+        recompile(ledger_world, views, bulletin)
+    assert ledger_world.event_count() == before
+
+
+@step(parsers.parse('其中一起纠纷的地区更正为"{village}"'))
+def correct_region(ledger_world: World, bulletin: dict[str, Any], village: str) -> None:
+    ledger_world.do(bulletin["cases"][0], "correct_details", "admin", field="region_code", value=village,
+                    reason="登记时村别有误")  # fmt: skip
+
+
+@step("督办人员重编该通报")
+def recompile(ledger_world: World, views: Views, bulletin: dict[str, Any]) -> None:
+    views.read(lambda cur, position: governance.recompile_bulletin(
+        ledger_world.ledger, cur, ledger_world.actors["supervisor"], bulletin["id"], position=position,
+        now=ledger_world.clock.now,
+    ))  # fmt: skip
+
+
+@step(parsers.parse("通报第2版的新发纠纷为{n:d}件，更正项列出新发纠纷由{old:d}变为{new:d}"))
+def second_version(ledger_world: World, bulletin: dict[str, Any], n: int, old: int, new: int) -> None:
+    shown = _version(ledger_world, bulletin)
+    assert shown["number"] == 2 and shown["figures"]["indicators"][0]["disputes_reported"] == n
+    changed = {c["figure"]: (c["old"], c["new"]) for c in shown["changes"]}
+    assert changed[f"indicators[{bulletin['town']}].disputes_reported"] == (old, new)
+
+
+@step("第1版仍为印发时的数据，哈希校验通过")
+def first_unchanged(ledger_world: World, bulletin: dict[str, Any]) -> None:
+    shown = _version(ledger_world, bulletin, 1)
+    assert shown["figures"] == bulletin["first"]["figures"] and shown["hash_verifies"]
+    assert shown["issues"][0]["recipients"] == ["城关镇党委", "县委政法委"]

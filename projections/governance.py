@@ -15,7 +15,7 @@ from application.ledger import Ledger
 from application.receipts import RequestKey
 from application.warning_desk import lead_units
 from domain.card import Card
-from domain.errors import InvalidValue
+from domain.errors import AccessDenied, InvalidValue
 from domain.no_litigation import NoLitigationVillage
 from domain.reference import Actor
 from projections.instruments import card_proposals, town_row, village_evidence
@@ -121,14 +121,22 @@ def _first_county(ledger: Ledger) -> str:
     return counties[0]
 
 
-def card_page(ledger: Ledger, cur: Cursor, actor: Actor, card_id: object, *, today: Any, position: int) -> dict[str, Any]:
-    """A card with its frozen basis and, beside it, today's figures of the same town and period."""
+def card_page(
+    ledger: Ledger, cur: Cursor, actor: Actor, card_id: object, *, today: Any, position: int,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """A card with its frozen basis and, beside it, today's figures of the same town and period;
+    with ``as_of``, the card as the ledger knew it then, its rectification judged on that day
+    and the figures as the views held them then."""
+    from application.config import county_tz
     from domain.card import EVENTS, STATES, rectification
 
-    card = acts.read_card(ledger, actor, card_id)
+    card = acts.read_card(ledger, actor, card_id, as_of)
+    if as_of is not None:
+        today = as_of.astimezone(county_tz()).date()
     today_figures = None
     if card.target_kind == "town":
-        today_figures = town_row(cur, county=card.county_code, town=card.target_code, period=card.period)[0]
+        today_figures = town_row(cur, county=card.county_code, town=card.target_code, period=card.period, as_of=as_of)[0]
     return {
         "id": str(card.id),
         "version": card.version,
@@ -149,8 +157,8 @@ def card_page(ledger: Ledger, cur: Cursor, actor: Actor, card_id: object, *, tod
         "talks": card.talks,
         "allowed_commands": sorted(card.allowed_commands()),
         "basis": card.basis,
-        "today": {"figures": today_figures, "views_position": position},
-        "events": [EVENTS[type(e).__name__][1] for e in acts.card_history(ledger, actor, card_id)],
+        "today": {"figures": today_figures, "views_position": position, "as_of": None if as_of is None else as_of.isoformat()},
+        "events": [EVENTS[type(e).__name__][1] for e in acts.card_history(ledger, actor, card_id, as_of)],
     }
 
 
@@ -196,3 +204,93 @@ def _major() -> tuple[str, ...]:
     if floor not in order:
         raise InvalidValue("LEDGER_MAJOR_SEVERITY", f"one of {', '.join(order)}")
     return order[order.index(floor):]
+
+
+# ---------------------------------------------------------------------- bulletins
+
+
+def bulletin_figures_now(
+    ledger: Ledger, cur: Cursor, actor: Actor, *, town: str, period: str, edition: str, now: datetime
+) -> dict[str, Any]:
+    """A town's bulletin figures as the views stand now, for a period that has begun."""
+    from application.bulletins import town_path
+    from application.config import county_tz
+    from domain.bulletin import check_edition
+    from projections.bulletins import bulletin_figures
+
+    tz = county_tz()
+    check_edition(edition)
+    path = town_path(ledger, actor, town)
+    parsed = Period.parse(period)
+    reason = parsed.not_begun(now, tz)
+    if reason:
+        raise InvalidValue("period", reason)
+    names = ledger.regions().regions
+    return bulletin_figures(
+        cur, county=path[0], county_name=names[path[0]].name, town=town, town_name=names[town].name,
+        period=parsed.text, edition=edition, now=now, tz=tz, incident_of=lambda p: acts.incident_of(ledger, p),
+    )  # fmt: skip
+
+
+def _may(actor: Actor, command: str) -> None:
+    from domain.bulletin import may_issue
+
+    if not may_issue(actor.role, command):
+        raise AccessDenied(f"role {actor.role} may not {command} a bulletin")
+
+
+def compile_bulletin(
+    ledger: Ledger,
+    cur: Cursor,
+    actor: Actor,
+    *,
+    position: int,
+    town: str,
+    period: str,
+    edition: str,
+    now: datetime,
+    occurred_at: datetime | None = None,
+    note: str | None = None,
+    key: RequestKey | None = None,
+) -> tuple[Any, int]:
+    """Compile a town's bulletin on the figures the views hold now, frozen with ``position``."""
+    from application import bulletins
+
+    if (first := acts.replay(ledger, key)) is not None:
+        return first
+    _may(actor, "compile")
+    figures = bulletin_figures_now(ledger, cur, actor, town=town, period=period, edition=edition, now=now)
+    return bulletins.compile_bulletin(
+        ledger, actor, town=town, period=figures["period"], edition=edition, figures=figures,
+        views_position=position, occurred_at=occurred_at, note=note, key=key,
+    )  # fmt: skip
+
+
+def recompile_bulletin(
+    ledger: Ledger,
+    cur: Cursor,
+    actor: Actor,
+    bulletin: object,
+    *,
+    position: int,
+    now: datetime,
+    expected_version: int | None = None,
+    occurred_at: datetime | None = None,
+    note: str | None = None,
+    key: RequestKey | None = None,
+) -> tuple[Any, int]:
+    """A new version of a bulletin on the figures the views hold now (refused, 409, when none
+    changed); the versions before it stay as they were compiled."""
+    from application import bulletins
+
+    if (first := acts.replay(ledger, key)) is not None:
+        return first
+    _may(actor, "recompile")
+    found = bulletins.read_bulletin(ledger, actor, bulletin)
+    figures = bulletin_figures_now(
+        ledger, cur, actor, town=found.town_code, period=found.period, edition=found.edition, now=now
+    )
+    return bulletins.bulletin_command(
+        ledger, actor, found.id, "recompile", figures=figures, views_position=position,
+        expected_version=expected_version, occurred_at=occurred_at, note=note, key=key,
+    )  # fmt: skip

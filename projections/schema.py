@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 12
+VIEWS_VERSION = 13
 
 _COURT_COLUMNS = """
         case_number TEXT, court_case_id TEXT, kind TEXT, court_code TEXT, cause TEXT, category TEXT,
@@ -87,6 +87,11 @@ TABLES = {
         village_code TEXT, year INTEGER, complete INTEGER, passed INTEGER, court_cases INTEGER,
         serious_incidents INTEGER, mass_incidents INTEGER, court_source TEXT, position BIGINT,
         PRIMARY KEY (village_code, year)""",
+    # Bulletins (projections/bulletins.py): the latest version and the latest issued one.
+    "v_bulletins": """
+        id TEXT PRIMARY KEY, county_code TEXT, town_code TEXT, town_name TEXT, period TEXT, edition TEXT,
+        status TEXT, number INTEGER, figures_hash TEXT, compiled_at TEXT, issued_number INTEGER,
+        issued_at TEXT, version INTEGER, position BIGINT, recorded_at TEXT""",
 }
 
 #: Indexes the projection itself reads through (a region correction finds the case's facts).

@@ -66,6 +66,7 @@ MESSAGES_ZH = {
     "payload_too_large": "提交的内容过大",
     "unsupported_media_type": "请以 JSON 格式提交",
     "period_not_begun": "所选期间尚未开始",
+    "pdf_unavailable": "服务器缺少中文字体，无法生成PDF",
     "too_many_requests": "请求过于频繁，请稍后再试",
     "projection_behind": "统计视图尚未更新到所需位置，请稍后再试",
     "projection_failed": "统计视图处理某一事件失败，已通知管理员",

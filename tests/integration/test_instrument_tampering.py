@@ -50,3 +50,19 @@ def test_an_edited_assessment_is_named(world: World) -> None:
     Table(world).edit(village.id, 2, rb'"passed":false', b'"passed":true')
     found = _named(verify(world.ledger, witness=None), "")
     assert any(b["stream"] == "no-litigation village" and b["sequence"] == 2 for b in found)
+
+
+def test_an_edited_bulletin_figure_is_named_and_its_hash_no_longer_verifies(world: World) -> None:
+    from application import bulletins
+
+    supervisor = world.actors["supervisor"]
+    figures = {"indicators": [{"region_code": TOWN, "disputes_reported": 3}], "rank": []}
+    compiled, _ = bulletins.compile_bulletin(world.ledger, supervisor, town=TOWN, period="2026-Q1", edition="general",
+                                             figures=figures, views_position=1)  # fmt: skip
+    bulletins.bulletin_command(world.ledger, supervisor, compiled.id, "issue", recipients=["城关镇党委"])
+    assert [v["hash_verifies"] for v in bulletins.versions(world.ledger, supervisor, compiled.id)] == [True]
+    Table(world).edit(compiled.id, 1, rb'"disputes_reported":3', b'"disputes_reported":1')
+    [broken] = _named(verify(world.ledger, witness=None), "")
+    assert (broken["case_id"], broken["stream"], broken["sequence"]) == (str(compiled.id), "bulletin", 2)
+    [version] = bulletins.versions(world.ledger, supervisor, compiled.id)
+    assert version["figures"]["indicators"][0]["disputes_reported"] == 1 and not version["hash_verifies"]

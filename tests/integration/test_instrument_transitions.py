@@ -132,3 +132,45 @@ def test_the_demo_enrols_four_villages_with_their_sponsors_once(world: World) ->
     assert enrol_demo_villages(world.ledger) == 0
     sponsors = [acts.read_village(world.ledger, world.actors["admin"], v).sponsor_name for v, _, _ in DEMO_VILLAGES]
     assert sponsors == ["县法院", "县检察院", "县公安局", "县司法局"]
+
+
+def test_every_state_of_a_bulletin_answers_every_command(world: World) -> None:
+    from application import bulletins
+    from domain import bulletin
+
+    supervisor = world.actors["supervisor"]
+    paths: dict[str, list[str]] = {"compiled": [], "issued": ["issue"]}
+    assert set(paths) == set(bulletin.TRANSITIONS)
+    compiled = 0
+
+    def args(command: str) -> dict[str, Any]:
+        # A recompile always brings changed figures here (unchanged ones are a rule, below).
+        return {"recipients": ["城关镇党委"]} if command == "issue" else {"figures": {"n": compiled + 100}, "views_position": 2}
+
+    for state, path in paths.items():
+        for command in bulletin.COMMANDS:
+            compiled += 1
+            found, _ = bulletins.compile_bulletin(world.ledger, supervisor, town=TOWN, period=f"2026-{compiled:02d}",
+                                                  edition="general", figures={"n": compiled}, views_position=1)  # fmt: skip
+            for step in path:
+                bulletins.bulletin_command(world.ledger, supervisor, found.id, step, **args(step))
+            before = bulletins.read_bulletin(world.ledger, supervisor, found.id)
+            assert before.status == state
+            events = world.event_count()
+            moves = bulletin.TRANSITIONS[state]
+            try:
+                after, _ = bulletins.bulletin_command(world.ledger, supervisor, found.id, command, **args(command))
+            except IllegalTransition:
+                assert command not in moves, (state, command)
+                assert world.event_count() == events, (state, command)
+                continue
+            assert command in moves and after.status == (moves[command] or state), (state, command)
+            assert after.version == before.version + 1
+    # A recompile whose figures equal the latest version's is refused by rule and writes nothing.
+    latest = bulletins.read_bulletin(world.ledger, supervisor, found.id)
+    assert latest.status == "issued" and latest.figures == {"n": compiled}
+    events = world.event_count()
+    with pytest.raises(RuleViolation):
+        bulletins.bulletin_command(world.ledger, supervisor, found.id, "recompile", figures={"n": compiled},
+                                   views_position=3)  # fmt: skip
+    assert world.event_count() == events

@@ -4,6 +4,7 @@ the frozen basis beside today's figures; refusals write nothing; tampering is fo
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,3 +171,21 @@ def test_an_idempotency_key_replays_the_first_answer_and_writes_nothing(http: Ht
     assert world.event_count() == before
     assert_error(http.post(path, "supervisor", {"reason": "别的理由"}, Idempotency_Key="esc-1"), 422, "idempotency_key_reused")
     assert verify(world.ledger, witness=None).intact
+
+
+def test_a_card_as_of_an_instant_is_the_card_the_ledger_knew_then(http: Http, world: World) -> None:
+    file_in_court(http)
+    issued_at = world.clock.now
+    card = issue(http, plan_due_on="2026-03-10").json
+    path = f"/cards/{card['id']}"
+    world.clock.advance(days=2)
+    talk = {"held_on": "2026-03-04", "minutes": "约谈", "attendees": ["镇长"]}
+    assert http.post(f"{path}/hold-talk", "supervisor", talk).status_code == 200
+    world.clock.advance(days=10)  # 15 March: the plan is overdue now; on 4 March it was due
+    then = http.get(path, "supervisor", {"as_of": (issued_at.replace(microsecond=0) + timedelta(days=1)).isoformat()}).json
+    assert (then["status"], then["version"], then["talks"], then["rectification"]) == ("issued", 1, [], "due")
+    assert then["events"] == ["发牌"] and then["today"]["as_of"] is not None
+    assert then["today"]["figures"]["disputes_reported"] == 1
+    now = http.get(path, "supervisor").json
+    assert (now["status"], now["rectification"], now["today"]["as_of"]) == ("talked", "overdue", None)
+    assert_error(http.get(path, "supervisor", {"as_of": (issued_at - timedelta(days=1)).isoformat()}), 404, "not_found")

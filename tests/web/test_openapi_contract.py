@@ -70,6 +70,7 @@ KNOWN: dict[str, list[str]] = {
     "court_code": [COURT],
     "period": ["2026", "2026-Q1", "2026-03"],
     "indicator": ["ledger_court_filings", "disputes_reported"],
+    "town": [TOWN],
 }
 CASE_ID_FIELDS = ("case_id", "dispute_id", "dispute", "lead_id")
 

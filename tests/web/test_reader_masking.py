@@ -74,6 +74,7 @@ class Cases:
     mediating: str  # every kind of party, a session held, a risk and an incident
     related: str  # the same applicant again, so the first case has a related case
     card: str = "-"  # a card issued to a department, so the walk reads /cards/{card_id}
+    bulletin: str = "-"  # a town's bulletin, so the walk reads /bulletins/{bulletin_id}
 
 
 @pytest.fixture
@@ -120,7 +121,9 @@ def cases(http: Http, world: World) -> Cases:
     enrolled = http.post("/villages/no-litigation", "supervisor",
                          {"village_code": VILLAGE, "year": 2026, "sponsor_code": "ORGC-COURT", "sponsor_name": "县法院"})
     assert enrolled.status_code == 201, enrolled.json
-    return Cases(mediating=mediating, related=related, card=card.json["id"])
+    bulletin = http.post("/bulletins", "supervisor", {"town": TOWN, "period": "2026-Q1"})
+    assert bulletin.status_code == 201, bulletin.json
+    return Cases(mediating=mediating, related=related, card=card.json["id"], bulletin=bulletin.json["id"])
 
 
 def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
@@ -152,12 +155,19 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "organisation": [VILLAGE_COMMITTEE],
         "target": [TOWN],
         "year": ["2026"],
+        "town": [TOWN],
+        "edition": ["general"],
+        "version": ["1"],
+        # The documents as text (a PDF's text is compressed: the JSON and Markdown say the same).
+        "format": ["md"],
     }
 
 
 #: Query values that differ by path: the court cases' kind is a kind of court case (民初), the
 #: warnings' a kind of warning.
-PATH_VALUES = {"/warnings": {"kind": ["mass", "deadline"]}, "/cards": {"status": ["issued"]}}
+PATH_VALUES = {
+    "/warnings": {"kind": ["mass", "deadline"]}, "/cards": {"status": ["issued"]}, "/bulletins": {"status": ["compiled"]},
+}
 
 
 def _path_values(cases: Cases) -> dict[str, str]:
@@ -168,6 +178,7 @@ def _path_values(cases: Cases) -> dict[str, str]:
         "warning_id": str(MissedDeadline.create_id(cases.mediating, 1, "triage")),
         "card_id": cases.card,
         "village": VILLAGE,
+        "bulletin_id": cases.bulletin,
     }
 
 

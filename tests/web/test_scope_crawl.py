@@ -137,6 +137,11 @@ def _values(world: World, seeded: Seeded) -> dict[str, list[str]]:
         "card_id": ["-"],
         "village": ["-"],
         "warning_id": ["-"],
+        "bulletin_id": ["-"],
+        "town": [TOWN, OTHER_TOWN],
+        "edition": ["general"],
+        "version": ["1"],
+        "format": ["md"],
     }
 
 

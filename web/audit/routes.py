@@ -124,13 +124,58 @@ class Review(MethodView):
         every statement cites its event by sequence number and hash. Related cases outside your
         region are only counted (`related_outside_scope`), not described.
         """
-        actor = require_read("reviews")
-        case = ledger().read_case(actor, dispute_id)
-        with fresh_views() as cur:
-            related = related_cases(cur, str(case.id))
-            _, reads = reads_of_case(cur, str(case.id))
-        review = build_review(ledger(), str(case.id), now=now(), related=related, reads=reads, reader=actor)
-        return present(actor, plain(review), disclosed=disclose_case(actor, case))
+        return _review(dispute_id)
+
+
+def _review(dispute_id: str) -> Any:
+    """The review as the caller may see it (masked, or read with a purpose and logged)."""
+    actor = require_read("reviews")
+    case = ledger().read_case(actor, dispute_id)
+    with fresh_views() as cur:
+        related = related_cases(cur, str(case.id))
+        _, reads = reads_of_case(cur, str(case.id))
+    review = build_review(ledger(), str(case.id), now=now(), related=related, reads=reads, reader=actor)
+    return present(actor, plain(review), disclosed=disclose_case(actor, case))
+
+
+_REVIEW_DOCUMENT = {
+    "200": {
+        "description": "the review as a document",
+        "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in ("application/pdf", "text/markdown")},
+    }
+}
+
+
+@blp.route("/reviews/<dispute_id>/document")
+class ReviewDocument(MethodView):
+    @blp.doc(operationId="get_case_review_document", responses=_REVIEW_DOCUMENT,
+             **{HEADERS_KEY: [ACCESS_PURPOSE, LEDGER_POSITION]})  # fmt: skip
+    @blp.arguments(s.ReviewDocumentQuery, location="query")
+    @blp.alt_response(403, schema=ErrorSchema, description=PURPOSE_403)
+    @blp.alt_response(404, schema=ErrorSchema, description="no such case in your region")
+    @blp.alt_response(503, schema=ErrorSchema, description="pdf_unavailable: no CJK font on the server")
+    def get(self, query: dict[str, Any], dispute_id: str) -> Any:
+        """The accountability review as a PDF (selectable Chinese text) or Markdown, for people
+
+        The same review as GET /audit/reviews/{dispute_id} (the same masking, purpose and access
+        log), in the county's time zone with Chinese labels, as `ledger review` prints it.
+        """
+        from flask import Response
+
+        from application.config import county_tz
+        from application.pdf_document import NoCjkFont
+        from application.review_markdown import review_pdf, to_markdown
+
+        review = _review(dispute_id)
+        try:
+            if query["format"] == "md":
+                data, mime = to_markdown(review, county_tz()).encode(), "text/markdown; charset=utf-8"
+            else:
+                data, mime = review_pdf(review, county_tz()), "application/pdf"
+        except NoCjkFont as e:
+            raise ApiError(503, "pdf_unavailable", str(e)) from None
+        name = f"review-{review['case_id']}.{query['format']}"
+        return Response(data, content_type=mime, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @blp.route("/integrity")

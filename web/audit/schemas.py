@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from web.disputes.schemas import MIN_POSITION, Instant, UtcDateTime
 from web.paging import PageQuery, PageSchema
@@ -256,3 +256,10 @@ class SealRecord(ma.Schema):
 
 class SealPage(PageSchema):
     items = fields.List(fields.Nested(SealRecord))
+
+
+class ReviewDocumentQuery(Freshness):
+    format = fields.String(
+        load_default="md", validate=validate.OneOf(["pdf", "md"]),
+        metadata={"enum": ["pdf", "md"], "description": "pdf (A4, selectable Chinese text) or md (text/markdown)"},
+    )  # fmt: skip

@@ -108,9 +108,10 @@ def history_entry_plain(e: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------- cards
 
 
-def _card_answer(actor: Actor, card_id: Any, position: int, status: int = 200) -> Any:
+def _card_answer(actor: Actor, card_id: Any, position: int, status: int = 200, as_of: Any = None) -> Any:
     with fresh_views() as cur:
-        page = governance.card_page(ledger(), cur, actor, card_id, today=_today(), position=_views_position(cur))
+        page = governance.card_page(ledger(), cur, actor, card_id, today=_today(), position=_views_position(cur),
+                                    as_of=as_of)  # fmt: skip
     page["position"] = position
     return page, status, {"ETag": f'"{page["version"]}"', POSITION_HEADER: str(position)}
 
@@ -190,14 +191,20 @@ class CardSummary(MethodView):
 @cards.route("/<card_id>")
 class OneCard(MethodView):
     @cards.doc(operationId="get_card", **{HEADERS_KEY: [LEDGER_POSITION]})
+    @cards.arguments(s.AsOfQuery, location="query")
     @cards.response(200, s.CardPage)
-    @cards.alt_response(404, schema=ErrorSchema, description="no such card in your region")
+    @cards.alt_response(404, schema=ErrorSchema, description="no such card in your region (or not yet at as_of)")
     @cards.alt_response(403, schema=ErrorSchema, description="role may not read these instruments")
-    def get(self, card_id: str) -> Any:
-        """One card: its frozen basis beside today's figures of the same town and period"""
+    def get(self, query: dict[str, Any], card_id: str) -> Any:
+        """One card: its frozen basis beside today's figures of the same town and period
+
+        `as_of`: the card as the ledger knew it at that recorded instant (from its events recorded
+        by then, as a case's `as_of`), its rectification judged on that day, and the town's figures
+        as the views held them then.
+        """
         actor = current_actor()
         card = acts.read_card(ledger(), actor, card_id)
-        return _card_answer(actor, card.id, 0)[0]
+        return _card_answer(actor, card.id, 0, as_of=query.get("as_of"))[0]
 
 
 @cards.route("/<card_id>/history")
@@ -223,19 +230,25 @@ def _card_command(card_id: str, command: str, body: dict[str, Any]) -> Any:
     return _replayed(_card_answer(actor, card.id, position), replayed)
 
 
-def _card_doc(operation: str) -> Any:
+def command_doc(blp: Blueprint, operation: str, page: Any, missing: str, conflict: str = _409) -> Any:
+    """The OpenAPI of one instrument command: its answer, refusals, If-Match and Idempotency-Key."""
+
     def wrap(f: Any) -> Any:
         for decorate in (
-            cards.alt_response(409, schema=ErrorSchema, description=_409),
-            cards.alt_response(404, schema=ErrorSchema, description="no such card in your region"),
-            cards.alt_response(403, schema=ErrorSchema, description="role may not"),
-            cards.response(200, s.CardPage, headers=_HEADERS),
-            cards.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
+            blp.alt_response(409, schema=ErrorSchema, description=conflict),
+            blp.alt_response(404, schema=ErrorSchema, description=missing),
+            blp.alt_response(403, schema=ErrorSchema, description="role may not"),
+            blp.response(200, page, headers=_HEADERS),
+            blp.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
         ):
             f = decorate(f)
         return f
 
     return wrap
+
+
+def _card_doc(operation: str) -> Any:
+    return command_doc(cards, operation, s.CardPage, "no such card in your region")
 
 
 @cards.route("/<card_id>/hold-talk")
@@ -341,12 +354,16 @@ class Villages(MethodView):
 @villages.route("/<village>")
 class OneVillage(MethodView):
     @villages.doc(operationId="get_no_litigation_village")
+    @villages.arguments(s.AsOfQuery, location="query")
     @villages.response(200, s.VillagePage)
-    @villages.alt_response(404, schema=ErrorSchema, description="no such enrolled village in your region")
+    @villages.alt_response(404, schema=ErrorSchema, description="no such enrolled village in your region (or not yet at as_of)")
     @villages.alt_response(403, schema=ErrorSchema, description="role may not read these instruments")
-    def get(self, village: str) -> Any:
-        """One enrolled village (by record id or village code) with every assessment's evidence"""
-        found = acts.read_village(ledger(), current_actor(), village)
+    def get(self, query: dict[str, Any], village: str) -> Any:
+        """One enrolled village (by record id or village code) with every assessment's evidence
+
+        `as_of`: as the ledger knew it at that recorded instant (its events recorded by then).
+        """
+        found = acts.read_village(ledger(), current_actor(), village, query.get("as_of"))
         return _village_page(found, 0)
 
 
@@ -363,18 +380,7 @@ class VillageHistory(MethodView):
 
 
 def _village_doc(operation: str) -> Any:
-    def wrap(f: Any) -> Any:
-        for decorate in (
-            villages.alt_response(409, schema=ErrorSchema, description=_409),
-            villages.alt_response(404, schema=ErrorSchema, description="no such enrolled village in your region"),
-            villages.alt_response(403, schema=ErrorSchema, description="role may not"),
-            villages.response(200, s.VillagePage, headers=_HEADERS),
-            villages.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
-        ):
-            f = decorate(f)
-        return f
-
-    return wrap
+    return command_doc(villages, operation, s.VillagePage, "no such enrolled village in your region")
 
 
 @villages.route("/<village>/assess")

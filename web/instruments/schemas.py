@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 from domain.card import LEVELS, STATES, TARGET_KINDS
 from domain.no_litigation import MAX_YEAR, MIN_YEAR
 from domain.no_litigation import STATES as VILLAGE_STATES
-from web.disputes.schemas import CommandSchema, UtcDateTime, text
+from web.disputes.schemas import CommandSchema, Instant, UtcDateTime, text
 
 _LEVEL = fields.String(validate=validate.OneOf(list(LEVELS)), metadata={"enum": list(LEVELS)})
 _YEAR = validate.Range(min=MIN_YEAR, max=MAX_YEAR)
@@ -18,6 +18,10 @@ _DATE = {"description": "a date, YYYY-MM-DD", "format": "date"}
 
 def _date(**kwargs: object) -> fields.String:
     return fields.String(validate=validate.Regexp(r"^\d{4}-\d{2}-\d{2}$"), metadata=_DATE, **kwargs)  # type: ignore[arg-type]
+
+
+class AsOfQuery(ma.Schema):
+    as_of = Instant(metadata={"description": "the instrument as the ledger knew it at this recorded instant"})
 
 
 class PeriodQuery(ma.Schema):

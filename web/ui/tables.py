@@ -1,80 +1,16 @@
-"""Downloads of a page's table: XLSX (typed cells, number formats, frozen header) and CSV (UTF-8
-with a byte-order mark, so Excel opens the Chinese right). Instants are written in the county's
-time zone, as the page shows them."""
+"""Downloads of a page's table: XLSX (typed cells, number formats, frozen header; built by
+application/spreadsheet.py) and CSV (UTF-8 with a byte-order mark, so Excel opens the Chinese
+right). Instants are written in the county's time zone, as the page shows them."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from application.spreadsheet import DATE_TIME, DECIMAL, PERCENT, WHOLE, xlsx
 
-from application.config import county_tz
-
-#: Number formats by the kind of value a column holds.
-DATE_TIME = "yyyy-mm-dd hh:mm"
-WHOLE = "#,##0"
-DECIMAL = "#,##0.00"
-PERCENT = "0.0%"
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        # Spreadsheets hold no zone: the county's wall-clock time, as the page prints it.
-        return value.astimezone(county_tz()).replace(tzinfo=None, microsecond=0)
-    return value
-
-
-def xlsx(
-    title: str,
-    headers: Sequence[str],
-    lines: Sequence[Sequence[Any]],
-    *,
-    formats: Sequence[str | None] | None = None,
-    note: str | None = None,
-) -> bytes:
-    """One sheet: a bold frozen header, then the lines; ``formats`` gives a column's number
-    format (default by value: instants, whole numbers, decimals)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for line in lines:
-        sheet.append([_cell(v) for v in line])
-    for col, header in enumerate(headers, start=1):
-        fmt = formats[col - 1] if formats else None
-        width = max(len(header) * 2 + 2, 10)
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=col, max_col=col):
-            value = cell.value
-            if fmt:
-                cell.number_format = fmt
-            elif isinstance(value, datetime):
-                cell.number_format = DATE_TIME
-            elif isinstance(value, bool):
-                pass
-            elif isinstance(value, int):
-                cell.number_format = WHOLE
-            elif isinstance(value, float):
-                cell.number_format = DECIMAL
-            if isinstance(value, datetime):
-                width = max(width, 18)
-            elif isinstance(value, str):
-                width = min(max(width, len(value) * 2), 60)
-        sheet.column_dimensions[get_column_letter(col)].width = width
-    if note:
-        sheet.append([])
-        sheet.append([note])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+__all__ = ["DATE_TIME", "DECIMAL", "PERCENT", "WHOLE", "csv_bytes", "xlsx"]
 
 
 def csv_bytes(headers: Sequence[str], lines: Sequence[Sequence[str]]) -> bytes:
