@@ -10,7 +10,7 @@ due date (LEDGER_SUGGESTION_REPLY_DAYS after delivery unless the court sets one)
 from __future__ import annotations
 
 import os
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +22,7 @@ from application.ledger import Ledger
 from application.receipts import RequestKey
 from domain import suggestion as rules
 from domain.case import Case
-from domain.codes import SuggestionKind
+from domain.codes import ReplyOutcome, SuggestionKind
 from domain.errors import AccessDenied, InvalidValue
 from domain.reference import COURT_KINDS, Actor
 from domain.suggestion import Suggestion, SuggestionNumber, document_number
@@ -211,3 +211,47 @@ def suggestion_command(
         args["reply_days"] = reply_days()
     return acts.run_command(ledger, actor, found, command, expected_version=expected_version,
                             occurred_at=occurred_at, note=note, key=key, **args)  # fmt: skip
+
+
+def suggestion_page(ledger: Ledger, found: Suggestion, today: date) -> dict[str, Any]:
+    """What the API and the CLI show of one suggestion (its reply's standing judged ``today``)."""
+    labels = [rules.EVENTS[type(e).__name__][1] for e in acts._history(ledger, found)]  # noqa: SLF001
+    return {
+        "id": str(found.id),
+        "version": found.version,
+        "kind": found.kind,
+        "kind_label": SuggestionKind(found.kind).label,
+        "number": found.number,
+        "issuer_code": found.issuer_code,
+        "issuer_name": found.issuer_name,
+        "recipient": found.recipient,
+        "recipient_superior": found.recipient_superior,
+        "title": found.title,
+        "problem": found.problem,
+        "proposals": found.proposals,
+        "category": found.category,
+        "region_code": found.region_path[-1],
+        "region_path": found.region_path,
+        "county_code": found.county_code,
+        "case_ids": found.case_ids,
+        "cases": len(found.case_ids),
+        "status": found.status,
+        "status_label": rules.STATES[found.status],
+        "drafted_at": found.drafted_at.isoformat(),
+        "drafted_by": found.drafted_by,
+        "reviewed_by": found.reviewed_by,
+        "issued_at": None if found.issued_at is None else found.issued_at.isoformat(),
+        "issued_by": found.issued_by,
+        "delivered_on": found.delivered_on,
+        "reply_due_on": found.reply_due_on,
+        "reply": rules.reply_standing(found.reply_due_on, found.replied_on, today),
+        "reminders": found.reminders,
+        "escalated_to": found.escalated_to,
+        "escalated_on": found.escalated_on,
+        "replied_on": found.replied_on,
+        "outcome": found.outcome,
+        "outcome_label": None if found.outcome is None else ReplyOutcome(found.outcome).label,
+        "revisits": found.revisits,
+        "allowed_commands": sorted(c.replace("_", "-") for c in found.allowed_commands()),
+        "events": labels,
+    }

@@ -74,6 +74,7 @@ class Cases:
     mediating: str  # every kind of party, a session held, a risk and an incident
     related: str  # the same applicant again, so the first case has a related case
     card: str = "-"  # a card issued to a department, so the walk reads /cards/{card_id}
+    suggestion: str = "-"  # a judicial suggestion drafted from the case, read at /suggestions/{suggestion_id}
 
 
 @pytest.fixture
@@ -120,7 +121,12 @@ def cases(http: Http, world: World) -> Cases:
     enrolled = http.post("/villages/no-litigation", "supervisor",
                          {"village_code": VILLAGE, "year": 2026, "sponsor_code": "ORGC-COURT", "sponsor_name": "县法院"})
     assert enrolled.status_code == 201, enrolled.json
-    return Cases(mediating=mediating, related=related, card=card.json["id"])
+    suggestion = http.post("/suggestions", "judge", {
+        "kind": "judicial", "issuer_code": "ORGC-COURT", "recipient": "县住建局", "title": "关于物业纠纷的司法建议",
+        "problem": "漏水维修费用纠纷多发", "proposals": "规范维修资金使用", "category": "property_management",
+        "region_code": COUNTY, "case_ids": [mediating]})  # fmt: skip
+    assert suggestion.status_code == 201, suggestion.json
+    return Cases(mediating=mediating, related=related, card=card.json["id"], suggestion=suggestion.json["id"])
 
 
 def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
@@ -157,7 +163,11 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
 
 #: Query values that differ by path: the court cases' kind is a kind of court case (民初), the
 #: warnings' a kind of warning.
-PATH_VALUES = {"/warnings": {"kind": ["mass", "deadline"]}, "/cards": {"status": ["issued"]}}
+PATH_VALUES = {
+    "/warnings": {"kind": ["mass", "deadline"]},
+    "/cards": {"status": ["issued"]},
+    "/suggestions": {"kind": ["judicial"], "status": ["drafted"], "category": ["property_management"]},
+}
 
 
 def _path_values(cases: Cases) -> dict[str, str]:
@@ -168,6 +178,7 @@ def _path_values(cases: Cases) -> dict[str, str]:
         "warning_id": str(MissedDeadline.create_id(cases.mediating, 1, "triage")),
         "card_id": cases.card,
         "village": VILLAGE,
+        "suggestion_id": cases.suggestion,
     }
 
 

@@ -137,6 +137,7 @@ def _values(world: World, seeded: Seeded) -> dict[str, list[str]]:
         "card_id": ["-"],
         "village": ["-"],
         "warning_id": ["-"],
+        "suggestion_id": ["-"],
     }
 
 
