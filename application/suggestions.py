@@ -40,8 +40,31 @@ def reply_days() -> int:
     return days
 
 
-def read_suggestion(ledger: Ledger, actor: Actor, suggestion_id: object) -> Suggestion:
+def may_read(actor: Actor) -> None:
+    """Judges, supervisors, auditors and the administrator read suggestions (AccessDenied else)."""
     acts._read_allowed(actor, rules.READ_ROLES)  # noqa: SLF001 (one rule for reading instruments)
+
+
+def scoped_region(ledger: Ledger, actor: Actor, code: str | None) -> list[str]:
+    """The region path asked for (default: the actor's county, else the first county) as far
+    as the actor's scope reaches: a town's actor asking for its county gets its town."""
+    regions = ledger.regions()
+    code = (code or "").strip()
+    if not code:
+        counties = sorted(r.code for r in regions.regions.values() if r.level == "county")
+        code = actor.region_path[0] if actor.region_path else (counties[0] if counties else "")
+    path = regions.path(code)
+    if not path:
+        raise InvalidValue("region", f"unknown region {code!r}")
+    if actor.covers(path):
+        return path
+    if actor.region_path[: len(path)] == path:
+        return list(actor.region_path)
+    raise AccessDenied(f"region {code} lies outside {actor.name}'s region")
+
+
+def read_suggestion(ledger: Ledger, actor: Actor, suggestion_id: object) -> Suggestion:
+    may_read(actor)
     found = acts._get(ledger, Suggestion, "suggestion", suggestion_id)  # noqa: SLF001
     if not actor.covers(found.region_path):
         raise acts.InstrumentNotFound("suggestion", suggestion_id)

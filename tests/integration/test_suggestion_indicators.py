@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from application.court_feed import CourtRecord, import_court_records
 from application.config import county_tz
+from application.court_feed import CourtRecord, import_court_records
 from projections.periods import Period
 from projections.runner import ViewRunner
 from projections.suggestions import list_suggestions, suggestion_indicators

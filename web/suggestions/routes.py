@@ -12,16 +12,14 @@ from flask_smorest import Blueprint
 from application import suggestions as acts
 from application.config import county_tz
 from domain import suggestion as rules
-from domain.errors import InvalidValue
-from domain.reference import Actor
 from projections.governance import litigation_domicile, litigation_kinds
 from projections.periods import Period
 from projections.suggestions import list_suggestions, suggestion_indicators
-from web.auth import current_actor, require_covers
+from web.auth import current_actor
 from web.context import POSITION_HEADER, fresh_views, ledger
 from web.disputes.routes import _expected_version
 from web.errors import HEADERS_KEY, ErrorSchema
-from web.instruments.routes import _HEADERS, _keyed, _reader, _replayed, _split, _today
+from web.instruments.routes import _HEADERS, _keyed, _replayed, _split, _today
 from web.instruments.routes import _history as history_answer
 from web.openapi_headers import IDEMPOTENCY_KEY, IF_MATCH, LEDGER_POSITION
 from web.suggestions import schemas as s
@@ -34,23 +32,6 @@ _409 = (
     "illegal_transition (e.g. a reply before delivery), rule_violation (e.g. escalating a reply not yet late) "
     "or version_conflict"
 )
-
-
-def _region(actor: Actor, asked: str | None) -> list[str]:
-    """The region asked for (default: the actor's county, else the first county) as far as the
-    actor's scope reaches: a town's actor asking for its county gets its town."""
-    regions = ledger().regions()
-    code = (asked or "").strip()
-    if not code:
-        counties = sorted(r.code for r in regions.regions.values() if r.level == "county")
-        code = actor.region_path[0] if actor.region_path else (counties[0] if counties else "")
-    path = regions.path(code)
-    if not path:
-        raise InvalidValue("region", f"unknown region {code!r}")
-    if not actor.covers(path) and actor.region_path[: len(path)] == path:
-        return list(actor.region_path)
-    require_covers(actor, path, f"region {code}")
-    return path
 
 
 def _answer(found: Any, position: int, status: int = 200) -> Any:
@@ -68,8 +49,9 @@ class Suggestions(MethodView):
     @suggestions.alt_response(422, schema=ErrorSchema, description="unknown region")
     def get(self, query: dict[str, Any]) -> Any:
         """Suggestions about a region and the regions under it, newest draft first, each with its reply's standing today"""
-        actor = _reader(rules.READ_ROLES, "suggestions")
-        path = _region(actor, query.get("region"))
+        actor = current_actor()
+        acts.may_read(actor)
+        path = acts.scoped_region(ledger(), actor, query.get("region"))
         with fresh_views() as cur:
             items = list_suggestions(cur, today=_today(), region_path=path, status=query.get("status"),
                                      kind=query.get("kind"), category=query.get("category"))  # fmt: skip
@@ -98,8 +80,9 @@ class SuggestionIndicators(MethodView):
     @suggestions.alt_response(422, schema=ErrorSchema, description="unknown region or period")
     def get(self, query: dict[str, Any]) -> Any:
         """Issued, replied, 反馈率, adoption rate, overdue replies, and the class's court filings before and after delivery"""
-        actor = _reader(rules.READ_ROLES, "suggestions")
-        path = _region(actor, query.get("region"))
+        actor = current_actor()
+        acts.may_read(actor)
+        path = acts.scoped_region(ledger(), actor, query.get("region"))
         period = Period.parse(query["period"])
         with fresh_views() as cur:
             return suggestion_indicators(cur, region_path=path, period=period, today=_today(), tz=county_tz(),
