@@ -45,9 +45,10 @@ class SuggestionRows:
         self.cur = cur
         self.rows: dict[str, dict[str, Any]] = {}
 
-    def apply(self, e: Any, position: int) -> None:
-        if not isinstance(e, Suggestion.Event):
+    def apply(self, event: Any, position: int) -> None:
+        if not isinstance(event, Suggestion.Event):
             return
+        e: Any = event  # each event type carries its own fields
         stream_id, kind = str(e.originator_id), type(e).__name__
         if kind == "Drafted":
             path = list(e.region_path)
