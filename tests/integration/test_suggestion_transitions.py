@@ -145,4 +145,22 @@ def test_issues_at_once_give_each_number_once(world: World) -> None:
     assert numbers == sorted(f"(2026)甘1199司建{n}号" for n in range(1, 5))
     assert sum(1 for o in outcomes if not isinstance(o, str)) == 1
     auditor = world.actors["auditor"]
-    assert sorted(acts.read_suggestion(world.ledger, auditor, r.id).number for r in reviewed[:4]) == numbers
+    assert sorted(str(acts.read_suggestion(world.ledger, auditor, r.id).number) for r in reviewed[:4]) == numbers
+
+
+def test_an_edited_reply_or_number_claim_is_named_by_verify(world: World) -> None:
+    from application.integrity import seal, verify
+    from domain.suggestion import SuggestionNumber
+    from tests.integration.test_tampering import Table, _named
+
+    replied = walk(world, PATHS["replied"])
+    assert verify(world.ledger, witness=None).intact
+    seal(world.ledger, world.actors["admin"], witness=None)  # a stream's last event is held by the seal
+    table = Table(world)
+    table.edit(replied.id, 2, rb'"opinion":"[^"]*"', '"opinion":"不同意"'.encode())
+    table.edit(replied.id, 5, rb'"outcome":"partly"', b'"outcome":"adopted"')
+    table.edit(SuggestionNumber.create_id(str(replied.number)), 1, "司建1号".encode(), "司建9号".encode())
+    found = {(b["stream"], b["sequence"]) for b in _named(verify(world.ledger, witness=None), "")}
+    # The review (2) is named where the chain breaks, at the event after it; the last event and
+    # the single claim by the seal.
+    assert {("suggestion", 3), ("suggestion", 5), ("suggestion number", 1)} <= found, found
