@@ -117,3 +117,10 @@ def test_the_openapi_document_describes_every_operation(http: Http) -> None:
     reply = document["paths"]["/api/v1/suggestions/{suggestion_id}/record-reply"]["post"]
     assert {"200", "403", "404", "409"} <= set(reply["responses"]) and reply["summary"].startswith("Record")
     assert "SuggestionDraftBody" in document["components"]["schemas"]
+
+
+def test_the_kinds_and_outcomes_are_reference_codes_with_chinese_labels(http: Http) -> None:
+    kinds = http.get("/reference/suggestion-kinds", "reader").json["items"]
+    assert [k["label"] for k in kinds] == ["监察建议书", "司法建议书", "检察建议书", "公安提示函"]
+    outcomes = http.get("/reference/reply-outcomes", "reader").json["items"]
+    assert {"code": "partly", "label": "部分采纳"} in outcomes
