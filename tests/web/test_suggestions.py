@@ -107,7 +107,7 @@ def test_an_idempotent_issue_replays_its_number(http: Http, world: World) -> Non
     assert world.event_count() == before
 
 
-def test_the_openapi_document_describes_every_operation(http: Http) -> None:
+def test_the_openapi_document_describes_every_operation_and_the_codes(http: Http) -> None:
     document = http.client.get("/api/v1/openapi.json").json
     paths = {p for p in document["paths"] if p.startswith("/api/v1/suggestions")}
     commands = {f"/api/v1/suggestions/{{suggestion_id}}/{c}" for c in (
@@ -117,9 +117,7 @@ def test_the_openapi_document_describes_every_operation(http: Http) -> None:
     reply = document["paths"]["/api/v1/suggestions/{suggestion_id}/record-reply"]["post"]
     assert {"200", "403", "404", "409"} <= set(reply["responses"]) and reply["summary"].startswith("Record")
     assert "SuggestionDraftBody" in document["components"]["schemas"]
-
-
-def test_the_kinds_and_outcomes_are_reference_codes_with_chinese_labels(http: Http) -> None:
+    # The kinds and outcomes are reference codes with their Chinese labels.
     kinds = http.get("/reference/suggestion-kinds", "reader").json["items"]
     assert [k["label"] for k in kinds] == ["监察建议书", "司法建议书", "检察建议书", "公安提示函"]
     outcomes = http.get("/reference/reply-outcomes", "reader").json["items"]
