@@ -10,14 +10,13 @@ stored: no process has to wake up to mark it.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.suggestion import Suggestion, reply_standing
-from projections.instruments import _upsert
-from projections.periods import Period, _year_earlier, day_of, parse_utc_text, utc_text
+from projections.instruments import _upsert, cached_row
+from projections.periods import Period, _year_earlier, day_of, parse_utc_text, utc_text, year_later
 from projections.store import Cursor
 
 COLUMNS = (
@@ -62,9 +61,9 @@ class SuggestionRows:
             }  # fmt: skip
             self.rows[stream_id] = row  # type: ignore[assignment]
         else:
-            row = self._row(stream_id)
+            row = cached_row(self.cur, self.rows, "v_suggestions", stream_id)
             if row is None:
-                return  # a stream never opened: the integrity check names it
+                return
             self._change(row, kind, e)
         assert row is not None
         row.update(status=getattr(e, "status", "drafted"), version=e.originator_version, position=position,
@@ -84,14 +83,6 @@ class SuggestionRows:
             row.update(replied_on=e.replied_on, outcome=e.outcome, reply_late=int(e.late))
         elif kind == "Revisited":
             row["revisits"] = int(row["revisits"]) + 1
-
-    def _row(self, stream_id: str) -> dict[str, Any] | None:
-        if stream_id not in self.rows:
-            found = self.cur.one("SELECT * FROM v_suggestions WHERE id = %s", (stream_id,))
-            if found is None:
-                return None
-            self.rows[stream_id] = found
-        return self.rows[stream_id]
 
     def flush(self) -> None:
         self.cur.executemany(_UPSERT, [tuple(r[c] for c in COLUMNS) for r in self.rows.values()])
@@ -128,11 +119,6 @@ def list_suggestions(
             params.append(value)
     rows = cur.all(f"SELECT * FROM v_suggestions WHERE {' AND '.join(where)} ORDER BY drafted_at DESC, id", params)
     return [_entry(r, today) for r in rows]
-
-
-def _year_later(day: date) -> date:
-    # 29 February has no twin a year later: its window ends on the 28th.
-    return date(day.year + 1, day.month, min(day.day, calendar.monthrange(day.year + 1, day.month)[1]))
 
 
 def _filings(cur: Cursor, row: dict[str, Any], first: date, end: date, domicile: str, kinds: tuple[str, ...]) -> int:
@@ -182,12 +168,12 @@ def suggestion_indicators(
     for r in delivered:
         day = date.fromisoformat(r["delivered_on"])
         before = _filings(cur, r, _year_earlier(day), day, domicile, kinds)
-        after = _filings(cur, r, day, _year_later(day), domicile, kinds)
+        after = _filings(cur, r, day, year_later(day), domicile, kinds)
         items.append({
             "id": r["id"], "number": r["number"], "kind": r["kind"], "category": r["category"],
             "region_code": r["region_code"], "delivered_on": r["delivered_on"], "reply_due_on": r["reply_due_on"],
             "reply": reply_standing(r["reply_due_on"], r["replied_on"], today), "outcome": r["outcome"],
-            "filings_before": before, "filings_after": after, "after_complete": today >= _year_later(day),
+            "filings_before": before, "filings_after": after, "after_complete": today >= year_later(day),
         })  # fmt: skip
     return {
         "region": region_path[-1],

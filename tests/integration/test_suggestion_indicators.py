@@ -11,19 +11,17 @@ from application.court_feed import CourtRecord, import_court_records
 from projections.periods import Period
 from projections.runner import ViewRunner
 from projections.suggestions import list_suggestions, suggestion_indicators
+from tests.integration.test_indicators_court import record as court_record
 from tests.integration.test_projection_rebuild import dump_differences, dump_views
 from tests.suggestion_support import PATHS, act, draft, walk
-from tests.support import COUNTY, COURT, OTHER_TOWN, TOWN, World
+from tests.support import COUNTY, OTHER_TOWN, TOWN, World
 
 V1, OTHER_VILLAGE = "621199001001", "621199002001"
 TODAY = date(2026, 6, 1)
 
 
 def record(n: int, filed_on: date, defendant: str, cause: str = "追索劳动报酬纠纷") -> CourtRecord:
-    return CourtRecord(
-        case_number=f"({filed_on.year})甘1199民初{n}号", court_code=COURT, cause=cause, filed_on=filed_on,
-        plaintiff_region=None, defendant_region=defendant, plaintiff_is_financial=False,
-    )  # fmt: skip
+    return court_record(n, filed_on, defendant, None, cause=cause)
 
 
 def fixture(world: World) -> dict[str, Any]:

@@ -164,3 +164,16 @@ def test_an_edited_reply_or_number_claim_is_named_by_verify(world: World) -> Non
     # The review (2) is named where the chain breaks, at the event after it; the last event and
     # the single claim by the seal.
     assert {("suggestion", 3), ("suggestion", 5), ("suggestion number", 1)} <= found, found
+
+
+def test_the_reply_falls_due_after_the_configured_days_or_on_the_day_set(
+    memory_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LEDGER_SUGGESTION_REPLY_DAYS", "30")
+    issued = walk(memory_world, PATHS["issued"])
+    assert act(memory_world, issued.id, "deliver").reply_due_on == "2026-04-01"
+    other = walk(memory_world, PATHS["issued"], case_ids=issued.case_ids)
+    assert act(memory_world, other.id, "deliver", reply_due_on="2026-03-20").reply_due_on == "2026-03-20"
+    third = walk(memory_world, PATHS["issued"], case_ids=issued.case_ids)
+    with pytest.raises(InvalidValue):
+        act(memory_world, third.id, "deliver", reply_due_on="2026-03-02")  # not after the day of delivery
