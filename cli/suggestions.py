@@ -152,16 +152,18 @@ def suggestions_show(suggestion_id: str, actor_name: str | None) -> None:
 @click.option("--region", default=None, help="Default: your county.")
 @click.option("--status", default=None)
 @click.option("--kind", default=None)
+@click.option("--overdue", is_flag=True, default=None, help="Only those whose reply is overdue today.")
 @click.option("--json", "as_json", is_flag=True)
 @_AS
-def suggestions_list(region: str | None, status: str | None, kind: str | None, as_json: bool,
+def suggestions_list(region: str | None, status: str | None, kind: str | None, overdue: bool | None, as_json: bool,
                      actor_name: str | None) -> None:  # fmt: skip
     """Suggestions about a region with their reply's standing today."""
     from projections.suggestions import list_suggestions
 
     with _session(actor_name) as (ledger, actor, cur, _):
         acts.may_read(actor)
-        items = list_suggestions(cur, today=_today(), region_path=acts.scoped_region(ledger, actor, region), status=status, kind=kind)
+        path = acts.scoped_region(ledger, actor, region)
+        items = list_suggestions(cur, today=_today(), region_path=path, status=status, kind=kind, overdue=overdue)
     if as_json:
         _print(items)
         return

@@ -109,16 +109,21 @@ def list_suggestions(
     status: str | None = None,
     kind: str | None = None,
     category: str | None = None,
+    overdue: bool | None = None,
 ) -> list[dict[str, Any]]:
     """Suggestions about a region and the regions under it, newest draft first, each with its
-    reply's standing on ``today``."""
+    reply's standing on ``today``; with ``overdue``, only those whose reply is (or is not)
+    overdue that day."""
     where, params = ["region_path LIKE %s"], [path_text(region_path) + "%"]
     for column, value in (("status", status), ("kind", kind), ("category", category)):
         if value:
             where.append(f"{column} = %s")
             params.append(value)
     rows = cur.all(f"SELECT * FROM v_suggestions WHERE {' AND '.join(where)} ORDER BY drafted_at DESC, id", params)
-    return [_entry(r, today) for r in rows]
+    entries = [_entry(r, today) for r in rows]
+    if overdue is None:
+        return entries
+    return [e for e in entries if (e["reply"] == "overdue") == overdue]
 
 
 def _filings(cur: Cursor, row: dict[str, Any], first: date, end: date, domicile: str, kinds: tuple[str, ...]) -> int:

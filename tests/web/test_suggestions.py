@@ -57,6 +57,8 @@ def test_a_suggestion_from_draft_to_archive_through_the_api(http: Http, world: W
     world.clock.advance(days=62)
     page = http.get(f"/suggestions/{sid}", "auditor").json
     assert page["reply"] == "overdue" and page["reminders"] == 1
+    assert [i["id"] for i in http.get("/suggestions", "supervisor", {"overdue": "true"}).json["items"]] == [sid]
+    assert http.get("/suggestions", "supervisor", {"overdue": "false"}).json["items"] == []
     escalated = post(http, sid, "escalate", "supervisor", {"reason": "逾期未反馈"})
     assert escalated.json["escalated_to"] == "县人民政府", escalated.json
     replied = post(http, sid, "record-reply", "supervisor", {**reply, "replied_on": "2026-05-03"})

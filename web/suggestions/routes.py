@@ -54,7 +54,8 @@ class Suggestions(MethodView):
         path = acts.scoped_region(ledger(), actor, query.get("region"))
         with fresh_views() as cur:
             items = list_suggestions(cur, today=_today(), region_path=path, status=query.get("status"),
-                                     kind=query.get("kind"), category=query.get("category"))  # fmt: skip
+                                     kind=query.get("kind"), category=query.get("category"),
+                                     overdue=query.get("overdue"))  # fmt: skip
         return {"today": _today().isoformat(), "items": items}
 
     @suggestions.doc(operationId="draft_suggestion", **{HEADERS_KEY: [IDEMPOTENCY_KEY]})

@@ -30,6 +30,7 @@ class SuggestionListQuery(ma.Schema):
     status = _one_of(list(STATES))
     kind = _one_of(_KINDS)
     category = _one_of([c.value for c in Category])
+    overdue = fields.Boolean(metadata={"description": "only those whose reply is (true) or is not (false) overdue today"})
 
 
 class SuggestionIndicatorQuery(ma.Schema):
