@@ -123,17 +123,28 @@ def replay(ledger: Ledger, key: RequestKey | None) -> tuple[Any, int] | None:
     return found, receipts.position_of(ledger, receipt.case_id, receipt.case_version)
 
 
+class CompanionTaken(Exception):
+    """An aggregate saved with the instrument (a claimed number) already exists in the store,
+    while the instrument itself did not move: the caller may claim another and save again."""
+
+
 def _save(
-    ledger: Ledger, aggregate: Instrument, started_at: int | None, key: RequestKey | None = None, command: str = ""
+    ledger: Ledger,
+    aggregate: Instrument,
+    started_at: int | None,
+    key: RequestKey | None = None,
+    command: str = "",
+    companions: tuple[Any, ...] = (),
 ) -> tuple[Any, int]:
-    """Save the instrument's new events, with the receipt of ``key`` in the same transaction."""
+    """Save the instrument's new events (and its ``companions``, in the same transaction), with
+    the receipt of ``key``."""
     receipt = None
     if key is not None:
         receipt = CommandReceipt.issue(
             key, case_id=aggregate.id, case_version=aggregate.version, command=command, at=aggregate.modified_on
         )
     try:
-        recordings = ledger.save(aggregate, receipt)
+        recordings = ledger.save(aggregate, *companions, receipt)
     except IntegrityError:
         first = replay(ledger, key)
         if first is not None:
@@ -141,8 +152,30 @@ def _save(
         if started_at is None:
             raise InvalidValue("id", "already recorded") from None
         current: int = ledger.repository.get(aggregate.id).version
+        if companions and current == started_at:
+            raise CompanionTaken from None
         raise VersionConflict(started_at, current) from None
     return aggregate, max(r.notification.id for r in recordings if r.domain_event.originator_id == aggregate.id)
+
+
+def run_command(
+    ledger: Ledger,
+    actor: Actor,
+    found: InstrumentT,
+    command: str,
+    *,
+    expected_version: int | None,
+    occurred_at: datetime | None,
+    note: str | None,
+    key: RequestKey | None,
+    **args: Any,
+) -> tuple[InstrumentT, int]:
+    """Apply one command to an instrument the actor may act on, and save it (If-Match first)."""
+    if expected_version is not None and expected_version != found.version:
+        raise VersionConflict(expected_version, found.version)
+    started_at = found.version
+    getattr(found, command)(_act(ledger, actor, occurred_at, note), **args)
+    return _save(ledger, found, started_at, key, command)
 
 
 def _read_allowed(actor: Actor, roles: frozenset[str]) -> None:
@@ -241,11 +274,8 @@ def instrument_command(
         raise InvalidValue("command", f"unknown command {command!r}")
     _command_allowed(actor, rules.may_issue(actor.role, command), command)
     found = read(ledger, actor, instrument)
-    if expected_version is not None and expected_version != found.version:
-        raise VersionConflict(expected_version, found.version)
-    started_at = found.version
-    getattr(found, command)(_act(ledger, actor, occurred_at, note), **args)
-    return _save(ledger, found, started_at, key, command)
+    return run_command(ledger, actor, found, command, expected_version=expected_version, occurred_at=occurred_at,
+                       note=note, key=key, **args)  # fmt: skip
 
 
 def card_command(ledger: Ledger, actor: Actor, card_id: object, command: str, **kwargs: Any) -> tuple[Card, int]:

@@ -40,6 +40,7 @@ from domain.lead_units import LeadUnits
 from domain.mass_warning import MassWarning, MissedDeadline
 from domain.no_litigation import NoLitigationVillage
 from domain.reference import Actor, Directory, RegionCatalogue, TokenIndex
+from domain.suggestion import Suggestion, SuggestionNumber
 
 SEAL_TOPIC = f"{Seal.__module__}:{Seal.__qualname__}.Sealed"
 REGISTERED_TOPIC = f"{Actor.__module__}:{Actor.__qualname__}.Registered"
@@ -61,6 +62,8 @@ KINDS = {
     Card: "card",
     NoLitigationVillage: "no-litigation village",
     Bulletin: "bulletin",
+    Suggestion: "suggestion",
+    SuggestionNumber: "suggestion number",
 }
 #: Event fields that name an actor.
 ACTOR_FIELDS = ("actor_id", "created_by", "sealed_by", "revoked_by", "rotated_by")

@@ -657,3 +657,6 @@ from cli import alerts as _alerts  # noqa: E402,F401  (registers lead-units and 
 from cli.instruments import register as _register_instruments  # noqa: E402
 
 _register_instruments(main)
+from cli.suggestions import register as _register_suggestions  # noqa: E402
+
+_register_suggestions(main)

@@ -18,7 +18,7 @@ from eventsourcing.domain import event
 from domain.case import Act
 from domain.codes import Role
 from domain.errors import InvalidValue, RuleViolation
-from domain.instrument import Instrument, check_time
+from domain.instrument import Instrument, check_date, check_time, local_day, standing
 from domain.integrity import GENESIS
 from domain.values import MAX_CODE_LENGTH, check_items, check_region_code, check_text
 
@@ -63,10 +63,7 @@ RECTIFICATION_LABELS = {"due": "未到期", "overdue": "已逾期", "filed": "�
 def rectification(plan_due_on: str, plan_filed_on: str | None, today: date) -> str:
     """The rectification plan's standing: filed, filed_late, due or overdue (judged on ``today``,
     the county's date now, so overdue depends on the clock and not only on events)."""
-    due = date.fromisoformat(plan_due_on)
-    if plan_filed_on is not None:
-        return "filed_late" if date.fromisoformat(plan_filed_on) > due else "filed"
-    return "overdue" if today > due else "due"
+    return standing(plan_due_on, plan_filed_on, today, done="filed")
 
 
 def repeat_yellow(proposal: dict[str, Any], earlier: list[dict[str, Any]], at: datetime) -> dict[str, Any]:
@@ -93,18 +90,6 @@ def repeat_yellow(proposal: dict[str, Any], earlier: list[dict[str, Any]], at: d
             }
             return {**proposal, "card": "red", "reasons": [*proposal["reasons"], reason]}
     return proposal
-
-
-def _check_date(field: str, value: object) -> str:
-    try:
-        return date.fromisoformat(str(value)).isoformat() if not isinstance(value, date) else value.isoformat()
-    except ValueError:
-        raise InvalidValue(field, "a date, YYYY-MM-DD") from None
-
-
-def _day(act: Act, when: datetime) -> str:
-    """The county's calendar date of an instant (the ledger's window carries the county's zone)."""
-    return when.astimezone(act.window.zone).date().isoformat()
 
 
 class Card(Instrument):
@@ -136,8 +121,8 @@ class Card(Instrument):
             raise InvalidValue("level", f"one of {', '.join(LEVELS)}")
         if not region_path:
             raise InvalidValue("target", "a card names the county it is issued in")
-        due = _check_date("plan_due_on", plan_due_on)
-        if due < _day(act, act.occurred_at):
+        due = check_date("plan_due_on", plan_due_on)
+        if due < local_day(act, act.occurred_at):
             raise InvalidValue("plan_due_on", "must not be before the card is issued")
         return cls._create(
             cls.Issued,  # type: ignore[attr-defined]
@@ -198,8 +183,8 @@ class Card(Instrument):
 
     def hold_talk(self, act: Act, *, held_on: str, minutes: str, attendees: list[str]) -> None:
         status = self._check("hold_talk", act)
-        held = _check_date("held_on", held_on)
-        if held > _day(act, act.occurred_at) or held < _day(act, self.issued_at):
+        held = check_date("held_on", held_on)
+        if held > local_day(act, act.occurred_at) or held < local_day(act, self.issued_at):
             raise InvalidValue("held_on", "between the card's issue and today")
         attendees = check_items("attendees", attendees, maximum=MAX_ATTENDEES, what="attendee")
         if not attendees:
@@ -216,8 +201,8 @@ class Card(Instrument):
         status = self._check("file_plan", act)
         if self.plan_filed_on is not None:
             raise RuleViolation("file_plan", "the rectification plan is already filed")
-        filed = _check_date("filed_on", filed_on)
-        if filed > _day(act, act.occurred_at) or filed < _day(act, self.issued_at):
+        filed = check_date("filed_on", filed_on)
+        if filed > local_day(act, act.occurred_at) or filed < local_day(act, self.issued_at):
             raise InvalidValue("filed_on", "between the card's issue and today")
         self._plan_filed(
             plan=check_text("plan", plan, max_length=20000),

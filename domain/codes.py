@@ -175,3 +175,19 @@ class CorrectableField(Coded):
     SUMMARY = ("summary", "简要情况")
     PEOPLE_INVOLVED = ("people_involved", "涉及人数")
     AMOUNT_IN_DISPUTE = ("amount_in_dispute", "争议金额")
+
+
+class SuggestionKind(Coded):
+    """The 三书一函 (石泉): the four documents by which a body tells another how to govern a
+    class of disputes."""
+
+    SUPERVISION = ("supervision", "监察建议书")
+    JUDICIAL = ("judicial", "司法建议书")
+    PROCURATORIAL = ("procuratorial", "检察建议书")
+    POLICE = ("police", "公安提示函")
+
+
+class ReplyOutcome(Coded):
+    ADOPTED = ("adopted", "采纳")
+    PARTLY = ("partly", "部分采纳")
+    NOT_ADOPTED = ("not_adopted", "未采纳")

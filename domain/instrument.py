@@ -9,7 +9,7 @@ anything is triggered, so a refusal writes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar
 
 from domain.case import Act
@@ -36,6 +36,29 @@ def check_time(act: Act, previous: datetime | None) -> datetime:
     if previous is not None and occurred_at < previous:
         raise InvalidValue("occurred_at", f"must not be before the previous event ({previous.isoformat()})")
     return occurred_at
+
+
+def check_date(field: str, value: object) -> str:
+    """A calendar date as YYYY-MM-DD text (how instruments keep dates of the world: served on,
+    filed on, replied on)."""
+    try:
+        return date.fromisoformat(str(value)).isoformat() if not isinstance(value, date) else value.isoformat()
+    except ValueError:
+        raise InvalidValue(field, "a date, YYYY-MM-DD") from None
+
+
+def local_day(act: Act, when: datetime) -> str:
+    """The county's calendar date of an instant (the ledger's window carries the county's zone)."""
+    return when.astimezone(act.window.zone).date().isoformat()
+
+
+def standing(due_on: str, done_on: str | None, today: date, *, done: str) -> str:
+    """An obligation with a due date: ``done``, ``done``_late, due or overdue (judged on
+    ``today``, the county's date now, so overdue depends on the clock and not only on events)."""
+    due = date.fromisoformat(due_on)
+    if done_on is not None:
+        return f"{done}_late" if date.fromisoformat(done_on) > due else done
+    return "overdue" if today > due else "due"
 
 
 class Instrument(Upgraded):

@@ -27,6 +27,7 @@ from projections.court_views import CourtRows
 from projections.instruments import InstrumentRows
 from projections.periods import day_of, parse_utc_text, utc_text
 from projections.store import Cursor, ViewsMixin
+from projections.suggestions import SuggestionRows
 from projections.warning_views import WarningRows
 
 CASE_COLUMNS = (
@@ -328,8 +329,11 @@ class RowWriter(Protocol):
 
 
 #: The views kept beside the cases, each by its own writer, in the same transaction as the rest:
-#: the access log, the court's filings, the warnings, the governance instruments and bulletins.
-ROW_WRITERS: tuple[Callable[[Cursor], RowWriter], ...] = (AccessRows, CourtRows, WarningRows, InstrumentRows, BulletinRows)
+#: the access log, the court's filings, the warnings, the governance instruments, bulletins and
+#: suggestions.
+ROW_WRITERS: tuple[Callable[[Cursor], RowWriter], ...] = (
+    AccessRows, CourtRows, WarningRows, InstrumentRows, BulletinRows, SuggestionRows,
+)
 
 
 class LedgerViews(Projection[ViewsMixin]):

@@ -185,8 +185,8 @@ def assess_village(
         village_code=found.village_code,
         year=year,
         incident_of=lambda p: acts.incident_of(ledger, p),
-        domicile=os.environ.get("LEDGER_LITIGATION_DOMICILE", "").strip() or "defendant",
-        kinds=tuple(k.strip() for k in (os.environ.get("LEDGER_LITIGATION_KINDS", "") or "民初,行初").split(",") if k.strip()),
+        domicile=litigation_domicile(),
+        kinds=litigation_kinds(),
         major=_major(),
         tz=tz,
     )
@@ -195,6 +195,17 @@ def assess_village(
         ledger, actor, found.id, "assess", year=year, complete=complete, evidence=evidence,
         occurred_at=occurred_at, note=note, key=key,
     )  # fmt: skip
+
+
+def litigation_domicile() -> str:
+    """LEDGER_LITIGATION_DOMICILE: whose domicile places a court filing (default defendant)."""
+    return os.environ.get("LEDGER_LITIGATION_DOMICILE", "").strip() or "defendant"
+
+
+def litigation_kinds() -> tuple[str, ...]:
+    """LEDGER_LITIGATION_KINDS: the kinds of court case counted as litigation (default 民初,行初)."""
+    raw = os.environ.get("LEDGER_LITIGATION_KINDS", "") or "民初,行初"
+    return tuple(k.strip() for k in raw.split(",") if k.strip())
 
 
 def _major() -> tuple[str, ...]:

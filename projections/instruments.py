@@ -45,6 +45,16 @@ _UPSERT_VILLAGE = _upsert("v_no_litigation", VILLAGE_COLUMNS, ("id",))
 _UPSERT_ASSESSMENT = _upsert("v_no_litigation_years", ASSESSMENT_COLUMNS, ("village_code", "year"))
 
 
+def cached_row(cur: Cursor, rows: dict[str, dict[str, Any]], table: str, stream_id: str) -> dict[str, Any] | None:
+    """An instrument's row as this batch has it: from ``rows``, else read from the view once."""
+    if stream_id not in rows:
+        found = cur.one(f"SELECT * FROM {table} WHERE id = %s", (stream_id,))
+        if found is None:
+            return None  # a stream never opened: the integrity check names it
+        rows[stream_id] = found
+    return rows[stream_id]
+
+
 class InstrumentRows:
     """The instrument rows of one batch of events, written with the batch."""
 
@@ -61,12 +71,7 @@ class InstrumentRows:
             self._village(e, position)
 
     def _row(self, rows: dict[str, dict[str, Any]], table: str, stream_id: str) -> dict[str, Any] | None:
-        if stream_id not in rows:
-            found = self.cur.one(f"SELECT * FROM {table} WHERE id = %s", (stream_id,))
-            if found is None:
-                return None  # a stream never opened: the integrity check names it
-            rows[stream_id] = found
-        return rows[stream_id]
+        return cached_row(self.cur, rows, table, stream_id)
 
     def _card(self, e: Any, position: int) -> None:
         card_id = str(e.originator_id)

@@ -48,6 +48,11 @@ def _year_earlier(day: date) -> date:
     return date(day.year - 1, day.month, min(day.day, calendar.monthrange(day.year - 1, day.month)[1]))
 
 
+def year_later(day: date) -> date:
+    # 29 February has no twin a year later: its year ends on the 28th.
+    return date(day.year + 1, day.month, min(day.day, calendar.monthrange(day.year + 1, day.month)[1]))
+
+
 @dataclass(frozen=True)
 class Span:
     """The days counted: ``start`` to ``through`` inclusive (local days of the county). A span of

@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 13
+VIEWS_VERSION = 14
 
 _COURT_COLUMNS = """
         case_number TEXT, court_case_id TEXT, kind TEXT, court_code TEXT, cause TEXT, category TEXT,
@@ -92,6 +92,13 @@ TABLES = {
         id TEXT PRIMARY KEY, county_code TEXT, town_code TEXT, town_name TEXT, period TEXT, edition TEXT,
         status TEXT, number INTEGER, figures_hash TEXT, compiled_at TEXT, issued_number INTEGER,
         issued_at TEXT, version INTEGER, position BIGINT, recorded_at TEXT""",
+    # Judicial suggestions and the 三书一函 (projections/suggestions.py).
+    "v_suggestions": """
+        id TEXT PRIMARY KEY, kind TEXT, number TEXT, issuer_code TEXT, issuer_name TEXT, recipient TEXT,
+        category TEXT, region_code TEXT, region_path TEXT, county_code TEXT, status TEXT, drafted_at TEXT,
+        issued_at TEXT, delivered_on TEXT, reply_due_on TEXT, reminders INTEGER, escalated_to TEXT,
+        escalated_on TEXT, replied_on TEXT, outcome TEXT, reply_late INTEGER, revisits INTEGER, cases INTEGER,
+        version INTEGER, position BIGINT, recorded_at TEXT""",
 }
 
 #: Indexes the projection itself reads through (a region correction finds the case's facts).

@@ -41,6 +41,7 @@ from web.landing import blp as landing
 from web.landing import register_aliases as register_landing_aliases
 from web.reference.routes import blp as reference
 from web.request_checks import JsonBodyResponses, check_request
+from web.suggestions.routes import suggestions
 from web.ui import register as register_pages
 from web.warnings.routes import blp as warnings
 
@@ -116,6 +117,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(cards, url_prefix=f"{API_PREFIX}/cards")
     api.register_blueprint(villages, url_prefix=f"{API_PREFIX}/villages/no-litigation")
     api.register_blueprint(bulletins, url_prefix=f"{API_PREFIX}/bulletins")
+    api.register_blueprint(suggestions, url_prefix=f"{API_PREFIX}/suggestions")
     api.register_blueprint(health, url_prefix=API_PREFIX)
     api.register_blueprint(landing)
     register_landing_aliases(app)

@@ -75,6 +75,7 @@ class Cases:
     related: str  # the same applicant again, so the first case has a related case
     card: str = "-"  # a card issued to a department, so the walk reads /cards/{card_id}
     bulletin: str = "-"  # a town's bulletin, so the walk reads /bulletins/{bulletin_id}
+    suggestion: str = "-"  # a judicial suggestion drafted from the case, read at /suggestions/{suggestion_id}
 
 
 @pytest.fixture
@@ -123,7 +124,13 @@ def cases(http: Http, world: World) -> Cases:
     assert enrolled.status_code == 201, enrolled.json
     bulletin = http.post("/bulletins", "supervisor", {"town": TOWN, "period": "2026-Q1"})
     assert bulletin.status_code == 201, bulletin.json
-    return Cases(mediating=mediating, related=related, card=card.json["id"], bulletin=bulletin.json["id"])
+    suggestion = http.post("/suggestions", "judge", {
+        "kind": "judicial", "issuer_code": "ORGC-COURT", "recipient": "县住建局", "title": "关于物业纠纷的司法建议",
+        "problem": "漏水维修费用纠纷多发", "proposals": "规范维修资金使用", "category": "property_management",
+        "region_code": COUNTY, "case_ids": [mediating]})  # fmt: skip
+    assert suggestion.status_code == 201, suggestion.json
+    return Cases(mediating=mediating, related=related, card=card.json["id"], bulletin=bulletin.json["id"],
+                 suggestion=suggestion.json["id"])  # fmt: skip
 
 
 def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
@@ -166,7 +173,10 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
 #: Query values that differ by path: the court cases' kind is a kind of court case (民初), the
 #: warnings' a kind of warning.
 PATH_VALUES = {
-    "/warnings": {"kind": ["mass", "deadline"]}, "/cards": {"status": ["issued"]}, "/bulletins": {"status": ["compiled"]},
+    "/warnings": {"kind": ["mass", "deadline"]},
+    "/cards": {"status": ["issued"]},
+    "/bulletins": {"status": ["compiled"]},
+    "/suggestions": {"kind": ["judicial"], "status": ["drafted"], "category": ["property_management"]},
 }
 
 
@@ -179,6 +189,7 @@ def _path_values(cases: Cases) -> dict[str, str]:
         "card_id": cases.card,
         "village": VILLAGE,
         "bulletin_id": cases.bulletin,
+        "suggestion_id": cases.suggestion,
     }
 
 

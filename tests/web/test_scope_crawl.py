@@ -142,6 +142,7 @@ def _values(world: World, seeded: Seeded) -> dict[str, list[str]]:
         "edition": ["general"],
         "version": ["1"],
         "format": ["md"],
+        "suggestion_id": ["-"],
     }
 
 

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.warning_desk import lead_units
-from domain.codes import Category, Route, Source
+from domain.codes import Category, ReplyOutcome, Route, Source, SuggestionKind
 from domain.lead_units import OTHERS
 from domain.reference import MEDIATOR_KINDS, ORGANISATION_KINDS
 from web.auth import require_read
@@ -48,6 +48,26 @@ class Routes(MethodView):
         """How disputes are handed on (分流方式)"""
         require_read("reference")
         return {"items": Route.labels()}
+
+
+@blp.route("/suggestion-kinds")
+class SuggestionKinds(MethodView):
+    @blp.doc(operationId="list_suggestion_kinds")
+    @blp.response(200, s.CodeList)
+    def get(self) -> Any:
+        """The 三书一函: kinds of suggestion (监察建议书, 司法建议书, 检察建议书, 公安提示函)"""
+        require_read("reference")
+        return {"items": SuggestionKind.labels()}
+
+
+@blp.route("/reply-outcomes")
+class ReplyOutcomes(MethodView):
+    @blp.doc(operationId="list_reply_outcomes")
+    @blp.response(200, s.CodeList)
+    def get(self) -> Any:
+        """How a recipient answered a suggestion (采纳, 部分采纳, 未采纳)"""
+        require_read("reference")
+        return {"items": ReplyOutcome.labels()}
 
 
 @blp.route("/regions")
