@@ -21,6 +21,7 @@ from domain.codes import Resolution
 from domain.deadlines import Deadline, settle
 from domain.reference import RegionCatalogue
 from projections.access import AccessRows
+from projections.batch_views import BatchRows
 from projections.case_facts import Tally
 from projections.court_views import CourtRows
 from projections.instruments import InstrumentRows
@@ -327,8 +328,10 @@ class RowWriter(Protocol):
 
 
 #: The views kept beside the cases, each by its own writer, in the same transaction as the rest:
-#: the access log, the court's filings, the warnings and the governance instruments.
-ROW_WRITERS: tuple[Callable[[Cursor], RowWriter], ...] = (AccessRows, CourtRows, WarningRows, InstrumentRows)
+#: the access log, the court's filings, the warnings, the governance instruments and the batches.
+ROW_WRITERS: tuple[Callable[[Cursor], RowWriter], ...] = (
+    AccessRows, CourtRows, WarningRows, InstrumentRows, BatchRows,
+)  # fmt: skip
 
 
 class LedgerViews(Projection[ViewsMixin]):

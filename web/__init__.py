@@ -24,6 +24,7 @@ from projections.runner import ViewRunner
 from web import idempotency
 from web.audit.routes import blp as audit
 from web.auth import authenticate_request
+from web.batches.routes import batches
 from web.court.routes import blp as court
 from web.disputes.routes import blp as disputes
 from web.disputes.routes import register_fallbacks
@@ -105,6 +106,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(warnings, url_prefix=f"{API_PREFIX}/warnings")
     api.register_blueprint(cards, url_prefix=f"{API_PREFIX}/cards")
     api.register_blueprint(villages, url_prefix=f"{API_PREFIX}/villages/no-litigation")
+    api.register_blueprint(batches, url_prefix=f"{API_PREFIX}/batches")
     api.register_blueprint(health, url_prefix=API_PREFIX)
     api.register_blueprint(landing)
     register_landing_aliases(app)
