@@ -74,6 +74,7 @@ class Cases:
     mediating: str  # every kind of party, a session held, a risk and an incident
     related: str  # the same applicant again, so the first case has a related case
     card: str = "-"  # a card issued to a department, so the walk reads /cards/{card_id}
+    batch: str = "-"  # a demonstration batch of both cases
 
 
 @pytest.fixture
@@ -120,7 +121,15 @@ def cases(http: Http, world: World) -> Cases:
     enrolled = http.post("/villages/no-litigation", "supervisor",
                          {"village_code": VILLAGE, "year": 2026, "sponsor_code": "ORGC-COURT", "sponsor_name": "县法院"})
     assert enrolled.status_code == 201, enrolled.json
-    return Cases(mediating=mediating, related=related, card=card.json["id"])
+    batch = http.post("/batches", "recorder", {"title": "漏水维修系列纠纷", "subject_kind": "housing_estate",
+                                               "subject_name": "城关镇某小区", "region_code": TOWN})
+    assert batch.status_code == 201, batch.json
+    added = http.post(f"/batches/{batch.json['id']}/add-cases", "recorder", {"case_ids": [mediating, related]})
+    assert added.status_code == 200, added.json
+    # Led by the related case, so lead_id= lists the mediating case, whose summary names only its own
+    # parties (a name in free text is recognised only where the answer holds it as a party's).
+    assert http.post(f"/batches/{batch.json['id']}/choose-lead", "recorder", {"case_id": related}).status_code == 200
+    return Cases(mediating=mediating, related=related, card=card.json["id"], batch=batch.json["id"])
 
 
 def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
@@ -152,12 +161,19 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "organisation": [VILLAGE_COMMITTEE],
         "target": [TOWN],
         "year": ["2026"],
+        "lead_id": [cases.related],
+        "batch": [cases.batch],
+        "case": [cases.mediating],
     }
 
 
 #: Query values that differ by path: the court cases' kind is a kind of court case (民初), the
 #: warnings' a kind of warning.
-PATH_VALUES = {"/warnings": {"kind": ["mass", "deadline"]}, "/cards": {"status": ["issued"]}}
+PATH_VALUES = {
+    "/warnings": {"kind": ["mass", "deadline"]},
+    "/cards": {"status": ["issued"]},
+    "/batches": {"status": ["collecting"]},
+}
 
 
 def _path_values(cases: Cases) -> dict[str, str]:
@@ -168,6 +184,7 @@ def _path_values(cases: Cases) -> dict[str, str]:
         "warning_id": str(MissedDeadline.create_id(cases.mediating, 1, "triage")),
         "card_id": cases.card,
         "village": VILLAGE,
+        "batch_id": cases.batch,
     }
 
 

@@ -16,9 +16,10 @@ from domain.errors import AccessDenied
 from domain.reference import Actor
 from projections.batch_pages import batch_page
 from projections.batch_views import list_batches, membership
+from projections.runner import ProjectionFailed
 from web.auth import current_actor, mask_personal
 from web.batches import schemas as s
-from web.context import POSITION_HEADER, fresh_views, ledger, runner
+from web.context import POSITION_HEADER, fresh_views, ledger, projection_failed, runner
 from web.disputes.routes import _expected_version
 from web.errors import HEADERS_KEY, ErrorSchema
 from web.instruments.routes import _HEADERS, _409, _history, _keyed, _replayed, _split, _views_position
@@ -47,6 +48,12 @@ def _page(actor: Actor, batch_id: Any) -> dict[str, Any]:
 
 
 def _answer(actor: Actor, batch_id: Any, position: int, status: int = 200) -> Any:
+    # The figures come from the views: the answer waits for its own write there, as a follower
+    # may not have projected it yet (a worker catches up itself, exactly once either way).
+    try:
+        runner().catch_up(until=position)
+    except ProjectionFailed as e:
+        raise projection_failed(e) from None
     page = _page(actor, batch_id)
     page["position"] = position
     return page, status, {"ETag": f'"{page["version"]}"', POSITION_HEADER: str(position)}
@@ -197,7 +204,7 @@ class RecordRefusal(MethodView):
 
 @batches.route("/<batch_id>/close")
 class Close(MethodView):
-    @batches.arguments(s.ReasonBody)
+    @batches.arguments(s.BatchReasonBody)
     @_doc("batch_close")
     def post(self, body: dict[str, Any], batch_id: str) -> Any:
         """Close the batch; its cases may then join another"""

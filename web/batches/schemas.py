@@ -54,7 +54,7 @@ class RefusalBody(CaseBody):
     reason = text(2000, required=True)
 
 
-class ReasonBody(CommandSchema):
+class BatchReasonBody(CommandSchema):
     reason = text(2000, required=True)
 
 
