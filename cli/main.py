@@ -640,3 +640,7 @@ from cli import alerts as _alerts  # noqa: E402,F401  (registers lead-units and 
 from cli.instruments import register as _register_instruments  # noqa: E402
 
 _register_instruments(main)
+
+from cli.batches import register as _register_batches  # noqa: E402
+
+_register_batches(main)
