@@ -197,3 +197,17 @@ def membership(runner: Any) -> Any:
             return open_batches_of(cur, case_ids)
 
     return of
+
+
+def case_batches(cur: Cursor, case_id: str) -> list[dict[str, Any]]:
+    """The batches a case is in, oldest first, with its part (lead or parallel), the offer it
+    received and its answer: what the case's own page shows of the batches' events."""
+    rows = cur.all(
+        "SELECT b.id, b.title, b.status, b.lead_id, b.standard_kind, m.added_at, m.offered_at, m.offered_by, "
+        "m.answer, m.answered_at, m.answered_by FROM v_batch_cases m JOIN v_batches b ON b.id = m.batch_id "
+        "WHERE m.case_id = %s ORDER BY m.added_at, b.id",
+        (case_id,),
+    )
+    for r in rows:
+        r["lead"] = r["lead_id"] == case_id
+    return rows

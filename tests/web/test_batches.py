@@ -119,3 +119,23 @@ def test_the_batch_operations_are_in_the_openapi_document(http: Http) -> None:
     assert {f"/batches/{{batch_id}}/{c}" for c in commands} <= paths
     listing = document["paths"]["/api/v1/disputes"]["get"]["parameters"]
     assert {"lead_id", "batch"} <= {p["name"] for p in listing}
+
+
+def test_a_cases_page_shows_its_batches_offer_and_answer(http: Http, world: World) -> None:
+    from tests.web.pages import sign_in
+
+    lead, parallel = wage_claim(http), wage_claim(http)
+    batch = ok(http.post("/batches", "recorder", open_body()), 201)["id"]
+    ok(http.post(f"/batches/{batch}/add-cases", "recorder", {"case_ids": [lead, parallel]}))
+    ok(http.post(f"/batches/{batch}/choose-lead", "recorder", {"case_id": lead}))
+    http.ok(lead, "file-in-court", "judge", {"court_code": COURT, "court_case_number": "(2026)甘1199民初7号", "reason": "示范"})
+    http.ok(lead, "record-court-outcome", "judge", {"outcome": "judgment", "summary": "支付工资"})
+    ok(http.post(f"/batches/{batch}/adopt-standard", "judge", {}))
+    ok(http.post(f"/batches/{batch}/offer", "recorder", {}))
+    ok(http.post(f"/batches/{batch}/record-refusal", "recorder", {"case_id": parallel, "reason": "不认可"}))
+    client = http.client
+    sign_in(client, world, "supervisor")
+    page = client.get(f"/ui/cases/{parallel}").get_data(as_text=True)
+    assert "示范批次" in page and "青山建筑拖欠工资系列纠纷" in page and "平行案件" in page
+    assert "拒绝示范标准" in page and "（recorder）" in page
+    assert "示范案件" in client.get(f"/ui/cases/{lead}").get_data(as_text=True)
