@@ -22,8 +22,8 @@ from web.batches import schemas as s
 from web.context import POSITION_HEADER, fresh_views, ledger, projection_failed, runner
 from web.disputes.routes import _expected_version
 from web.errors import HEADERS_KEY, ErrorSchema
-from web.instruments.routes import _HEADERS, _409, _history, _keyed, _replayed, _split, _views_position
-from web.openapi_headers import IDEMPOTENCY_KEY, IF_MATCH, LEDGER_POSITION
+from web.instruments.routes import _HEADERS, _history, _keyed, _replayed, _split, _views_position, command_doc
+from web.openapi_headers import IDEMPOTENCY_KEY, LEDGER_POSITION
 
 batches = Blueprint(
     "batches", __name__,
@@ -130,19 +130,7 @@ def _command(batch_id: str, command: str, body: dict[str, Any]) -> Any:
 
 
 def _doc(operation: str) -> Any:
-    def wrap(f: Any) -> Any:
-        for decorate in (
-            batches.alt_response(422, schema=ErrorSchema, description="invalid value, e.g. an unknown case"),
-            batches.alt_response(409, schema=ErrorSchema, description=_409),
-            batches.alt_response(404, schema=ErrorSchema, description=_NOT_FOUND),
-            batches.alt_response(403, schema=ErrorSchema, description="role may not"),
-            batches.response(200, s.BatchPage, headers=_HEADERS),
-            batches.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
-        ):
-            f = decorate(f)
-        return f
-
-    return wrap
+    return command_doc(batches, operation, s.BatchPage, _NOT_FOUND, invalid="invalid value, e.g. an unknown case")
 
 
 @batches.route("/<batch_id>/add-cases")

@@ -223,19 +223,29 @@ def _card_command(card_id: str, command: str, body: dict[str, Any]) -> Any:
     return _replayed(_card_answer(actor, card.id, position), replayed)
 
 
-def _card_doc(operation: str) -> Any:
+def command_doc(blp: Blueprint, operation: str, page: Any, not_found: str, *, invalid: str | None = None) -> Any:
+    """The OpenAPI answers every instrument command shares: its page (200), 403, 404, 409, and
+    422 when the body can name something that does not exist."""
+
     def wrap(f: Any) -> Any:
-        for decorate in (
-            cards.alt_response(409, schema=ErrorSchema, description=_409),
-            cards.alt_response(404, schema=ErrorSchema, description="no such card in your region"),
-            cards.alt_response(403, schema=ErrorSchema, description="role may not"),
-            cards.response(200, s.CardPage, headers=_HEADERS),
-            cards.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
-        ):
+        decorators = [
+            blp.alt_response(409, schema=ErrorSchema, description=_409),
+            blp.alt_response(404, schema=ErrorSchema, description=not_found),
+            blp.alt_response(403, schema=ErrorSchema, description="role may not"),
+            blp.response(200, page, headers=_HEADERS),
+            blp.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
+        ]
+        if invalid is not None:
+            decorators.insert(0, blp.alt_response(422, schema=ErrorSchema, description=invalid))
+        for decorate in decorators:
             f = decorate(f)
         return f
 
     return wrap
+
+
+def _card_doc(operation: str) -> Any:
+    return command_doc(cards, operation, s.CardPage, "no such card in your region")
 
 
 @cards.route("/<card_id>/hold-talk")
@@ -363,18 +373,7 @@ class VillageHistory(MethodView):
 
 
 def _village_doc(operation: str) -> Any:
-    def wrap(f: Any) -> Any:
-        for decorate in (
-            villages.alt_response(409, schema=ErrorSchema, description=_409),
-            villages.alt_response(404, schema=ErrorSchema, description="no such enrolled village in your region"),
-            villages.alt_response(403, schema=ErrorSchema, description="role may not"),
-            villages.response(200, s.VillagePage, headers=_HEADERS),
-            villages.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
-        ):
-            f = decorate(f)
-        return f
-
-    return wrap
+    return command_doc(villages, operation, s.VillagePage, "no such enrolled village in your region")
 
 
 @villages.route("/<village>/assess")
