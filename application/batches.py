@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from application.errors import VersionConflict
 from application.instruments import (
     InstrumentNotFound,
     _act,
@@ -22,6 +21,7 @@ from application.instruments import (
     _history,
     _read_allowed,
     _save,
+    checked,
     replay,
 )
 from application.ledger import Ledger
@@ -99,12 +99,8 @@ def batch_command(
 ) -> tuple[Batch, int]:
     if (first := replay(ledger, key)) is not None:
         return first
-    if command not in batches.COMMANDS:
-        raise InvalidValue("command", f"unknown command {command!r}")
-    _command_allowed(actor, batches.may_issue(actor.role, command), command)
-    found = read_batch(ledger, actor, batch_id)
-    if expected_version is not None and expected_version != found.version:
-        raise VersionConflict(expected_version, found.version)
+    found: Batch = checked(actor, command, batches.COMMANDS, batches.may_issue,
+                           lambda: read_batch(ledger, actor, batch_id), expected_version)  # fmt: skip
     started_at = found.version
     next_state(found.TRANSITIONS, found.status, command)  # the state machine before any lookup
     act = _act(ledger, actor, occurred_at, note)

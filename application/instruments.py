@@ -139,6 +139,26 @@ def _command_allowed(actor: Actor, allowed: bool, command: str) -> None:
         raise AccessDenied(f"role {actor.role} may not {command}")
 
 
+def checked(
+    actor: Actor,
+    command: str,
+    commands: tuple[str, ...],
+    may_issue: Any,
+    read: Any,
+    expected_version: int | None,
+) -> Any:
+    """The instrument a command acts on, after the checks every instrument command makes in this
+    order: a known command, the actor's role, the instrument in the actor's region (``read``
+    raises InstrumentNotFound otherwise), the version the client expects (If-Match)."""
+    if command not in commands:
+        raise InvalidValue("command", f"unknown command {command!r}")
+    _command_allowed(actor, may_issue(actor.role, command), command)
+    found = read()
+    if expected_version is not None and expected_version != found.version:
+        raise VersionConflict(expected_version, found.version)
+    return found
+
+
 def _history(ledger: Ledger, aggregate: Instrument) -> list[Any]:
     return list(ledger.events.get(aggregate.id, lte=aggregate.version))
 
@@ -216,12 +236,8 @@ def card_command(
 ) -> tuple[Card, int]:
     if (first := replay(ledger, key)) is not None:
         return first
-    if command not in cards.COMMANDS:
-        raise InvalidValue("command", f"unknown command {command!r}")
-    _command_allowed(actor, cards.may_issue(actor.role, command), command)
-    card = read_card(ledger, actor, card_id)
-    if expected_version is not None and expected_version != card.version:
-        raise VersionConflict(expected_version, card.version)
+    card: Card = checked(actor, command, cards.COMMANDS, cards.may_issue, lambda: read_card(ledger, actor, card_id),
+                         expected_version)  # fmt: skip
     started_at = card.version
     getattr(card, command)(_act(ledger, actor, occurred_at, note), **args)
     return _save(ledger, card, started_at, key, command)
@@ -292,12 +308,8 @@ def village_command(
 ) -> tuple[NoLitigationVillage, int]:
     if (first := replay(ledger, key)) is not None:
         return first
-    if command not in villages.COMMANDS:
-        raise InvalidValue("command", f"unknown command {command!r}")
-    _command_allowed(actor, villages.may_issue(actor.role, command), command)
-    found = read_village(ledger, actor, village)
-    if expected_version is not None and expected_version != found.version:
-        raise VersionConflict(expected_version, found.version)
+    found: NoLitigationVillage = checked(actor, command, villages.COMMANDS, villages.may_issue,
+                                         lambda: read_village(ledger, actor, village), expected_version)  # fmt: skip
     started_at = found.version
     getattr(found, command)(_act(ledger, actor, occurred_at, note), **args)
     return _save(ledger, found, started_at, key, command)
