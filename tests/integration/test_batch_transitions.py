@@ -118,17 +118,16 @@ def test_every_state_of_a_batch_answers_every_command(world: World, runner: View
 # ---------------------------------------------------------------------- the standard
 
 
-@pytest.mark.parametrize("outcome", ["judgment", "court_mediation"])
-def test_the_standard_is_the_lead_cases_court_decision(world: World, runner: ViewRunner, outcome: str) -> None:
-    opened, lead, _ = batch_with_lead(world, runner, decided=False)
-    judge_lead(world, lead, outcome)
-    adopted = command(world, runner, opened.id, "adopt_standard")
-    assert adopted.standard["kind"] == outcome and adopted.standard["lead_id"] == lead
-    assert adopted.standard["terms"] == "被告支付原告工资12000元，于30日内付清"
-    assert adopted.standard["lead_version"] == world.ledger.get_case(lead).version
-
-
-def test_a_mediation_agreement_of_the_lead_is_a_standard_with_its_amount(world: World, runner: ViewRunner) -> None:
+def test_the_standard_is_the_lead_cases_decision_read_from_the_case(world: World, runner: ViewRunner) -> None:
+    for number, outcome in enumerate(("judgment", "court_mediation"), start=1):
+        opened, lead, _ = batch_with_lead(world, runner, decided=False)
+        judge_lead(world, lead, outcome, number=number)
+        adopted = command(world, runner, opened.id, "adopt_standard")
+        assert adopted.standard["kind"] == outcome and adopted.standard["lead_id"] == lead
+        assert adopted.standard["terms"] == "被告支付原告工资12000元，于30日内付清"
+        assert adopted.standard["lead_version"] == world.ledger.get_case(lead).version
+        command(world, runner, opened.id, "close", reason="下一种")
+    # A mediation agreement is a standard with its amount.
     opened, lead, _ = batch_with_lead(world, runner, decided=False)
     world.do(lead, "assign", "recorder", route="peoples_mediation", organisation_code="ORG621199001001")
     world.do(lead, "accept", "mediator")
@@ -175,60 +174,42 @@ def test_refusals_write_nothing(world: World, runner: ViewRunner) -> None:
     assert world.event_count() == events
 
 
-def test_a_case_sits_in_one_open_batch_at_a_time(world: World, runner: ViewRunner) -> None:
+def test_one_open_batch_per_case_projects_without_codes_and_mediators_answers(world: World, runner: ViewRunner) -> None:
     first, lead, others = batch_with_lead(world, runner)
     second = open_batch(world, title="第二批")
     events = world.event_count()
     with pytest.raises(RuleViolation, match=f"already in open batch {first.id}"):
         command(world, runner, second.id, "add_cases", case_ids=[wage_case(world, 60), others[0]])
     assert world.event_count() == events + 1  # the report only
-    command(world, runner, first.id, "close", reason="改由第二批处理")
-    added = command(world, runner, second.id, "add_cases", case_ids=[others[0]])
-    assert added.case_ids == [others[0]]
-
-
-def test_a_project_batch_takes_cases_without_a_credit_code(world: World, runner: ViewRunner) -> None:
-    opened = open_batch(world, subject_kind="construction_site", subject_name="城关镇安置房二期工地", credit_code=None)
-    case = wage_case(world, 70, credit_code=None)
-    assert command(world, runner, opened.id, "add_cases", case_ids=[case]).case_ids == [case]
-
-
-def test_a_mediator_records_answers_only_for_the_cases_its_body_handles(world: World, runner: ViewRunner) -> None:
-    opened, lead, others = batch_with_lead(world, runner)
-    command(world, runner, opened.id, "adopt_standard")
-    command(world, runner, opened.id, "offer")
+    # A mediator records the answers of the cases its body handles, and no others.
+    command(world, runner, first.id, "adopt_standard")
+    command(world, runner, first.id, "offer")
     with pytest.raises(AccessDenied):
-        command(world, runner, opened.id, "record_acceptance", "mediator", case_id=others[0])
+        command(world, runner, first.id, "record_acceptance", "mediator", case_id=others[0])
     world.do(others[0], "assign", "recorder", route="peoples_mediation", organisation_code="ORG621199001001")
-    accepted = command(world, runner, opened.id, "record_acceptance", "mediator", case_id=others[0])
+    accepted = command(world, runner, first.id, "record_acceptance", "mediator", case_id=others[0])
     assert accepted.offers[others[0]]["answer"] == "accepted"
     with pytest.raises(RuleViolation, match="already accepted"):
-        command(world, runner, opened.id, "record_refusal", case_id=others[0], reason="反悔")
+        command(world, runner, first.id, "record_refusal", case_id=others[0], reason="反悔")
+    # Once the first batch is closed its cases may join another.
+    command(world, runner, first.id, "close", reason="改由第二批处理")
+    assert command(world, runner, second.id, "add_cases", case_ids=[others[1]]).case_ids == [others[1]]
+    # A batch about a project names no credit code, and takes cases by name or without one.
+    site = open_batch(world, subject_kind="construction_site", subject_name="城关镇安置房二期工地", credit_code=None)
+    case = wage_case(world, 70, credit_code=None)
+    assert command(world, runner, site.id, "add_cases", case_ids=[case]).case_ids == [case]
 
 
 # ---------------------------------------------------------------------- list filters and figures
 
 
-def test_the_case_list_filters_by_batch_and_by_lead(world: World, runner: ViewRunner) -> None:
-    opened, lead, others = batch_with_lead(world, runner, parallel=3)
-    linked = wage_case(world, 80)
-    world.do(linked, "link_to_lead_case", "recorder", lead_id=uuid.UUID(lead))
-    stranger = wage_case(world, 81)
-    runner.catch_up()
-    with runner.views.cursor() as cur:
-        def ids(**filters: Any) -> set[str]:
-            return {r["id"] for r in list_cases(cur, scope=[], now=world.clock.now, per_page=100, **filters)[0]}
-
-        assert ids(batch=str(opened.id)) == {lead, *others}
-        assert ids(lead_id=lead) == {*others, linked}
-        assert ids(lead_id=lead, batch=str(opened.id)) == set(others)
-        assert ids(batch=str(uuid.uuid4())) == set() and stranger not in ids(lead_id=lead)
-
-
-def test_a_batchs_figures_follow_the_parallel_cases_states(world: World, runner: ViewRunner) -> None:
+def test_figures_and_list_filters_follow_the_cases(world: World, runner: ViewRunner) -> None:
     from projections.batch_views import batch_members, indicators, list_batches
 
     opened, lead, others = batch_with_lead(world, runner, parallel=4)
+    linked = wage_case(world, 80)
+    world.do(linked, "link_to_lead_case", "recorder", lead_id=uuid.UUID(lead))
+    stranger = wage_case(world, 81)
     command(world, runner, opened.id, "adopt_standard")
     command(world, runner, opened.id, "offer", case_ids=others[:3])
     command(world, runner, opened.id, "record_acceptance", case_id=others[0])
@@ -245,3 +226,12 @@ def test_a_batchs_figures_follow_the_parallel_cases_states(world: World, runner:
         "awaiting_answer": 1, "went_to_court": 1, "still_open": 1, "settlement_rate": 1 / 3,
     }  # fmt: skip
     assert [b["id"] for b in listed] == [str(opened.id)] and listed[0]["indicators"] == figures
+    with runner.views.cursor() as cur:
+
+        def ids(**filters: Any) -> set[str]:
+            return {r["id"] for r in list_cases(cur, scope=[], now=world.clock.now, per_page=100, **filters)[0]}
+
+        assert ids(batch=str(opened.id)) == {lead, *others}
+        assert ids(lead_id=lead) == {*others, linked}
+        assert ids(lead_id=lead, batch=str(opened.id)) == set(others)
+        assert ids(batch=str(uuid.uuid4())) == set() and stranger not in ids(lead_id=lead)

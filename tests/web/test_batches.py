@@ -52,8 +52,13 @@ def test_a_batch_from_opening_to_close(http: Http, world: World) -> None:
     adopted = ok(http.post(f"{path}/adopt-standard", "judge", {}))
     assert adopted["standard"]["kind"] == "judgment" and adopted["standard"]["kind_label"] == "判决"
     assert adopted["standard"]["terms"] == "被告支付原告工资12000元"
-    offered = ok(http.post(f"{path}/offer", "recorder", {}))
+    offered = ok(http.post(f"{path}/offer", "recorder", {}, Idempotency_Key="offer-1"))
     assert offered["indicators"]["offered"] == 3 and offered["version"] == adopted["version"] + 3
+    # One command, three events, one receipt: a retry answers the same and writes nothing.
+    written = world.event_count()
+    again = http.post(f"{path}/offer", "recorder", {}, Idempotency_Key="offer-1")
+    assert again.headers["Idempotent-Replayed"] == "true" and ok(again)["version"] == offered["version"]
+    assert world.event_count() == written
     ok(http.post(f"{path}/record-acceptance", "recorder", {"case_id": others[0]}))
     ok(http.post(f"{path}/record-refusal", "recorder", {"case_id": others[1], "reason": "要求另计加班费"}))
     filed = http.do(others[1], "file-in-court", "judge", {"court_code": COURT, "court_case_number": "(2026)甘1199民初8号", "reason": "起诉"})
@@ -84,7 +89,7 @@ def test_a_batch_from_opening_to_close(http: Http, world: World) -> None:
     assert_error(http.post(f"{path}/record-acceptance", "recorder", {"case_id": others[2]}), 409, "illegal_transition")
 
 
-def test_refusals_are_json_errors_and_write_nothing(http: Http, world: World) -> None:
+def test_refusals_are_json_errors_and_write_nothing_and_the_document_lists_it_all(http: Http, world: World) -> None:
     case = wage_claim(http)
     theirs = wage_claim(http, region_code=OTHER_TOWN_VILLAGE, who="other-recorder")
     first = ok(http.post("/batches", "recorder", open_body()), 201)
@@ -110,8 +115,7 @@ def test_refusals_are_json_errors_and_write_nothing(http: Http, world: World) ->
     assert ok(http.get("/batches", "other-recorder"))["items"] == []
     assert world.event_count() == before
 
-
-def test_the_batch_operations_are_in_the_openapi_document(http: Http) -> None:
+    # Every operation is in the OpenAPI document, and so are the case list's filters.
     document = ok(http.get("/openapi.json", None))
     paths = {p.removeprefix("/api/v1") for p in document["paths"]}
     commands = ("add-cases", "choose-lead", "adopt-standard", "offer", "record-acceptance", "record-refusal", "close")
