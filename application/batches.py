@@ -2,17 +2,21 @@
 
 The instruments' discipline (application/instruments.py): role first, then region scope (a batch
 outside it is "not found"), then the aggregate's state machine and values, one save. What the
-batch standard is comes from the lead case as it stands in the store, never from the client;
-whether a case already sits in another open batch is asked of the views (``open_batches_of``,
-given by the caller with views caught up to the store).
+batch standard is comes from the lead case as it stands in the store, never from the client.
+Which batch a case last joined is a stream of its own (domain.batch.Membership) saved with the
+batch that takes it: a case sits in one open batch at a time, by the store's own concurrency
+control, whatever the views have projected yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
+from application.errors import VersionConflict
 from application.instruments import (
     InstrumentNotFound,
     _act,
@@ -27,7 +31,7 @@ from application.instruments import (
 from application.ledger import Ledger
 from application.receipts import RequestKey
 from domain import batch as batches
-from domain.batch import Batch, lead_decision
+from domain.batch import Batch, Membership, lead_decision
 from domain.case import Case
 from domain.codes import PartyKind, PartyRole, Role
 from domain.errors import AccessDenied, InvalidValue, RuleViolation
@@ -35,8 +39,6 @@ from domain.instrument import next_state
 from domain.reference import Actor
 from domain.warning_rules import normalised_name
 
-#: case id → the open batch it is in (another batch's id), for the cases asked about.
-OpenBatchesOf = Callable[[list[str]], dict[str, str]]
 #: Case events that decide a case (the lead's decision is dated by the last of them).
 _DECIDING = ("AgreementRecorded", "CourtOutcomeRecorded")
 
@@ -90,7 +92,6 @@ def batch_command(
     batch_id: object,
     command: str,
     *,
-    open_batches_of: OpenBatchesOf | None = None,
     expected_version: int | None = None,
     occurred_at: datetime | None = None,
     note: str | None = None,
@@ -104,9 +105,11 @@ def batch_command(
     started_at = found.version
     next_state(found.TRANSITIONS, found.status, command)  # the state machine before any lookup
     act = _act(ledger, actor, occurred_at, note)
+    joined: tuple[Membership, ...] = ()
     if command == "add_cases":
-        ids = _addable(ledger, actor, found, args.get("case_ids"), open_batches_of)
+        ids, memberships = _addable(ledger, actor, found, args.get("case_ids"))
         found.add_cases(act, case_ids=ids)
+        joined = tuple(_join(act, case_id, found, memberships.get(case_id)) for case_id in ids)
     elif command == "choose_lead":
         found.choose_lead(act, case_id=_case_id(ledger, actor, "case_id", args.get("case_id")))
     elif command == "adopt_standard":
@@ -125,36 +128,51 @@ def batch_command(
         getattr(found, command)(act, case_id=str(case.id), **extra)
     else:
         found.close(act, reason=args.get("reason"))  # type: ignore[arg-type]
-    return _save(ledger, found, started_at, key, command)
+    try:
+        return _save(ledger, found, started_at, key, command, also=joined)
+    except VersionConflict as e:
+        if joined and e.current == started_at:  # the batch did not move: a membership did
+            raise RuleViolation("add_cases", "another batch took one of these cases at the same moment") from None
+        raise
+
+
+def _join(act: Any, case_id: str, found: Batch, membership: Membership | None) -> Membership:
+    if membership is None:
+        return Membership.first(act, case_id=case_id, batch_id=str(found.id))
+    membership.join(act, batch_id=str(found.id))
+    return membership
 
 
 def _case_id(ledger: Ledger, actor: Actor, field: str, value: object) -> str:
     return str(ledger.get_case_or_invalid(field, value, actor=actor).id)
 
 
-def _addable(
-    ledger: Ledger, actor: Actor, found: Batch, given: object, open_batches_of: OpenBatchesOf | None
-) -> list[str]:
+def _addable(ledger: Ledger, actor: Actor, found: Batch, given: object) -> tuple[list[str], dict[str, Membership]]:
     """The named cases, each known, inside the actor's scope and the batch's region, against the
-    batch's respondent when it has one, and in no other open batch."""
+    batch's respondent when it has one, and in no other open batch; with the membership stream
+    of each case that has one."""
     if not isinstance(given, list | tuple) or not given:
         raise InvalidValue("case_ids", "name at least one case")
     if len(given) > batches.MAX_CASES:
         raise InvalidValue("case_ids", f"at most {batches.MAX_CASES} cases")
     cases = [ledger.get_case_or_invalid(f"case_ids[{i}]", c, actor=actor) for i, c in enumerate(given)]
+    memberships: dict[str, Membership] = {}
     for i, case in enumerate(cases):
         if case.region_path[: len(found.region_path)] != found.region_path:
             raise InvalidValue(f"case_ids[{i}]", f"case {case.id} lies outside the batch's region")
         if found.subject_kind == "respondent" and not _against(case, found):
             raise InvalidValue(f"case_ids[{i}]", f"case {case.id} is not brought against {found.subject_name}")
-    ids = [str(c.id) for c in cases]
-    if open_batches_of is None:
-        raise RuntimeError("adding cases needs the views to tell which cases sit in open batches")
-    elsewhere = {c: b for c, b in open_batches_of(ids).items() if b != str(found.id)}
-    if elsewhere:
-        case_id, other = sorted(elsewhere.items())[0]
-        raise RuleViolation("add_cases", f"case {case_id} is already in open batch {other}")
-    return ids
+        try:
+            membership: Any = ledger.repository.get(Membership.create_id(str(case.id)))
+        except AggregateNotFoundError:
+            continue
+        if membership.batch_id == str(found.id):
+            raise RuleViolation("add_cases", f"case {case.id} is already in this batch")
+        last: Any = ledger.repository.get(UUID(membership.batch_id))
+        if last.status in batches.OPEN_STATES:
+            raise RuleViolation("add_cases", f"case {case.id} is already in open batch {last.id}")
+        memberships[str(case.id)] = membership
+    return [str(c.id) for c in cases], memberships
 
 
 def _against(case: Case, found: Batch) -> bool:

@@ -108,16 +108,22 @@ def replay(ledger: Ledger, key: RequestKey | None) -> tuple[Any, int] | None:
 
 
 def _save(
-    ledger: Ledger, aggregate: Instrument, started_at: int | None, key: RequestKey | None = None, command: str = ""
+    ledger: Ledger,
+    aggregate: Instrument,
+    started_at: int | None,
+    key: RequestKey | None = None,
+    command: str = "",
+    also: tuple[Instrument, ...] = (),
 ) -> tuple[Any, int]:
-    """Save the instrument's new events, with the receipt of ``key`` in the same transaction."""
+    """Save the instrument's new events, with the receipt of ``key`` (and the events of ``also``)
+    in the same transaction."""
     receipt = None
     if key is not None:
         receipt = CommandReceipt.issue(
             key, case_id=aggregate.id, case_version=aggregate.version, command=command, at=aggregate.modified_on
         )
     try:
-        recordings = ledger.save(aggregate, receipt)
+        recordings = ledger.save(aggregate, *also, receipt)
     except IntegrityError:
         first = replay(ledger, key)
         if first is not None:

@@ -31,7 +31,7 @@ from application.receipts import CommandReceipt
 from application.stored_canonical import StoredCanonical
 from application.stored_rows import FIRST, pages
 from domain.access import AccessLog, ListingLog
-from domain.batch import Batch
+from domain.batch import Batch, Membership
 from domain.card import Card
 from domain.case import Case
 from domain.court_case import CourtCase
@@ -61,6 +61,7 @@ KINDS = {
     Card: "card",
     NoLitigationVillage: "no-litigation village",
     Batch: "batch",
+    Membership: "batch membership",
 }
 #: Event fields that name an actor.
 ACTOR_FIELDS = ("actor_id", "created_by", "sealed_by", "revoked_by", "rotated_by")

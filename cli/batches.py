@@ -27,16 +27,9 @@ def _line(found: Any, at: int) -> None:
 
 
 def _command(batch_id: str, command: str, actor_name: str | None, **args: Any) -> None:
-    from projections.batch_views import membership
-    from projections.runner import ViewRunner
-
     with open_ledger() as ledger, refusals():
         actor = ledger.actor(actor_name) if actor_name else ledger.system_actor()
-        runner = ViewRunner(ledger)
-        try:
-            found, at = acts.batch_command(ledger, actor, batch_id, command, open_batches_of=membership(runner), **args)
-        finally:
-            runner.close()
+        found, at = acts.batch_command(ledger, actor, batch_id, command, **args)
     _line(found, at)
 
 

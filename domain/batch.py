@@ -22,6 +22,7 @@ from domain.codes import Role
 from domain.errors import InvalidValue, RuleViolation
 from domain.instrument import Instrument, check_time
 from domain.integrity import GENESIS
+from domain.reference import stable_id
 from domain.values import check_credit_code, check_optional_text, check_region_code, check_text
 
 #: What the batch is about: one respondent, or one project.
@@ -273,6 +274,48 @@ class Batch(Instrument):
     @event("Closed")
     def _closed(self, reason, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         self.closed_at = occurred_at
+        self._moved(status, occurred_at)
+
+
+class Membership(Instrument):
+    """Which batch a case last joined: one stream per case, saved with the batch that takes the
+    case, so two batches taking one case at the same moment conflict in the store itself and a
+    case sits in one open batch at a time without asking the views."""
+
+    TRANSITIONS = {"joined": {"join": None}}
+
+    @staticmethod
+    def create_id(case_id: str) -> UUID:  # type: ignore[override]
+        return stable_id("batch_membership", str(case_id))
+
+    @classmethod
+    def first(cls, act: Act, *, case_id: str, batch_id: str) -> Membership:
+        return cls._create(
+            cls.Joined,  # type: ignore[attr-defined]
+            id=cls.create_id(case_id),
+            prev_hash=GENESIS,
+            case_id=str(case_id),
+            batch_id=str(batch_id),
+            **act.stamp(),
+        )
+
+    @event("Joined")
+    def __init__(self, case_id: str, batch_id: str, actor_id: str, actor_role: str, occurred_at: datetime,
+                 note: str | None, timestamp: datetime) -> None:  # fmt: skip
+        self.case_id = case_id
+        self.batch_id = batch_id
+        self._moved("joined", occurred_at)
+
+    def join(self, act: Act, *, batch_id: str) -> None:
+        """The case joins another batch (the application has found its last one closed)."""
+        status = self._check("join", act)
+        if str(batch_id) == self.batch_id:
+            raise RuleViolation("add_cases", f"case {self.case_id} is already in this batch")
+        self._rejoined(batch_id=str(batch_id), status=status, **act.stamp())
+
+    @event("JoinedAnother")
+    def _rejoined(self, batch_id, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.batch_id = batch_id
         self._moved(status, occurred_at)
 
 

@@ -12,7 +12,7 @@ from application import batches as acts
 from application.integrity import verify
 from domain.errors import IllegalTransition, LedgerError, RuleViolation
 from features.test_instruments import Views, both_stores, ledger_world, views
-from projections.batch_views import batch_members, indicators, membership
+from projections.batch_views import batch_members, indicators
 from projections.cases import list_cases
 from tests.support import COURT, TOWN, World
 
@@ -43,8 +43,7 @@ def batch() -> Batch:
 
 
 def _command(world: World, views: Views, batch: Batch, name: str, who: str = "recorder", **args: Any) -> Any:
-    return acts.batch_command(world.ledger, world.actors[who], batch.batch_id, name,
-                              open_batches_of=membership(views.runner), **args)[0]  # fmt: skip
+    return acts.batch_command(world.ledger, world.actors[who], batch.batch_id, name, **args)[0]
 
 
 @step(parsers.parse('城关镇{count:d}名农民工分别登记了追索"{employer}"劳动报酬的纠纷'))
@@ -89,7 +88,7 @@ def second_batch(ledger_world: World, views: Views, batch: Batch) -> Any:
     batch.events_before = ledger_world.event_count()
     with pytest.raises(RuleViolation, match="already in open batch") as refused:
         acts.batch_command(ledger_world.ledger, ledger_world.actors["recorder"], other.id, "add_cases",
-                           case_ids=[batch.cases[1]], open_batches_of=membership(views.runner))  # fmt: skip
+                           case_ids=[batch.cases[1]])  # fmt: skip
     return refused.value
 
 

@@ -1,9 +1,9 @@
 """Views of demonstration batches and the queries over them.
 
 ``v_batches`` is one row per batch; ``v_batch_cases`` one row per case in a batch with its
-offer and answer: the join that filters the case list by ``batch=`` and ``lead_id=``, finds the
-open batch a case already sits in, and counts a batch's indicators against the cases' current
-states in ``v_cases``. Written in the same transaction as every other view
+offer and answer: the join that filters the case list by ``batch=`` and ``lead_id=``, shows a
+case's batches on its page, and counts a batch's indicators against the cases' current states
+in ``v_cases``. Written in the same transaction as every other view
 (projections/case_views.py ROW_WRITERS).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.batch import OPEN_STATES, Batch
+from domain.batch import Batch
 from projections.instruments import _upsert
 from projections.periods import utc_text
 from projections.store import Cursor
@@ -110,20 +110,6 @@ class BatchRows:
 # ---------------------------------------------------------------------- queries
 
 
-def open_batches_of(cur: Cursor, case_ids: list[str]) -> dict[str, str]:
-    """case id → the open batch it sits in, for those of ``case_ids`` that sit in one."""
-    if not case_ids:
-        return {}
-    marks = ", ".join(["%s"] * len(case_ids))
-    states = ", ".join(["%s"] * len(OPEN_STATES))
-    rows = cur.all(
-        f"SELECT m.case_id, m.batch_id FROM v_batch_cases m JOIN v_batches b ON b.id = m.batch_id "
-        f"WHERE m.case_id IN ({marks}) AND b.status IN ({states}) ORDER BY m.batch_id",
-        [*case_ids, *sorted(OPEN_STATES)],
-    )
-    return {r["case_id"]: r["batch_id"] for r in rows}
-
-
 def batch_members(cur: Cursor, batch_id: str) -> list[dict[str, Any]]:
     """Each case of a batch with its offer and answer and the case's current status."""
     return cur.all(
@@ -185,18 +171,6 @@ def list_batches(
     for r in rows:
         r["indicators"] = indicators(r["lead_id"], batch_members(cur, r["id"]))
     return rows
-
-
-def membership(runner: Any) -> Any:
-    """``open_batches_of`` for application/batches.py on views first caught up with the store,
-    so a case added to one batch a moment ago is seen in it."""
-
-    def of(case_ids: list[str]) -> dict[str, str]:
-        runner.catch_up()
-        with runner.views.cursor() as cur:
-            return open_batches_of(cur, case_ids)
-
-    return of
 
 
 def case_batches(cur: Cursor, case_id: str) -> list[dict[str, Any]]:

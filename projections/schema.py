@@ -104,7 +104,7 @@ PROJECTION_INDEXES = [
     "CREATE INDEX IF NOT EXISTS v_court_cases_id ON v_court_cases (court_case_id)",
     "CREATE INDEX IF NOT EXISTS v_court_cases_pre ON v_court_cases (pre_litigation_number)",
     "CREATE INDEX IF NOT EXISTS v_court_versions_pre ON v_court_case_versions (pre_litigation_number)",
-    # A case's batches: the open-batch check of add_cases and the case list's batch filters.
+    # A case's batches: the case list's batch filters and the case's page.
     "CREATE INDEX IF NOT EXISTS v_batch_cases_case ON v_batch_cases (case_id)",
 ]
 

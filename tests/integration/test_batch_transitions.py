@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from eventsourcing.application import AggregateNotFoundError
 
 from application import batches as acts
 from domain import batch
+from domain.batch import Membership
 from domain.errors import AccessDenied, IllegalTransition, InvalidValue, RuleViolation
-from projections.batch_views import membership
 from projections.cases import list_cases
 from projections.runner import ViewRunner
 from tests.support import COURT, OTHER_TOWN_VILLAGE, TOWN, World
@@ -53,7 +54,7 @@ def open_batch(world: World, who: str = "recorder", **overrides: Any) -> Any:
 
 
 def command(world: World, runner: ViewRunner, batch_id: Any, name: str, who: str = "recorder", **args: Any) -> Any:
-    return acts.batch_command(world.ledger, world.actors[who], batch_id, name, open_batches_of=membership(runner), **args)[0]
+    return acts.batch_command(world.ledger, world.actors[who], batch_id, name, **args)[0]
 
 
 def batch_with_lead(world: World, runner: ViewRunner, parallel: int = 2, *, decided: bool = True) -> tuple[Any, str, list[str]]:
@@ -174,7 +175,9 @@ def test_refusals_write_nothing(world: World, runner: ViewRunner) -> None:
     assert world.event_count() == events
 
 
-def test_one_open_batch_per_case_projects_without_codes_and_mediators_answers(world: World, runner: ViewRunner) -> None:
+def test_one_open_batch_per_case_projects_without_codes_and_mediators_answers(
+    world: World, runner: ViewRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first, lead, others = batch_with_lead(world, runner)
     second = open_batch(world, title="第二批")
     events = world.event_count()
@@ -198,6 +201,23 @@ def test_one_open_batch_per_case_projects_without_codes_and_mediators_answers(wo
     site = open_batch(world, subject_kind="construction_site", subject_name="城关镇安置房二期工地", credit_code=None)
     case = wage_case(world, 70, credit_code=None)
     assert command(world, runner, site.id, "add_cases", case_ids=[case]).case_ids == [case]
+    # Two batches taking one case at the same moment: the second read the case's membership
+    # before the first saved it, and the store refuses its save (nothing of it is written).
+    taken = wage_case(world, 71, credit_code=None)
+    rival = open_batch(world, subject_kind="construction_site", subject_name="城关镇安置房二期工地", credit_code=None)
+    command(world, runner, site.id, "add_cases", case_ids=[taken])
+    real = world.ledger.repository.get
+
+    def read_before_the_first_saved(aggregate_id: Any, *args: Any, **kwargs: Any) -> Any:
+        if aggregate_id == Membership.create_id(taken):
+            raise AggregateNotFoundError(aggregate_id)
+        return real(aggregate_id, *args, **kwargs)
+
+    monkeypatch.setattr(world.ledger.repository, "get", read_before_the_first_saved)
+    events = world.event_count()
+    with pytest.raises(RuleViolation, match="at the same moment"):
+        command(world, runner, rival.id, "add_cases", case_ids=[taken])
+    assert world.event_count() == events
 
 
 # ---------------------------------------------------------------------- list filters and figures

@@ -15,7 +15,7 @@ from domain import batch as batch_domain
 from domain.errors import AccessDenied
 from domain.reference import Actor
 from projections.batch_pages import batch_page
-from projections.batch_views import list_batches, membership
+from projections.batch_views import list_batches
 from projections.runner import ProjectionFailed
 from web.auth import current_actor, mask_personal
 from web.batches import schemas as s
@@ -123,8 +123,7 @@ def _command(batch_id: str, command: str, body: dict[str, Any]) -> Any:
     if args.get("case_id") is not None:
         args["case_id"] = str(args["case_id"])
     found, position = acts.batch_command(
-        ledger(), actor, batch_id, command, open_batches_of=membership(runner()),
-        expected_version=_expected_version(), occurred_at=occurred_at, note=note, key=key, **args,
+        ledger(), actor, batch_id, command, expected_version=_expected_version(), occurred_at=occurred_at, note=note, key=key, **args,
     )  # fmt: skip
     return _replayed(_answer(actor, found.id, position), replayed)
 
