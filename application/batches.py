@@ -33,7 +33,7 @@ from application.receipts import RequestKey
 from domain import batch as batches
 from domain.batch import Batch, Membership, lead_decision
 from domain.case import Case
-from domain.codes import PartyKind, PartyRole, Role
+from domain.codes import Category, PartyKind, PartyRole, Role
 from domain.errors import AccessDenied, InvalidValue, RuleViolation
 from domain.instrument import next_state
 from domain.reference import Actor
@@ -76,8 +76,6 @@ def open_batch(
     if not actor.covers(path):
         raise AccessDenied(f"region {region_code} lies outside {actor.name}'s region")
     if category is not None:
-        from domain.codes import Category
-
         category = Category.parse("category", category).value
     opened = Batch.open(
         _act(ledger, actor, occurred_at, note), title=title, subject_kind=subject_kind, subject_name=subject_name,
