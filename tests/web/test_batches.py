@@ -113,6 +113,9 @@ def test_refusals_are_json_errors_and_write_nothing_and_the_document_lists_it_al
     assert_error(http.post(f"{path}/close", "other-recorder", {"reason": "x"}), 404, "not_found")
     assert_error(http.get(f"/batches/{uuid.uuid4()}", "recorder"), 404, "not_found")
     assert ok(http.get("/batches", "other-recorder"))["items"] == []
+    assert_error(http.get("/batches", "other-recorder", {"region": TOWN}), 403, "forbidden")
+    assert_error(http.get("/batches", "recorder", {"region": "999999"}), 422, "invalid_value")
+    assert len(ok(http.get("/batches", "recorder", {"region": TOWN}))["items"]) == 2
     assert world.event_count() == before
 
     # Every operation is in the OpenAPI document, and so are the case list's filters.

@@ -17,7 +17,7 @@ from domain.reference import Actor
 from projections.batch_pages import batch_page
 from projections.batch_views import list_batches
 from projections.runner import ProjectionFailed
-from web.auth import current_actor, mask_personal
+from web.auth import current_actor, mask_personal, require_covers
 from web.batches import schemas as s
 from web.context import POSITION_HEADER, fresh_views, ledger, projection_failed, runner
 from web.disputes.routes import _expected_version
@@ -64,11 +64,15 @@ class Batches(MethodView):
     @batches.doc(operationId="list_batches", **{HEADERS_KEY: [LEDGER_POSITION]})
     @batches.arguments(s.BatchListQuery, location="query")
     @batches.response(200, s.BatchList)
-    @batches.alt_response(403, schema=ErrorSchema, description="role may not read batches")
+    @batches.alt_response(403, schema=ErrorSchema, description="role may not read batches, or region outside your scope")
+    @batches.alt_response(422, schema=ErrorSchema, description="unknown region")
     def get(self, query: dict[str, Any]) -> Any:
         """Batches inside your region, newest first, each with its figures"""
         actor = _reader()
-        case = query.get("case")
+        case, region = query.get("case"), query.get("region")
+        if region:
+            path = ledger().region_path("region", region, levels=("county", "town", "village"))
+            require_covers(actor, path, f"region {region}")
         with fresh_views() as cur:
             items = list_batches(cur, scope=actor.region_path, status=query.get("status"),
                                  case=None if case is None else str(case), region=query.get("region"))  # fmt: skip
