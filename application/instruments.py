@@ -188,6 +188,26 @@ def _command_allowed(actor: Actor, allowed: bool, command: str) -> None:
         raise AccessDenied(f"role {actor.role} may not {command}")
 
 
+def checked(
+    actor: Actor,
+    command: str,
+    commands: tuple[str, ...],
+    may_issue: Any,
+    read: Any,
+    expected_version: int | None,
+) -> Any:
+    """The instrument a command acts on, after the checks every instrument command makes in this
+    order: a known command, the actor's role, the instrument in the actor's region (``read``
+    raises InstrumentNotFound otherwise), the version the client expects (If-Match)."""
+    if command not in commands:
+        raise InvalidValue("command", f"unknown command {command!r}")
+    _command_allowed(actor, may_issue(actor.role, command), command)
+    found = read()
+    if expected_version is not None and expected_version != found.version:
+        raise VersionConflict(expected_version, found.version)
+    return found
+
+
 def _history(ledger: Ledger, aggregate: Instrument) -> list[Any]:
     return list(ledger.events.get(aggregate.id, lte=aggregate.version))
 
@@ -270,10 +290,8 @@ def instrument_command(
     finds it in the actor's scope. A replayed Idempotency-Key answers what the first request wrote."""
     if (first := replay(ledger, key)) is not None:
         return first
-    if command not in rules.COMMANDS:
-        raise InvalidValue("command", f"unknown command {command!r}")
-    _command_allowed(actor, rules.may_issue(actor.role, command), command)
-    found = read(ledger, actor, instrument)
+    found = checked(actor, command, rules.COMMANDS, rules.may_issue, lambda: read(ledger, actor, instrument),
+                    expected_version)  # fmt: skip
     return run_command(ledger, actor, found, command, expected_version=expected_version, occurred_at=occurred_at,
                        note=note, key=key, **args)  # fmt: skip
 

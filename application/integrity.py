@@ -32,6 +32,7 @@ from application.stored_canonical import StoredCanonical
 from application.stored_rows import FIRST, pages
 from domain.access import AccessLog, ListingLog
 from domain.bulletin import Bulletin
+from domain.batch import Batch, Membership
 from domain.card import Card
 from domain.case import Case
 from domain.court_case import CourtCase
@@ -64,6 +65,8 @@ KINDS = {
     Bulletin: "bulletin",
     Suggestion: "suggestion",
     SuggestionNumber: "suggestion number",
+    Batch: "batch",
+    Membership: "batch membership",
 }
 #: Event fields that name an actor.
 ACTOR_FIELDS = ("actor_id", "created_by", "sealed_by", "revoked_by", "rotated_by")

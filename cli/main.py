@@ -660,3 +660,7 @@ _register_instruments(main)
 from cli.suggestions import register as _register_suggestions  # noqa: E402
 
 _register_suggestions(main)
+
+from cli.batches import register as _register_batches  # noqa: E402
+
+_register_batches(main)

@@ -22,6 +22,7 @@ from domain.deadlines import Deadline, settle
 from domain.reference import RegionCatalogue
 from projections.access import AccessRows
 from projections.bulletins import BulletinRows
+from projections.batch_views import BatchRows
 from projections.case_facts import Tally
 from projections.court_views import CourtRows
 from projections.instruments import InstrumentRows
@@ -329,11 +330,11 @@ class RowWriter(Protocol):
 
 
 #: The views kept beside the cases, each by its own writer, in the same transaction as the rest:
-#: the access log, the court's filings, the warnings, the governance instruments, bulletins and
-#: suggestions.
+#: the access log, the court's filings, the warnings, the governance instruments, bulletins,
+#: suggestions and batches.
 ROW_WRITERS: tuple[Callable[[Cursor], RowWriter], ...] = (
-    AccessRows, CourtRows, WarningRows, InstrumentRows, BulletinRows, SuggestionRows,
-)
+    AccessRows, CourtRows, WarningRows, InstrumentRows, BulletinRows, SuggestionRows, BatchRows,
+)  # fmt: skip
 
 
 class LedgerViews(Projection[ViewsMixin]):

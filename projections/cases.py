@@ -56,6 +56,8 @@ def list_cases(
     category: str | None = None,
     risk: str | None = None,
     overdue: bool | None = None,
+    lead_id: str | None = None,
+    batch: str | None = None,
     page: int = 1,
     per_page: int = 20,
 ) -> tuple[list[dict[str, Any]], int]:
@@ -76,6 +78,16 @@ def list_cases(
         RiskLevel.parse("risk", risk)
         where.append("c.risk_level = %s")
         params.append(risk)
+    if lead_id:
+        # Parallel to the lead: linked to it (link-to-lead-case), or in a batch it leads.
+        where.append(
+            "(c.lead_id = %s OR EXISTS (SELECT 1 FROM v_batch_cases m JOIN v_batches b ON b.id = m.batch_id "
+            "WHERE m.case_id = c.id AND b.lead_id = %s AND c.id <> b.lead_id))"
+        )
+        params += [str(lead_id), str(lead_id)]
+    if batch:
+        where.append("EXISTS (SELECT 1 FROM v_batch_cases m WHERE m.case_id = c.id AND m.batch_id = %s)")
+        params.append(str(batch))
     if overdue is not None:
         t = utc_text(now)
         exists = f"EXISTS (SELECT 1 FROM v_deadlines d WHERE d.case_id = c.id AND {_OVERDUE_AT})"

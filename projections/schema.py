@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 14
+VIEWS_VERSION = 15
 
 _COURT_COLUMNS = """
         case_number TEXT, court_case_id TEXT, kind TEXT, court_code TEXT, cause TEXT, category TEXT,
@@ -99,6 +99,15 @@ TABLES = {
         issued_at TEXT, delivered_on TEXT, reply_due_on TEXT, reminders INTEGER, escalated_to TEXT,
         escalated_on TEXT, replied_on TEXT, outcome TEXT, reply_late INTEGER, revisits INTEGER, cases INTEGER,
         version INTEGER, position BIGINT, recorded_at TEXT""",
+    # Demonstration batches (projections/batch_views.py): one row per batch, one per case in it.
+    "v_batches": """
+        id TEXT PRIMARY KEY, title TEXT, subject_kind TEXT, subject_name TEXT, credit_code TEXT,
+        category TEXT, county_code TEXT, town_code TEXT, region_code TEXT, status TEXT, lead_id TEXT,
+        standard_kind TEXT, opened_at TEXT, opened_by TEXT, closed_at TEXT, version INTEGER,
+        position BIGINT, recorded_at TEXT""",
+    "v_batch_cases": """
+        batch_id TEXT, case_id TEXT, added_at TEXT, offered_at TEXT, offered_by TEXT, answer TEXT,
+        answered_at TEXT, answered_by TEXT, position BIGINT, PRIMARY KEY (batch_id, case_id)""",
 }
 
 #: Indexes the projection itself reads through (a region correction finds the case's facts).
@@ -107,6 +116,8 @@ PROJECTION_INDEXES = [
     "CREATE INDEX IF NOT EXISTS v_court_cases_id ON v_court_cases (court_case_id)",
     "CREATE INDEX IF NOT EXISTS v_court_cases_pre ON v_court_cases (pre_litigation_number)",
     "CREATE INDEX IF NOT EXISTS v_court_versions_pre ON v_court_case_versions (pre_litigation_number)",
+    # A case's batches: the case list's batch filters and the case's page.
+    "CREATE INDEX IF NOT EXISTS v_batch_cases_case ON v_batch_cases (case_id)",
 ]
 
 #: Indexes only queries need: a rebuild creates them after the last batch, a sorted bulk build

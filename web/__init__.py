@@ -27,6 +27,7 @@ from web import idempotency
 from web.audit.routes import blp as audit
 from web.auth import authenticate_request
 from web.bulletins.routes import blp as bulletins
+from web.batches.routes import batches
 from web.court.routes import blp as court
 from web.disputes.routes import blp as disputes
 from web.disputes.routes import register_fallbacks
@@ -118,6 +119,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(villages, url_prefix=f"{API_PREFIX}/villages/no-litigation")
     api.register_blueprint(bulletins, url_prefix=f"{API_PREFIX}/bulletins")
     api.register_blueprint(suggestions, url_prefix=f"{API_PREFIX}/suggestions")
+    api.register_blueprint(batches, url_prefix=f"{API_PREFIX}/batches")
     api.register_blueprint(health, url_prefix=API_PREFIX)
     api.register_blueprint(landing)
     register_landing_aliases(app)

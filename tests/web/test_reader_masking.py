@@ -76,6 +76,7 @@ class Cases:
     card: str = "-"  # a card issued to a department, so the walk reads /cards/{card_id}
     bulletin: str = "-"  # a town's bulletin, so the walk reads /bulletins/{bulletin_id}
     suggestion: str = "-"  # a judicial suggestion drafted from the case, read at /suggestions/{suggestion_id}
+    batch: str = "-"  # a demonstration batch of both cases
 
 
 @pytest.fixture
@@ -129,8 +130,16 @@ def cases(http: Http, world: World) -> Cases:
         "problem": "漏水维修费用纠纷多发", "proposals": "规范维修资金使用", "category": "property_management",
         "region_code": COUNTY, "case_ids": [mediating]})  # fmt: skip
     assert suggestion.status_code == 201, suggestion.json
+    batch = http.post("/batches", "recorder", {"title": "漏水维修系列纠纷", "subject_kind": "housing_estate",
+                                               "subject_name": "城关镇某小区", "region_code": TOWN})
+    assert batch.status_code == 201, batch.json
+    added = http.post(f"/batches/{batch.json['id']}/add-cases", "recorder", {"case_ids": [mediating, related]})
+    assert added.status_code == 200, added.json
+    # Led by the related case, so lead_id= lists the mediating case, whose summary names only its own
+    # parties (a name in free text is recognised only where the answer holds it as a party's).
+    assert http.post(f"/batches/{batch.json['id']}/choose-lead", "recorder", {"case_id": related}).status_code == 200
     return Cases(mediating=mediating, related=related, card=card.json["id"], bulletin=bulletin.json["id"],
-                 suggestion=suggestion.json["id"])  # fmt: skip
+                 suggestion=suggestion.json["id"], batch=batch.json["id"])  # fmt: skip
 
 
 def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
@@ -167,6 +176,9 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "version": ["1"],
         # The documents as text (a PDF's text is compressed: the JSON and Markdown say the same).
         "format": ["md"],
+        "lead_id": [cases.related],
+        "batch": [cases.batch],
+        "case": [cases.mediating],
     }
 
 
@@ -177,6 +189,7 @@ PATH_VALUES = {
     "/cards": {"status": ["issued"]},
     "/bulletins": {"status": ["compiled"]},
     "/suggestions": {"kind": ["judicial"], "status": ["drafted"], "category": ["property_management"]},
+    "/batches": {"status": ["collecting"]},
 }
 
 
@@ -190,6 +203,7 @@ def _path_values(cases: Cases) -> dict[str, str]:
         "village": VILLAGE,
         "bulletin_id": cases.bulletin,
         "suggestion_id": cases.suggestion,
+        "batch_id": cases.batch,
     }
 
 

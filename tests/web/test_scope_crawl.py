@@ -143,6 +143,11 @@ def _values(world: World, seeded: Seeded) -> dict[str, list[str]]:
         "version": ["1"],
         "format": ["md"],
         "suggestion_id": ["-"],
+        # Demonstration batches: the case list's filters name another town's case or a batch.
+        "batch_id": ["-"],
+        "lead_id": [seeded.theirs[0], seeded.ours[0]],
+        "batch": ["00000000-0000-4000-8000-000000000000"],
+        "case": [seeded.theirs[0], seeded.ours[0]],
     }
 
 

@@ -425,6 +425,10 @@ class CaseListQuery(PageQuery):
     category = code(Category)
     risk = code(RiskLevel)
     overdue = fields.Boolean()
+    lead_id = fields.UUID(
+        metadata={"description": "cases parallel to this lead case: linked to it, or in a batch it leads (示范诉讼)"}
+    )
+    batch = fields.UUID(metadata={"description": "cases of this demonstration batch, its lead included"})
     min_position = fields.Integer(metadata=MIN_POSITION)
 
 

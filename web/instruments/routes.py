@@ -230,17 +230,23 @@ def _card_command(card_id: str, command: str, body: dict[str, Any]) -> Any:
     return _replayed(_card_answer(actor, card.id, position), replayed)
 
 
-def command_doc(blp: Blueprint, operation: str, page: Any, missing: str, conflict: str = _409) -> Any:
-    """The OpenAPI of one instrument command: its answer, refusals, If-Match and Idempotency-Key."""
+def command_doc(
+    blp: Blueprint, operation: str, page: Any, missing: str, conflict: str = _409, *, invalid: str | None = None
+) -> Any:
+    """The OpenAPI of one instrument command: its answer, refusals (403, 404, 409, and 422 when
+    the body can name something that does not exist), If-Match and Idempotency-Key."""
 
     def wrap(f: Any) -> Any:
-        for decorate in (
+        decorators = [
             blp.alt_response(409, schema=ErrorSchema, description=conflict),
             blp.alt_response(404, schema=ErrorSchema, description=missing),
             blp.alt_response(403, schema=ErrorSchema, description="role may not"),
             blp.response(200, page, headers=_HEADERS),
             blp.doc(operationId=operation, **{HEADERS_KEY: [IF_MATCH, IDEMPOTENCY_KEY]}),
-        ):
+        ]
+        if invalid is not None:
+            decorators.insert(0, blp.alt_response(422, schema=ErrorSchema, description=invalid))
+        for decorate in decorators:
             f = decorate(f)
         return f
 

@@ -16,6 +16,9 @@ from flask import g, render_template, request, send_file
 from application.config import county_tz, late_entry_hours
 from application.errors import CaseNotFound
 from domain.access import check_purpose
+from domain.batch import ANSWERS
+from domain.batch import READ_ROLES as BATCH_READERS
+from domain.batch import STATES as BATCH_STATES
 from domain.case import Case
 from domain.codes import Category, RiskLevel, Role, Status
 from domain.errors import InvalidValue
@@ -23,6 +26,7 @@ from domain.integrity import event_hash
 from domain.permissions import AUDIT_ROLES, MASKED_ROLES
 from domain.reference import Actor
 from projections.access import reads_of_case
+from projections.batch_views import case_batches
 from projections.cases import judged, list_cases
 from web.auth import PurposeRequired, disclose, disclose_case, present, require_read
 from web.context import fresh_views, ledger, now
@@ -230,6 +234,10 @@ def case_page(case_id: str) -> Any:
         except PurposeRequired:
             disclosed, need_purpose = False, True
     shown = present(actor, {"state": state, "events": events}, disclosed=disclosed)
+    batches = None
+    if actor.role in BATCH_READERS:
+        with fresh_views() as cur:
+            batches = case_batches(cur, str(case.id))
     access = None
     if Role(actor.role) in AUDIT_ROLES:
         with fresh_views() as cur:
@@ -246,6 +254,9 @@ def case_page(case_id: str) -> Any:
         need_purpose=need_purpose and not masked_role,
         purpose_error=purpose_error,
         access=access,
+        batches=batches,
+        batch_states=BATCH_STATES,
+        answers=ANSWERS,
         late_hours=late_entry_hours(),
         today=local(now())[:10],
     )
