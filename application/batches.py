@@ -16,8 +16,8 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from application.errors import VersionConflict
 from application.instruments import (
+    CompanionTaken,
     InstrumentNotFound,
     _act,
     _command_allowed,
@@ -128,10 +128,8 @@ def batch_command(
         found.close(act, reason=args.get("reason"))  # type: ignore[arg-type]
     try:
         return _save(ledger, found, started_at, key, command, companions=joined)
-    except VersionConflict as e:
-        if joined and e.current == started_at:  # the batch did not move: a membership did
-            raise RuleViolation("add_cases", "another batch took one of these cases at the same moment") from None
-        raise
+    except CompanionTaken:  # the batch did not move: a membership did
+        raise RuleViolation("add_cases", "another batch took one of these cases at the same moment") from None
 
 
 def _join(act: Any, case_id: str, found: Batch, membership: Membership | None) -> Membership:

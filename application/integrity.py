@@ -31,8 +31,8 @@ from application.receipts import CommandReceipt
 from application.stored_canonical import StoredCanonical
 from application.stored_rows import FIRST, pages
 from domain.access import AccessLog, ListingLog
-from domain.bulletin import Bulletin
 from domain.batch import Batch, Membership
+from domain.bulletin import Bulletin
 from domain.card import Card
 from domain.case import Case
 from domain.court_case import CourtCase

@@ -21,8 +21,8 @@ from domain.codes import Resolution
 from domain.deadlines import Deadline, settle
 from domain.reference import RegionCatalogue
 from projections.access import AccessRows
-from projections.bulletins import BulletinRows
 from projections.batch_views import BatchRows
+from projections.bulletins import BulletinRows
 from projections.case_facts import Tally
 from projections.court_views import CourtRows
 from projections.instruments import InstrumentRows

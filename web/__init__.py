@@ -26,8 +26,8 @@ from projections.runner import ViewRunner
 from web import idempotency
 from web.audit.routes import blp as audit
 from web.auth import authenticate_request
-from web.bulletins.routes import blp as bulletins
 from web.batches.routes import batches
+from web.bulletins.routes import blp as bulletins
 from web.court.routes import blp as court
 from web.disputes.routes import blp as disputes
 from web.disputes.routes import register_fallbacks
