@@ -11,26 +11,26 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from flask import g, render_template, request, send_file
+from flask import render_template, request, send_file
 
 from application.config import county_tz, late_entry_hours
 from application.errors import CaseNotFound
-from domain.access import check_purpose
 from domain.case import Case
 from domain.codes import Category, RiskLevel, Role, Status
 from domain.errors import InvalidValue
 from domain.integrity import event_hash
-from domain.permissions import AUDIT_ROLES, MASKED_ROLES
+from domain.permissions import AUDIT_ROLES
 from domain.reference import Actor
 from projections.access import reads_of_case
 from projections.cases import judged, list_cases
-from web.auth import PurposeRequired, disclose, disclose_case, present, require_read
+from web.auth import disclose, present, require_read
 from web.context import fresh_views, ledger, now
 from web.disputes.queries import parties_of
 from web.disputes.state import from_case, from_row, history_entry
 from web.ui import tables
 from web.ui.blueprint import ui
 from web.ui.labels import code_label, local, region_name
+from web.ui.purpose import disclosure
 
 PER_PAGE = 20
 #: The most rows one export holds: beyond it the list must be narrowed by its filters.
@@ -163,7 +163,8 @@ def case_list_xlsx() -> Any:
     )
 
 
-def _case_id(raw: str) -> str:
+def case_id_of(raw: str) -> str:
+    """A case id from a page's path; anything but a UUID is a case not found."""
     try:
         return str(UUID(raw))
     except ValueError:
@@ -204,32 +205,11 @@ def case_page(case_id: str) -> Any:
     """GET: the case, masked for anyone but its handlers (and a form asking why the personal
     data is wanted). POST with that purpose: the same page unmasked, the read logged."""
     actor = require_read("cases")
-    case = ledger().read_case(actor, _case_id(case_id))  # 404 outside the scope, as the API
-    purpose_error = None
-    if request.method == "POST":
-        purpose = request.form.get("purpose", "").strip()
-        if not purpose:
-            purpose_error = "请填写查阅目的"
-        else:
-            try:
-                check_purpose(purpose)
-            except InvalidValue as e:
-                purpose_error = f"查阅目的不符合要求：{e.rule}"
-            else:
-                g.declared_purpose = purpose  # web/auth.declared_purpose() reads it as the header
+    case = ledger().read_case(actor, case_id_of(case_id))  # 404 outside the scope, as the API
     as_of_text, when = _as_of()
     state, events = _state_and_history(actor, case, when)
-    masked_role = Role(actor.role) in MASKED_ROLES
-    need_purpose = False
-    if purpose_error:
-        disclosed = False
-        need_purpose = True
-    else:
-        try:
-            disclosed = disclose_case(actor, case)
-        except PurposeRequired:
-            disclosed, need_purpose = False, True
-    shown = present(actor, {"state": state, "events": events}, disclosed=disclosed)
+    seen = disclosure(actor, case)
+    shown = present(actor, {"state": state, "events": events}, disclosed=seen.disclosed)
     access = None
     if Role(actor.role) in AUDIT_ROLES:
         with fresh_views() as cur:
@@ -242,9 +222,9 @@ def case_page(case_id: str) -> Any:
         events=shown["events"],
         as_of=as_of_text,
         when=when,
-        disclosed=disclosed,
-        need_purpose=need_purpose and not masked_role,
-        purpose_error=purpose_error,
+        disclosed=seen.disclosed,
+        need_purpose=seen.ask,
+        purpose_error=seen.error,
         access=access,
         late_hours=late_entry_hours(),
         today=local(now())[:10],

@@ -10,7 +10,7 @@ from typing import Any
 from flask import g
 
 from application.config import county_tz
-from application.readable import local_time, zone_name
+from application.readable import duration, local_time, zone_name
 from domain.case import EVENTS
 from domain.codes import (
     Category,
@@ -83,6 +83,12 @@ def local(value: datetime | str | None, seconds: bool = False) -> str:
     if not value:  # None, empty, or a field the answer does not carry (a template's Undefined)
         return ""
     return local_time(value, county_tz(), seconds=seconds)
+
+
+@ui.app_template_filter("duration")
+def duration_words(hours: float | None) -> str:
+    """Lateness for people: 3天4小时, never decimal hours."""
+    return duration(hours)
 
 
 def zone() -> str:
