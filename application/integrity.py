@@ -39,6 +39,7 @@ from domain.lead_units import LeadUnits
 from domain.mass_warning import MassWarning, MissedDeadline
 from domain.no_litigation import NoLitigationVillage
 from domain.reference import Actor, Directory, RegionCatalogue, TokenIndex
+from domain.sign_in_link import SignInLink
 
 SEAL_TOPIC = f"{Seal.__module__}:{Seal.__qualname__}.Sealed"
 REGISTERED_TOPIC = f"{Actor.__module__}:{Actor.__qualname__}.Registered"
@@ -50,6 +51,7 @@ KINDS = {
     CommandReceipt: "receipt",
     Actor: "actor",
     TokenIndex: "token index",
+    SignInLink: "sign-in link",
     RegionCatalogue: "regions",
     Directory: "directory",
     CourtCase: "court case",

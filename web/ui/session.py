@@ -25,6 +25,7 @@ from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
+from application import sign_in_links
 from application.errors import UnknownActor
 from domain.reference import Actor, token_digest
 from web.context import ledger, now
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 CSRF_FIELD = "csrf_token"
 #: Pages anyone may open: the sign-in form and the stylesheet.
-OPEN_ENDPOINTS = frozenset({"ui.login", "ui.static"})
+OPEN_ENDPOINTS = frozenset({"ui.login", "ui.login_link", "ui.static"})
 
 
 def _truthy(raw: str) -> bool:
@@ -136,15 +137,38 @@ def login() -> Any:
         except UnknownActor:
             error = "令牌无效、已过期或已吊销，请向管理员索取新令牌"
         else:
-            session.clear()  # a new session (and CSRF token) for the signed-in user
-            session.permanent = True
-            session["actor"] = actor.name
-            session["token"] = token_digest(token)
-            csrf_token()
-            log.info("page sign-in: %s (%s)", actor.name, actor.role)
+            _start(actor, token_digest(token), "token")
             return redirect(_safe_next(request.form.get("next")))
     status = 401 if error else 200
     return render_template("ui/login.html", error=error, next=request.values.get("next", "")), status
+
+
+def _start(actor: Actor, token_hash: str, how: str) -> None:
+    """A new session (and CSRF token) for the signed-in actor, bound to the digest of the
+    actor's token: revoking or rotating that token ends it, however the sign-in was made."""
+    session.clear()
+    session.permanent = True
+    session["actor"] = actor.name
+    session["token"] = token_hash
+    csrf_token()
+    log.info("page sign-in by %s: %s (%s)", how, actor.name, actor.role)
+
+
+@ui.route("/login/<nonce>", methods=["GET", "POST"])
+def login_link(nonce: str) -> Any:
+    """A one-time link (`ledger actors login-link NAME`). Opening it only asks to confirm, so
+    a mail scanner or link preview that fetches it does not spend it; the POST spends it."""
+    try:
+        if request.method == "POST":
+            actor = sign_in_links.redeem(ledger(), nonce)
+            _start(actor, actor.token_hash, "one-time link")
+            return redirect(url_for("ui.dashboard"))
+        _, actor = sign_in_links.peek(ledger(), nonce)
+    except UnknownActor as e:
+        words = "已被使用" if "used" in str(e) else ("已过期" if "expired" in str(e) else "无效")
+        error = f"登录链接{words}：每个链接只能使用一次，且在有效期内使用。请向管理员索取新链接，或用访问令牌登录。"
+        return render_template("ui/login.html", error=error, next=""), 401
+    return render_template("ui/login_link.html", who=actor, nonce=nonce)
 
 
 @ui.route("/logout", methods=["POST"])
