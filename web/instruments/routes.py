@@ -108,10 +108,25 @@ def history_entry_plain(e: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------- cards
 
 
-def _card_answer(actor: Actor, card_id: Any, position: int, status: int = 200) -> Any:
+def card_listing(actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
+    """The cards of the actor's county (a town's actor: its own town's), as GET /cards and the
+    pages list them."""
+    county = _county(actor, query.get("county"))
+    town = actor.region_path[1] if len(actor.region_path) > 1 else None
     with fresh_views() as cur:
-        page = governance.card_page(ledger(), cur, actor, card_id, today=_today(), position=_views_position(cur))
-    page["position"] = position
+        items = list_cards(cur, today=_today(), county=county, town=town, period=query.get("period"),
+                           status=query.get("status"), target=query.get("target"))  # fmt: skip
+    return {"today": _today().isoformat(), "items": items}
+
+
+def card_view(actor: Actor, card_id: object) -> dict[str, Any]:
+    """One card with its frozen basis beside today's figures (GET /cards/<id> and its page)."""
+    with fresh_views() as cur:
+        return governance.card_page(ledger(), cur, actor, card_id, today=_today(), position=_views_position(cur))
+
+
+def _card_answer(actor: Actor, card_id: Any, position: int, status: int = 200) -> Any:
+    page = {**card_view(actor, card_id), "position": position}
     return page, status, {"ETag": f'"{page["version"]}"', POSITION_HEADER: str(position)}
 
 
@@ -123,13 +138,7 @@ class Cards(MethodView):
     @cards.alt_response(403, schema=ErrorSchema, description="role may not read cards, or county outside your scope")
     def get(self, query: dict[str, Any]) -> Any:
         """Cards issued in a county, newest first, each with its rectification standing today"""
-        actor = _reader(card_domain.READ_ROLES, "cards")
-        county = _county(actor, query.get("county"))
-        town = actor.region_path[1] if len(actor.region_path) > 1 else None
-        with fresh_views() as cur:
-            items = list_cards(cur, today=_today(), county=county, town=town, period=query.get("period"),
-                               status=query.get("status"), target=query.get("target"))  # fmt: skip
-        return {"today": _today().isoformat(), "items": items}
+        return card_listing(_reader(card_domain.READ_ROLES, "cards"), query)
 
     @cards.doc(operationId="issue_card", **{HEADERS_KEY: [LEDGER_POSITION, IDEMPOTENCY_KEY]})
     @cards.arguments(s.IssueCardBody)
@@ -195,9 +204,7 @@ class OneCard(MethodView):
     @cards.alt_response(403, schema=ErrorSchema, description="role may not read these instruments")
     def get(self, card_id: str) -> Any:
         """One card: its frozen basis beside today's figures of the same town and period"""
-        actor = current_actor()
-        card = acts.read_card(ledger(), actor, card_id)
-        return _card_answer(actor, card.id, 0)[0]
+        return {**card_view(current_actor(), card_id), "position": 0}
 
 
 @cards.route("/<card_id>/history")
@@ -305,6 +312,25 @@ def _village_answer(found: Any, position: int, status: int = 200) -> Any:
     return _village_page(found, position), status, {"ETag": f'"{found.version}"', POSITION_HEADER: str(position)}
 
 
+def village_listing(actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
+    """Enrolled villages of the actor's county with coverage toward the target (GET
+    /villages/no-litigation and its page); a town's actor sees its own villages only."""
+    county = _county(actor, query.get("county"))
+    year = query.get("year")
+    target_year, share = acts.no_litigation_target()
+    with fresh_views() as cur:
+        items = list_villages(cur, county=county, year=year)
+        progress = coverage(cur, county=county, target_year=target_year, target_share=share)
+    if len(actor.region_path) > 1:
+        items = [i for i in items if actor.covers([i["county_code"], i["town_code"], i["village_code"]])]
+    return {"county": county, "year": year, "progress": progress, "items": items}
+
+
+def village_view(actor: Actor, village: object) -> dict[str, Any]:
+    """One enrolled village with every assessment's evidence."""
+    return _village_page(acts.read_village(ledger(), actor, village), 0)
+
+
 @villages.route("")
 class Villages(MethodView):
     @villages.doc(operationId="list_no_litigation_villages", **{HEADERS_KEY: [LEDGER_POSITION]})
@@ -313,16 +339,7 @@ class Villages(MethodView):
     @villages.alt_response(403, schema=ErrorSchema, description="role may not read, or county outside your scope")
     def get(self, query: dict[str, Any]) -> Any:
         """Enrolled, named and revoked villages of a county, with coverage progress toward the target"""
-        actor = _reader(village_domain.READ_ROLES, "无讼村")
-        county = _county(actor, query.get("county"))
-        year = query.get("year")
-        target_year, share = acts.no_litigation_target()
-        with fresh_views() as cur:
-            items = list_villages(cur, county=county, year=year)
-            progress = coverage(cur, county=county, target_year=target_year, target_share=share)
-        if len(actor.region_path) > 1:
-            items = [i for i in items if actor.covers([i["county_code"], i["town_code"], i["village_code"]])]
-        return {"county": county, "year": year, "progress": progress, "items": items}
+        return village_listing(_reader(village_domain.READ_ROLES, "无讼村"), query)
 
     @villages.doc(operationId="enrol_no_litigation_village", **{HEADERS_KEY: [IDEMPOTENCY_KEY]})
     @villages.arguments(s.EnrolBody)
@@ -346,8 +363,7 @@ class OneVillage(MethodView):
     @villages.alt_response(403, schema=ErrorSchema, description="role may not read these instruments")
     def get(self, village: str) -> Any:
         """One enrolled village (by record id or village code) with every assessment's evidence"""
-        found = acts.read_village(ledger(), current_actor(), village)
-        return _village_page(found, 0)
+        return village_view(current_actor(), village)
 
 
 @villages.route("/<village>/history")

@@ -79,7 +79,8 @@ def _filters(actor: Actor) -> dict[str, Any]:
     }
 
 
-def _page_number() -> int:
+def page_number() -> int:
+    """The ?page of a paged list, a positive whole number (1 without one)."""
     raw = request.args.get("page", "1")
     if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6) or int(raw) < 1:
         raise InvalidValue("page", "页码须为正整数")
@@ -128,7 +129,7 @@ def case_list() -> Any:
     actor = require_read("cases")
     filters = _filters(actor)
     query = {k: v for k, v in filters.items() if not k.startswith("_")}
-    page = _page_number()
+    page = page_number()
     items, total = _listed(actor, query, page, PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
