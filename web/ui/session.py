@@ -8,8 +8,8 @@ Settings (environment):
                                (sessions end when the process restarts; with several worker
                                processes set it, or a page may find itself signed out)
     LEDGER_UI_SESSION_HOURS    how long a session lasts after sign-in (default 8)
-    LEDGER_UI_SECURE_COOKIE    1: always mark the cookie Secure (behind a TLS-terminating proxy);
-                               otherwise it is Secure whenever the request came over HTTPS
+    LEDGER_UI_SECURE_COOKIE    1: always mark the cookie Secure; otherwise it is Secure whenever
+                               the request came over HTTPS or a proxy sent X-Forwarded-Proto: https
 """
 
 from __future__ import annotations
@@ -43,10 +43,14 @@ def _truthy(raw: str) -> bool:
 
 
 class PageSessions(SecureCookieSessionInterface):
-    """Flask's signed cookie, Secure when the request is HTTPS or the settings say so."""
+    """Flask's signed cookie, Secure when the request is HTTPS, when a TLS-terminating proxy
+    says the browser's request was (X-Forwarded-Proto: https), or when the settings say so.
+    The header is believed only to make the cookie stricter: a client that sends it falsely
+    gets a cookie its own plain-HTTP requests then lack."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+        forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure or forwarded == "https"
 
 
 def configure_session(app: Flask) -> None:
