@@ -260,12 +260,24 @@ def test_a_supervisors_morning_in_a_real_browser(server: tuple[str, dict[str, st
     driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     driver.set_window_size(1366, 768)
 
+    # A card issued on the county's first proposal, for the card pages to show one.
+    proposals = _api(base, tokens["supervisor"], "/cards/proposals?period=2026")
+    town = next(t for t in proposals["towns"] if t["card"])
+    body = json.dumps({"target_kind": "town", "target_code": town["region_code"], "period": "2026"}).encode()
+    issue = urllib.request.Request(
+        f"{base}/api/v1/cards", data=body, method="POST",
+        headers={"Authorization": f"Bearer {tokens['supervisor']}", "Content-Type": "application/json"},
+    )  # fmt: skip
+    with urllib.request.urlopen(issue, timeout=30) as answer:
+        assert answer.status == 201
+
     # The instrument pages, each reached from the navigation.
     for step, title in (("11-cards", "红黄牌"), ("12-warnings", "预警"), ("13-villages", "无讼村")):
         _follow(driver, driver.find_element(By.LINK_TEXT, title))
         assert driver.find_element(By.TAG_NAME, "h1").text.startswith(title[:2]), title
         _shots(driver, artifacts, step)
         opened = driver.find_elements(By.CSS_SELECTOR, "main table tbody a")
+        assert opened or title == "预警", title  # the demo has villages, and now a card
         if opened:
             _follow(driver, opened[0])
             _shots(driver, artifacts, f"{step}-one")

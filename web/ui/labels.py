@@ -179,9 +179,16 @@ INDICATOR_LABELS = {
 }
 
 
+#: How a comparison beside an indicator reads after the indicator's own name.
+COMPARISON_WORDS = {"_yoy": "同比", "_last_year": "上年同期", "_prev": "上期"}
+
+
 def indicator_label(name: str) -> str:
     if name in INDICATOR_LABELS:
         return INDICATOR_LABELS[name]
+    for suffix, words in COMPARISON_WORDS.items():
+        if name.endswith(suffix) and name[: -len(suffix)] in INDICATOR_LABELS:
+            return INDICATOR_LABELS[name[: -len(suffix)]] + words
     try:
         from web.indicators.schemas import INDICATOR_DESCRIPTIONS
     except ImportError:  # pragma: no cover - the API module moved
