@@ -632,10 +632,18 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int, demo_court_scale
                 runner.catch_up(progress=update)
             runner.close()
             tokens = demo_tokens(ledger)
+            supervisor = next((name for role, name, _ in tokens if role == "supervisor"), None)
+            link = None
+            if supervisor is not None:
+                from application import sign_in_links
+
+                _, link = sign_in_links.issue(ledger, supervisor, lifetime=sign_in_links.link_lifetime())
         names = ", ".join(name for _, name, _ in tokens)
         click.echo(f"demo actors {names}; their tokens are shown only now (earlier ones are revoked):")
         for role, _, token in tokens:
             click.echo(f"{role}: {token}")
+        if link is not None:
+            click.echo(f"sign in to the pages as {supervisor} once, without a token: http://{host}:{port}/ui/login/{link}")
     import threading
 
     from application.sealing import start_sealing
@@ -646,6 +654,7 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int, demo_court_scale
     _start_warnings(app.extensions["ledger"], threading.Event(), views.catch_up if app.config["INLINE_PROJECTION"] else None)
     click.echo(f"serving http://{host}:{port}/api/v1  (OpenAPI: http://{host}:{port}/api/v1/openapi.json)")
     click.echo(f"pages (sign in with a token above): http://{host}:{port}/ui/")
+    click.echo(f"API docs (Swagger UI): http://{host}:{port}/api/v1/docs")
     run_simple(host, port, app, threaded=True)
 
 

@@ -88,6 +88,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         text = (tmp_path / "serve.out").read_text()
         assert f"{base}/ui/" in text, text  # serve prints where the pages are
         tokens = dict(re.findall(r"^(recorder|mediator|judge|supervisor|auditor|reader|admin): (\S+)$", text, re.M))
+        link = re.search(r"without a token: \S+?(/ui/login/\S+)$", text, re.M)
+        assert link, text
+        tokens["link"] = link.group(1)  # the demo's one-time sign-in link for the supervisor
         yield base, tokens
     finally:
         process.terminate()
@@ -318,3 +321,14 @@ def test_a_supervisors_morning_in_a_real_browser(server: tuple[str, dict[str, st
     )
     assert outside == []
     _shots(driver, artifacts, "14-api-docs", axe=False)  # Swagger UI's own markup is not ours to fix
+
+    # The demo's one-time link signs a fresh browser in once; a second use is refused.
+    driver.delete_all_cookies()
+    driver.get(f"{base}{tokens['link']}")
+    assert "demo-supervisor" in driver.find_element(By.TAG_NAME, "main").text
+    _shots(driver, artifacts, "15-login-link")
+    _follow(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
+    assert driver.find_element(By.TAG_NAME, "h1").text.startswith("指标看板")
+    driver.delete_all_cookies()
+    driver.get(f"{base}{tokens['link']}")
+    assert "已被使用" in driver.find_element(By.CSS_SELECTOR, "[role=alert]").text
