@@ -170,11 +170,19 @@ def test_no_page_shows_personal_data_before_a_purpose_is_given(app: Any, world: 
     start = ["/ui/cases", "/ui/cards", "/ui/warnings", "/ui/villages", f"/ui/cases/{cases['first']}", "/ui/"]
     pages = _crawl(client, start, limit=150)
     assert f"/ui/cases/{cases['first']}/review" in pages and any(u.startswith("/ui/cell") for u in pages)
+    fields = 0
     for url, response in pages.items():
         assert response.status_code == 200, (url, text(response)[:500])
         body = _all_text(response)
         for secret in SECRETS:
             assert secret not in body, (url, secret)
+        if response.mimetype == "text/html":
+            # Accessibility basics on every page: each field labelled, each table headed.
+            found = parsed(body)
+            assert all(f and f in found.labelled for f in found.fields), (url, found.fields, found.labelled)
+            assert all(found.headed.values()), (url, found.headed)
+            fields += len(found.fields)
+    assert fields > 20  # the filters, the purpose and as-of forms were all looked at
 
 
 def test_a_case_outside_the_region_is_not_found(app: Any, world: World, cases: dict[str, Any]) -> None:
