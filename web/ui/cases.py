@@ -22,11 +22,10 @@ from domain.integrity import event_hash
 from domain.permissions import AUDIT_ROLES
 from domain.reference import Actor
 from projections.access import reads_of_case
-from projections.cases import judged, list_cases
-from web.auth import disclose, present, require_read
+from web.auth import present, require_read
 from web.context import fresh_views, ledger, now
-from web.disputes.queries import parties_of
-from web.disputes.state import from_case, from_row, history_entry
+from web.disputes.routes import listed_cases
+from web.disputes.state import from_case, history_entry
 from web.ui import tables
 from web.ui.blueprint import ui
 from web.ui.labels import code_label, local, region_name
@@ -88,14 +87,9 @@ def page_number() -> int:
 
 
 def _listed(actor: Actor, query: dict[str, Any], page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
-    """One page of cases as the API lists them (masked unless disclosed, the read logged)."""
-    at = now()
-    with fresh_views() as cur:
-        rows, total = list_cases(cur, scope=actor.region_path, now=at, page=page, per_page=per_page, **query)
-        parties = parties_of(cur, [r["id"] for r in rows])
-    items = [from_row(r, actor=actor, parties=parties[r["id"]], deadlines=judged(r["deadlines"], at)) for r in rows]
-    disclosed = disclose(actor, rows, listing=True)
-    return present(actor, items, disclosed=disclosed), total
+    """One page of cases exactly as GET /disputes lists them (masked unless disclosed, the read
+    logged, kept per views position)."""
+    return listed_cases(actor, query, page, per_page)
 
 
 #: The columns of the list, on the page and in the export alike.

@@ -100,15 +100,22 @@ def short_hash(value: str | None) -> str:
     return (value or "")[:12]
 
 
+def _regions() -> Any:
+    """The region catalogue, read once per request (a page names many regions)."""
+    if "ui_regions" not in g:
+        g.ui_regions = ledger().regions()
+    return g.ui_regions
+
+
 def region_names() -> dict[str, str]:
-    return {code: r.name for code, r in ledger().regions().regions.items()}
+    return {code: r.name for code, r in _regions().regions.items()}
 
 
 @ui.app_template_filter("region")
 def region_name(code: str | None) -> str:
     if not code:
         return ""
-    region = ledger().regions().regions.get(code)
+    region = _regions().regions.get(code)
     return region.name if region is not None else code
 
 
