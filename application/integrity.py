@@ -41,6 +41,7 @@ from domain.lead_units import LeadUnits
 from domain.mass_warning import MassWarning, MissedDeadline
 from domain.no_litigation import NoLitigationVillage
 from domain.reference import Actor, Directory, RegionCatalogue, TokenIndex
+from domain.sign_in_link import SignInLink
 from domain.suggestion import Suggestion, SuggestionNumber
 
 SEAL_TOPIC = f"{Seal.__module__}:{Seal.__qualname__}.Sealed"
@@ -53,6 +54,7 @@ KINDS = {
     CommandReceipt: "receipt",
     Actor: "actor",
     TokenIndex: "token index",
+    SignInLink: "sign-in link",
     RegionCatalogue: "regions",
     Directory: "directory",
     CourtCase: "court case",

@@ -383,6 +383,28 @@ def actors_rotate(name: str, expires: timedelta | None) -> None:
     click.echo(token)
 
 
+@actors.command("login-link")
+@click.argument("name")
+@click.option(
+    "--minutes", type=click.FloatRange(min=0, min_open=True, max=24 * 60), default=None,
+    help="How long the link stays usable. Default: LEDGER_UI_LINK_MINUTES, else 15.",
+)
+@click.option(
+    "--base-url", envvar="LEDGER_UI_BASE_URL", default="http://127.0.0.1:8000", show_default=True,
+    help="Where people reach the server (env LEDGER_UI_BASE_URL).",
+)
+def actors_login_link(name: str, minutes: float | None, base_url: str) -> None:
+    """Print a one-time link signing NAME in to the pages, alone on the last line: usable once,
+    until it expires; the session it opens ends when NAME's token is revoked or rotated."""
+    from application import sign_in_links
+
+    with open_ledger() as ledger, refusals():
+        ledger.system_actor()
+        link, nonce = sign_in_links.issue(ledger, name, lifetime=sign_in_links.link_lifetime(minutes))
+    click.echo(f"one-time sign-in link for {name}, usable once until {_when(link.expires_at)}:")
+    click.echo(f"{base_url.rstrip('/')}/ui/login/{nonce}")
+
+
 @main.command()
 @click.option("--follow", is_flag=True, help="Keep following new events until interrupted.")
 @click.option("--rebuild", is_flag=True, help="Drop every view and rebuild it from the event store.")
@@ -627,10 +649,18 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int, demo_court_scale
                 runner.catch_up(progress=update)
             runner.close()
             tokens = demo_tokens(ledger)
+            supervisor = next((name for role, name, _ in tokens if role == "supervisor"), None)
+            link = None
+            if supervisor is not None:
+                from application import sign_in_links
+
+                _, link = sign_in_links.issue(ledger, supervisor, lifetime=sign_in_links.link_lifetime())
         names = ", ".join(name for _, name, _ in tokens)
         click.echo(f"demo actors {names}; their tokens are shown only now (earlier ones are revoked):")
         for role, _, token in tokens:
             click.echo(f"{role}: {token}")
+        if link is not None:
+            click.echo(f"sign in to the pages as {supervisor} once, without a token: http://{host}:{port}/ui/login/{link}")
     import threading
 
     from application.sealing import start_sealing
@@ -641,6 +671,7 @@ def serve(host: str, port: int, demo: bool, demo_disputes: int, demo_court_scale
     _start_warnings(app.extensions["ledger"], threading.Event(), views.catch_up if app.config["INLINE_PROJECTION"] else None)
     click.echo(f"serving http://{host}:{port}/api/v1  (OpenAPI: http://{host}:{port}/api/v1/openapi.json)")
     click.echo(f"pages (sign in with a token above): http://{host}:{port}/ui/")
+    click.echo(f"API docs (Swagger UI): http://{host}:{port}/api/v1/docs")
     run_simple(host, port, app, threaded=True)
 
 

@@ -23,7 +23,7 @@ from application.config import read_store_settings, store_settings
 from application.ledger import Ledger, utc_now
 from projections.query_cache import PositionCache
 from projections.runner import ViewRunner
-from web import idempotency
+from web import api_docs, idempotency
 from web.audit.routes import blp as audit
 from web.auth import authenticate_request
 from web.batches.routes import batches
@@ -105,6 +105,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["ledger_views"] = ViewRunner(ledger, replica=replica)
     app.extensions["ledger_query_cache"] = PositionCache(app.config["QUERY_CACHE_ENTRIES"])
 
+    api_docs.configure(app)
     api = LedgerApi(app, spec_kwargs={"extra_plugins": [JsonBodyResponses()]})
     register_error_handlers(app)
     app.before_request(authenticate_request)
@@ -127,6 +128,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Load balancers look for it at the root.
     app.add_url_rule("/healthz", "healthz", Health.as_view("healthz"))
     idempotency.register(app)
+    api_docs.register(app)
     register_pages(app)
     return app
 

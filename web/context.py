@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from application.ledger import Ledger
 from projections.query_cache import PositionCache
@@ -150,6 +150,12 @@ def cached(cur: Cursor, key: Hashable, compute: Callable[[Cursor], T]) -> T:
     """compute(cur), or its result for the same key while the views are still at this position
     (projections/query_cache.py). Only for results that do not depend on the clock."""
     cache: PositionCache = current_app.extensions["ledger_query_cache"]
-    views = runner().views
-    generation, position = views.generation_and_position(cur)
+    # Read once per cursor: a page that draws many cached tables (the dashboard's 24-month
+    # trend) would otherwise ask the views where they are for each. Should the views move on
+    # meanwhile, a result of newer views is kept under the older position, which no later
+    # request asks for; never the other way round.
+    known = g.get("views_at")
+    if known is None or known[0] is not cur:
+        known = g.views_at = (cur, *runner().views.generation_and_position(cur))
+    _, generation, position = known
     return cache.get_or_compute(generation, position, key, lambda: compute(cur))

@@ -140,3 +140,40 @@ def test_serve_demo_rotates_its_actors_on_a_later_start(cli: Any, store: StoreSe
         authenticates(store, *(token for _, _, token in first)) == ["the bearer token has been revoked"] * 7
     )
     assert authenticates(store, *(token for _, _, token in second)) == [name for _, name, _ in second]
+
+
+def test_a_login_link_signs_in_once_and_is_remembered_across_restarts(
+    cli: Any, store: StoreSettings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from application import sign_in_links
+
+    cli("actors", "add", "clerk", "--role", "recorder", "--region", "621199001")
+    monkeypatch.setenv("LEDGER_UI_BASE_URL", "https://ledger.example.gov.cn/")
+    monkeypatch.setenv("LEDGER_UI_LINK_MINUTES", "5")
+    printed = cli("actors", "login-link", "clerk").output.splitlines()
+    url = printed[-1]
+    assert url.startswith("https://ledger.example.gov.cn/ui/login/") and "usable once" in printed[-2]
+    nonce = url.rsplit("/", 1)[1]
+    first = Ledger(settings=store)  # a server process
+    try:
+        link, actor = sign_in_links.peek(first, nonce)
+        assert actor.name == "clerk" and link.expires_at - first.clock() <= timedelta(minutes=5)
+        assert sign_in_links.redeem(first, nonce).name == "clerk"
+    finally:
+        first.close()
+    restarted = Ledger(settings=store)  # the same store after a restart: the link stays spent
+    try:
+        with pytest.raises(UnknownActor, match="been used"):
+            sign_in_links.redeem(restarted, nonce)
+        with pytest.raises(UnknownActor, match="not valid"):
+            sign_in_links.redeem(restarted, nonce[:-1] + ("A" if nonce[-1] != "A" else "B"))
+    finally:
+        restarted.close()
+    cli("actors", "revoke", "clerk")
+    refused = cli("actors", "login-link", "clerk", code=2)
+    assert "revoked" in refused.output and "/ui/login/" not in refused.output
+    assert "no token" in cli("actors", "login-link", "system", code=2).output
+    assert "unknown actor" in cli("actors", "login-link", "nobody", code=2).output
+    cli("actors", "login-link", "clerk", "--minutes", "0", code=2)
+    verified = cli("verify").output
+    assert verified.splitlines()[-1].startswith("intact"), verified  # the links' streams check out

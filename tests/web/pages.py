@@ -37,6 +37,11 @@ class _Links(HTMLParser):
         self._row: list[str] | None = None
         self._cell: list[str] | None = None
         self._in_body = False
+        #: Form fields a person fills (id, or "" without one), the ids labels point at, and
+        #: the ids of tables without a header cell.
+        self.fields: list[str] = []
+        self.labelled: set[str] = set()
+        self.headed: dict[str, bool] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -45,6 +50,13 @@ class _Links(HTMLParser):
         if tag == "table":
             self._table = a.get("id") or f"table{len(self.tables)}"
             self.tables[self._table] = []
+            self.headed[self._table] = False
+        if tag == "th" and self._table:
+            self.headed[self._table] = True
+        if tag in ("input", "select", "textarea") and a.get("type") not in ("hidden", "submit", "button"):
+            self.fields.append(a.get("id") or "")
+        if tag == "label" and a.get("for"):
+            self.labelled.add(a.get("for") or "")
         if tag == "tbody":
             self._in_body = True
         if tag == "tr" and self._in_body:

@@ -75,6 +75,21 @@ def test_the_cookie_is_secure_over_https(app: Any, world: World) -> None:
     assert "Secure" in response.headers["Set-Cookie"]
 
 
+def test_the_cookie_is_secure_behind_a_tls_proxy_or_by_configuration(app: Any, world: World) -> None:
+    client = app.test_client()
+    form = client.get("/ui/login")
+    behind_proxy = client.post(
+        "/ui/login",
+        headers={"X-Forwarded-Proto": "https"},
+        data={"token": world.tokens["reader"], "csrf_token": csrf_of(text(form))},
+    )
+    cookie = behind_proxy.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    app.config["SESSION_COOKIE_SECURE"] = True  # LEDGER_UI_SECURE_COOKIE=1
+    plain = app.test_client()
+    assert "Secure" in sign_in(plain, world, "reader").headers["Set-Cookie"]
+
+
 def test_a_wrong_token_is_refused(app: Any) -> None:
     client = app.test_client()
     form = client.get("/ui/login")
@@ -145,6 +160,29 @@ def test_a_reader_sees_no_personal_data_on_any_page(app: Any, world: World, case
             assert secret not in body, (url, secret)
     timeline = text(pages[f"/ui/cases/{case}"])
     assert "张**" in timeline and "查阅目的" not in timeline  # a reader is never offered the purpose form
+
+
+def test_no_page_shows_personal_data_before_a_purpose_is_given(app: Any, world: World, cases: dict[str, Any]) -> None:
+    """A supervisor's every page, the review and the instrument pages included, until the
+    purpose form is used: masked or withheld, as for the API without X-Access-Purpose."""
+    client = app.test_client()
+    sign_in(client, world, "supervisor")
+    start = ["/ui/cases", "/ui/cards", "/ui/warnings", "/ui/villages", f"/ui/cases/{cases['first']}", "/ui/"]
+    pages = _crawl(client, start, limit=150)
+    assert f"/ui/cases/{cases['first']}/review" in pages and any(u.startswith("/ui/cell") for u in pages)
+    fields = 0
+    for url, response in pages.items():
+        assert response.status_code == 200, (url, text(response)[:500])
+        body = _all_text(response)
+        for secret in SECRETS:
+            assert secret not in body, (url, secret)
+        if response.mimetype == "text/html":
+            # Accessibility basics on every page: each field labelled, each table headed.
+            found = parsed(body)
+            assert all(f and f in found.labelled for f in found.fields), (url, found.fields, found.labelled)
+            assert all(found.headed.values()), (url, found.headed)
+            fields += len(found.fields)
+    assert fields > 20  # the filters, the purpose and as-of forms were all looked at
 
 
 def test_a_case_outside_the_region_is_not_found(app: Any, world: World, cases: dict[str, Any]) -> None:

@@ -262,7 +262,10 @@ def _masked_forms(response: Any) -> set[str]:
 
 #: GET routes the document does not list, none of which serves case data ("/" and the API's root
 #: without its slash are aliases of the documented f"{API}/", web/landing.py).
-UNDOCUMENTED_GETS = {"/static/<path:filename>", f"{API}/openapi.json", "/healthz", "/", API}
+#: The documentation itself (the Swagger UI page and its script and style: no data) is not in it.
+UNDOCUMENTED_GETS = {
+    "/static/<path:filename>", f"{API}/openapi.json", "/healthz", "/", API, f"{API}/docs", f"{API}/docs/assets/<name>",
+}
 
 
 def test_the_document_lists_every_get_the_app_serves(app: Any, http: Http) -> None:

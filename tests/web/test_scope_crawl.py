@@ -170,7 +170,8 @@ def _routes(app: Any, document: dict[str, Any], values: dict[str, list[str]]) ->
     routes = []
     for rule in app.url_map.iter_rules():
         methods = [m for m in ("GET", "POST") if m in (rule.methods or ())]
-        if not rule.rule.startswith(API) or rule.rule == f"{API}/openapi.json" or not methods:
+        documentation = rule.rule == f"{API}/openapi.json" or rule.rule.startswith(f"{API}/docs")  # no data
+        if not rule.rule.startswith(API) or documentation or not methods:
             continue
         arguments = set(rule.arguments)
         for method in methods:

@@ -171,6 +171,27 @@ def _split(body: dict[str, Any]) -> tuple[datetime | None, str | None, dict[str,
     return args.pop("occurred_at", None), args.pop("note", None), args
 
 
+def listed_cases(actor: Actor, query: dict[str, Any], page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of the cases inside the actor's region as GET /disputes and the case list page
+    show them: kept per views position unless the clock decides which match (overdue), masked
+    unless disclosed (the read access-logged as one listing entry)."""
+    at = now()
+
+    def page_rows(cur: Cursor) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
+        rows, total = list_cases(cur, scope=actor.region_path, now=at, page=page, per_page=per_page, **query)
+        return rows, total, parties_of(cur, [r["id"] for r in rows])
+
+    with fresh_views() as cur:
+        if query.get("overdue") is None:  # with it, which cases match depends on the clock
+            key = ("cases", tuple(actor.region_path), tuple(sorted(query.items())), page, per_page)
+            rows, total, parties = cached(cur, key, page_rows)
+        else:
+            rows, total, parties = page_rows(cur)
+    items = [from_row(r, actor=actor, parties=parties[r["id"]], deadlines=judged(r["deadlines"], at)) for r in rows]
+    disclosed = disclose(actor, rows, listing=True)
+    return present(actor, items, disclosed=disclosed), total
+
+
 @blp.route("")
 class Disputes(MethodView):
     @blp.doc(operationId="list_disputes", **{HEADERS_KEY: [ACCESS_PURPOSE, LEDGER_POSITION]})
@@ -187,21 +208,8 @@ class Disputes(MethodView):
         actor = require_read("cases")
         query.pop("min_position", None)
         page, per_page = query.pop("page"), query.pop("per_page")
-        at = now()
-
-        def page_rows(cur: Cursor) -> tuple[list[dict[str, Any]], int, dict[str, list[dict[str, Any]]]]:
-            rows, total = list_cases(cur, scope=actor.region_path, now=at, page=page, per_page=per_page, **query)
-            return rows, total, parties_of(cur, [r["id"] for r in rows])
-
-        with fresh_views() as cur:
-            if query.get("overdue") is None:  # with it, which cases match depends on the clock
-                key = ("cases", tuple(actor.region_path), tuple(sorted(query.items())), page, per_page)
-                rows, total, parties = cached(cur, key, page_rows)
-            else:
-                rows, total, parties = page_rows(cur)
-        items = [from_row(r, actor=actor, parties=parties[r["id"]], deadlines=judged(r["deadlines"], at)) for r in rows]
-        disclosed = disclose(actor, rows, listing=True)
-        return answer(present(actor, page_of(items, page=page, per_page=per_page, total=total), disclosed=disclosed))
+        items, total = listed_cases(actor, query, page, per_page)
+        return answer(page_of(items, page=page, per_page=per_page, total=total))
 
     @blp.doc(operationId="report_dispute", **{HEADERS_KEY: [IDEMPOTENCY_KEY, ACCESS_PURPOSE]})
     @blp.arguments(s.ReportBody)

@@ -108,11 +108,27 @@ def history_entry_plain(e: Any) -> dict[str, Any]:
 # ---------------------------------------------------------------------- cards
 
 
-def _card_answer(actor: Actor, card_id: Any, position: int, status: int = 200, as_of: Any = None) -> Any:
+def card_listing(actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
+    """The cards of the actor's county (a town's actor: its own town's), as GET /cards and the
+    pages list them."""
+    county = _county(actor, query.get("county"))
+    town = actor.region_path[1] if len(actor.region_path) > 1 else None
     with fresh_views() as cur:
-        page = governance.card_page(ledger(), cur, actor, card_id, today=_today(), position=_views_position(cur),
+        items = list_cards(cur, today=_today(), county=county, town=town, period=query.get("period"),
+                           status=query.get("status"), target=query.get("target"))  # fmt: skip
+    return {"today": _today().isoformat(), "items": items}
+
+
+def card_view(actor: Actor, card_id: object, as_of: Any = None) -> dict[str, Any]:
+    """One card with its frozen basis beside today's figures (GET /cards/<id> and its page);
+    ``as_of``: as the ledger knew it then."""
+    with fresh_views() as cur:
+        return governance.card_page(ledger(), cur, actor, card_id, today=_today(), position=_views_position(cur),
                                     as_of=as_of)  # fmt: skip
-    page["position"] = position
+
+
+def _card_answer(actor: Actor, card_id: Any, position: int, status: int = 200) -> Any:
+    page = {**card_view(actor, card_id), "position": position}
     return page, status, {"ETag": f'"{page["version"]}"', POSITION_HEADER: str(position)}
 
 
@@ -124,13 +140,7 @@ class Cards(MethodView):
     @cards.alt_response(403, schema=ErrorSchema, description="role may not read cards, or county outside your scope")
     def get(self, query: dict[str, Any]) -> Any:
         """Cards issued in a county, newest first, each with its rectification standing today"""
-        actor = _reader(card_domain.READ_ROLES, "cards")
-        county = _county(actor, query.get("county"))
-        town = actor.region_path[1] if len(actor.region_path) > 1 else None
-        with fresh_views() as cur:
-            items = list_cards(cur, today=_today(), county=county, town=town, period=query.get("period"),
-                               status=query.get("status"), target=query.get("target"))  # fmt: skip
-        return {"today": _today().isoformat(), "items": items}
+        return card_listing(_reader(card_domain.READ_ROLES, "cards"), query)
 
     @cards.doc(operationId="issue_card", **{HEADERS_KEY: [LEDGER_POSITION, IDEMPOTENCY_KEY]})
     @cards.arguments(s.IssueCardBody)
@@ -202,9 +212,7 @@ class OneCard(MethodView):
         by then, as a case's `as_of`), its rectification judged on that day, and the town's figures
         as the views held them then.
         """
-        actor = current_actor()
-        card = acts.read_card(ledger(), actor, card_id)
-        return _card_answer(actor, card.id, 0, as_of=query.get("as_of"))[0]
+        return {**card_view(current_actor(), card_id, query.get("as_of")), "position": 0}
 
 
 @cards.route("/<card_id>/history")
@@ -324,6 +332,25 @@ def _village_answer(found: Any, position: int, status: int = 200) -> Any:
     return _village_page(found, position), status, {"ETag": f'"{found.version}"', POSITION_HEADER: str(position)}
 
 
+def village_listing(actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
+    """Enrolled villages of the actor's county with coverage toward the target (GET
+    /villages/no-litigation and its page); a town's actor sees its own villages only."""
+    county = _county(actor, query.get("county"))
+    year = query.get("year")
+    target_year, share = acts.no_litigation_target()
+    with fresh_views() as cur:
+        items = list_villages(cur, county=county, year=year)
+        progress = coverage(cur, county=county, target_year=target_year, target_share=share)
+    if len(actor.region_path) > 1:
+        items = [i for i in items if actor.covers([i["county_code"], i["town_code"], i["village_code"]])]
+    return {"county": county, "year": year, "progress": progress, "items": items}
+
+
+def village_view(actor: Actor, village: object, as_of: Any = None) -> dict[str, Any]:
+    """One enrolled village with every assessment's evidence (``as_of``: as the ledger knew it then)."""
+    return _village_page(acts.read_village(ledger(), actor, village, as_of), 0)
+
+
 @villages.route("")
 class Villages(MethodView):
     @villages.doc(operationId="list_no_litigation_villages", **{HEADERS_KEY: [LEDGER_POSITION]})
@@ -332,16 +359,7 @@ class Villages(MethodView):
     @villages.alt_response(403, schema=ErrorSchema, description="role may not read, or county outside your scope")
     def get(self, query: dict[str, Any]) -> Any:
         """Enrolled, named and revoked villages of a county, with coverage progress toward the target"""
-        actor = _reader(village_domain.READ_ROLES, "无讼村")
-        county = _county(actor, query.get("county"))
-        year = query.get("year")
-        target_year, share = acts.no_litigation_target()
-        with fresh_views() as cur:
-            items = list_villages(cur, county=county, year=year)
-            progress = coverage(cur, county=county, target_year=target_year, target_share=share)
-        if len(actor.region_path) > 1:
-            items = [i for i in items if actor.covers([i["county_code"], i["town_code"], i["village_code"]])]
-        return {"county": county, "year": year, "progress": progress, "items": items}
+        return village_listing(_reader(village_domain.READ_ROLES, "无讼村"), query)
 
     @villages.doc(operationId="enrol_no_litigation_village", **{HEADERS_KEY: [IDEMPOTENCY_KEY]})
     @villages.arguments(s.EnrolBody)
@@ -369,8 +387,7 @@ class OneVillage(MethodView):
 
         `as_of`: as the ledger knew it at that recorded instant (its events recorded by then).
         """
-        found = acts.read_village(ledger(), current_actor(), village, query.get("as_of"))
-        return _village_page(found, 0)
+        return village_view(current_actor(), village, query.get("as_of"))
 
 
 @villages.route("/<village>/history")

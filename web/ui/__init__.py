@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.ui import cases, dashboard, errors, session  # noqa: F401  (each adds its routes)
+from web.ui import cases, dashboard, errors, instruments, review, session  # noqa: F401  (each adds its routes)
 from web.ui.blueprint import ui
 from web.ui.session import configure_session
 

@@ -11,11 +11,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from flask import g, render_template, request, send_file
+from flask import render_template, request, send_file
 
 from application.config import county_tz, late_entry_hours
 from application.errors import CaseNotFound
-from domain.access import check_purpose
 from domain.batch import ANSWERS
 from domain.batch import READ_ROLES as BATCH_READERS
 from domain.batch import STATES as BATCH_STATES
@@ -23,18 +22,18 @@ from domain.case import Case
 from domain.codes import Category, RiskLevel, Role, Status
 from domain.errors import InvalidValue
 from domain.integrity import event_hash
-from domain.permissions import AUDIT_ROLES, MASKED_ROLES
+from domain.permissions import AUDIT_ROLES
 from domain.reference import Actor
 from projections.access import reads_of_case
 from projections.batch_views import case_batches
-from projections.cases import judged, list_cases
-from web.auth import PurposeRequired, disclose, disclose_case, present, require_read
+from web.auth import present, require_read
 from web.context import fresh_views, ledger, now
-from web.disputes.queries import parties_of
-from web.disputes.state import from_case, from_row, history_entry
+from web.disputes.routes import listed_cases
+from web.disputes.state import from_case, history_entry
 from web.ui import tables
 from web.ui.blueprint import ui
 from web.ui.labels import code_label, local, region_name
+from web.ui.purpose import disclosure
 
 PER_PAGE = 20
 #: The most rows one export holds: beyond it the list must be narrowed by its filters.
@@ -83,7 +82,8 @@ def _filters(actor: Actor) -> dict[str, Any]:
     }
 
 
-def _page_number() -> int:
+def page_number() -> int:
+    """The ?page of a paged list, a positive whole number (1 without one)."""
     raw = request.args.get("page", "1")
     if not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 6) or int(raw) < 1:
         raise InvalidValue("page", "页码须为正整数")
@@ -91,14 +91,9 @@ def _page_number() -> int:
 
 
 def _listed(actor: Actor, query: dict[str, Any], page: int, per_page: int) -> tuple[list[dict[str, Any]], int]:
-    """One page of cases as the API lists them (masked unless disclosed, the read logged)."""
-    at = now()
-    with fresh_views() as cur:
-        rows, total = list_cases(cur, scope=actor.region_path, now=at, page=page, per_page=per_page, **query)
-        parties = parties_of(cur, [r["id"] for r in rows])
-    items = [from_row(r, actor=actor, parties=parties[r["id"]], deadlines=judged(r["deadlines"], at)) for r in rows]
-    disclosed = disclose(actor, rows, listing=True)
-    return present(actor, items, disclosed=disclosed), total
+    """One page of cases exactly as GET /disputes lists them (masked unless disclosed, the read
+    logged, kept per views position)."""
+    return listed_cases(actor, query, page, per_page)
 
 
 #: The columns of the list, on the page and in the export alike.
@@ -132,7 +127,7 @@ def case_list() -> Any:
     actor = require_read("cases")
     filters = _filters(actor)
     query = {k: v for k, v in filters.items() if not k.startswith("_")}
-    page = _page_number()
+    page = page_number()
     items, total = _listed(actor, query, page, PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     args = {k: v for k, v in request.args.items() if k != "page" and v}
@@ -167,7 +162,8 @@ def case_list_xlsx() -> Any:
     )
 
 
-def _case_id(raw: str) -> str:
+def case_id_of(raw: str) -> str:
+    """A case id from a page's path; anything but a UUID is a case not found."""
     try:
         return str(UUID(raw))
     except ValueError:
@@ -208,32 +204,11 @@ def case_page(case_id: str) -> Any:
     """GET: the case, masked for anyone but its handlers (and a form asking why the personal
     data is wanted). POST with that purpose: the same page unmasked, the read logged."""
     actor = require_read("cases")
-    case = ledger().read_case(actor, _case_id(case_id))  # 404 outside the scope, as the API
-    purpose_error = None
-    if request.method == "POST":
-        purpose = request.form.get("purpose", "").strip()
-        if not purpose:
-            purpose_error = "请填写查阅目的"
-        else:
-            try:
-                check_purpose(purpose)
-            except InvalidValue as e:
-                purpose_error = f"查阅目的不符合要求：{e.rule}"
-            else:
-                g.declared_purpose = purpose  # web/auth.declared_purpose() reads it as the header
+    case = ledger().read_case(actor, case_id_of(case_id))  # 404 outside the scope, as the API
     as_of_text, when = _as_of()
     state, events = _state_and_history(actor, case, when)
-    masked_role = Role(actor.role) in MASKED_ROLES
-    need_purpose = False
-    if purpose_error:
-        disclosed = False
-        need_purpose = True
-    else:
-        try:
-            disclosed = disclose_case(actor, case)
-        except PurposeRequired:
-            disclosed, need_purpose = False, True
-    shown = present(actor, {"state": state, "events": events}, disclosed=disclosed)
+    seen = disclosure(actor, case)
+    shown = present(actor, {"state": state, "events": events}, disclosed=seen.disclosed)
     batches = None
     if actor.role in BATCH_READERS:
         with fresh_views() as cur:
@@ -250,9 +225,9 @@ def case_page(case_id: str) -> Any:
         events=shown["events"],
         as_of=as_of_text,
         when=when,
-        disclosed=disclosed,
-        need_purpose=need_purpose and not masked_role,
-        purpose_error=purpose_error,
+        disclosed=seen.disclosed,
+        need_purpose=seen.ask,
+        purpose_error=seen.error,
         access=access,
         batches=batches,
         batch_states=BATCH_STATES,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import urlencode
 
 import marshmallow as ma
 from flask import render_template, request, send_file, url_for
@@ -61,23 +62,28 @@ def _level(region: str) -> str:
     return raw
 
 
-def _table(cur: Cursor, region: str, period: str, level: str, *, comparisons: bool = True) -> dict[str, Any]:
-    """The indicator table; ``comparisons=False`` spares the year-before and period-before
-    figures where they are not shown (the trend)."""
-    key = ("ui-indicators", region, period, level, comparisons)
-    return cached(
+def _table(
+    cur: Cursor, region: str, period: str, level: str, *, comparisons: bool = True, overdue: bool = True
+) -> dict[str, Any]:
+    """The indicator table, kept per views position and county day as the API keeps it (the
+    overdue figures of a period under way judged now, outside the cache). ``comparisons=False``
+    and ``overdue=False`` spare what a chart does not draw (the trend, the county line): 24
+    months of overdue counts were most of a cold dashboard's time."""
+    clock, tz = now(), county_tz()
+    today = clock.astimezone(tz).date().isoformat()
+    ended = Period.parse(period).complete(clock, tz)
+    key = ("ui-indicators", region, period, level, comparisons, overdue and ended, today)
+    table = cached(
         cur,
         key,
         lambda c: ind.indicator_table(
-            c,
-            region=region,
-            period=period,
-            level=level,
-            now=now(),
-            tz=county_tz(),
-            comparisons=comparisons,
+            c, region=region, period=period, level=level, now=clock, tz=tz, comparisons=comparisons,
+            overdue=overdue and ended,
         ),
-    )
+    )  # fmt: skip
+    if overdue and not ended:
+        table = ind.with_overdue(cur, table, now=clock, tz=tz)
+    return table
 
 
 def _sorted(rows: list[dict[str, Any]], key: str | None, descending: bool) -> list[dict[str, Any]]:
@@ -101,7 +107,8 @@ def dashboard() -> Any:
         table = _table(cur, region, period, level)
         trend = _trend(cur, region)
         cards = warnings.town_cards(cur, require_read("indicators"), period)
-        own = _table(cur, region, period, ind.region_level(region))["rows"][0] if level != ind.region_level(region) else None
+        own_level = ind.region_level(region)
+        own = None if level == own_level else _table(cur, region, period, own_level, comparisons=False, overdue=False)["rows"][0]
     rows = table["rows"]
     columns = indicator_columns(rows)
     sort = request.args.get("sort", "")
@@ -124,7 +131,19 @@ def dashboard() -> Any:
         region=region,
         cards=cards,
         bars=_litigation_bars(table["rows"], own),
+        cell_link=_cell_links(),
     )
+
+
+def _cell_links() -> Any:
+    """The figure links' builder: one url_for and plain encoding for each of the table's few
+    hundred cells (url_for per cell was most of a warm dashboard's time)."""
+    base = url_for("ui.cell")
+
+    def link(**query: Any) -> str:
+        return f"{base}?{urlencode(query)}"
+
+    return link
 
 
 #: The 万人成讼率 bar chart: each region's figure beside the enclosing region's.
@@ -155,7 +174,7 @@ def _trend(cur: Cursor, region: str) -> dict[str, Any]:
     rows = []
     for m in months:
         try:
-            rows.append(_table(cur, region, m, level, comparisons=False)["rows"][0])
+            rows.append(_table(cur, region, m, level, comparisons=False, overdue=False)["rows"][0])
         except InvalidValue:  # a month outside the ledger's window
             rows.append({})
     series = []

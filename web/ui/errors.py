@@ -26,8 +26,9 @@ def _page(status: int, title: str, detail: str = "") -> Any:
 def _any(e: Exception) -> Any:
     if isinstance(e, CsrfRefused):
         return _page(400, "表单校验失败", "表单已过期或来自别处（CSRF 校验未通过），请返回刷新页面后重试。")
-    if isinstance(e, CaseNotFound):
-        return _page(404, "未找到该案件", message_zh(404, "not_found"))
+    if isinstance(e, CaseNotFound):  # also a card, warning or village (their errors derive from it)
+        title = "未找到该案件" if type(e) is CaseNotFound else "未找到"
+        return _page(404, title, message_zh(404, "not_found"))
     if isinstance(e, AccessDenied):
         return _page(403, "无权查看", message_zh(403, e.code))
     if isinstance(e, UnknownActor):

@@ -10,7 +10,7 @@ from typing import Any
 from flask import g
 
 from application.config import county_tz
-from application.readable import INDICATOR_LABELS, local_time, zone_name
+from application.readable import INDICATOR_LABELS, duration, local_time, zone_name
 from application.readable import (
     figure as figure,  # re-exported: the pages and their exports print figures alike
 )
@@ -89,6 +89,12 @@ def local(value: datetime | str | None, seconds: bool = False) -> str:
     return local_time(value, county_tz(), seconds=seconds)
 
 
+@ui.app_template_filter("duration")
+def duration_words(hours: float | None) -> str:
+    """Lateness for people: 3天4小时, never decimal hours."""
+    return duration(hours)
+
+
 def zone() -> str:
     return zone_name(county_tz())
 
@@ -98,15 +104,22 @@ def short_hash(value: str | None) -> str:
     return (value or "")[:12]
 
 
+def _regions() -> Any:
+    """The region catalogue, read once per request (a page names many regions)."""
+    if "ui_regions" not in g:
+        g.ui_regions = ledger().regions()
+    return g.ui_regions
+
+
 def region_names() -> dict[str, str]:
-    return {code: r.name for code, r in ledger().regions().regions.items()}
+    return {code: r.name for code, r in _regions().regions.items()}
 
 
 @ui.app_template_filter("region")
 def region_name(code: str | None) -> str:
     if not code:
         return ""
-    region = ledger().regions().regions.get(code)
+    region = _regions().regions.get(code)
     return region.name if region is not None else code
 
 
@@ -138,9 +151,16 @@ def _helpers() -> dict[str, Any]:
     return {"zone_name": zone}
 
 
+#: How a comparison beside an indicator reads after the indicator's own name.
+COMPARISON_WORDS = {"_yoy": "同比", "_last_year": "上年同期", "_prev": "上期"}
+
+
 def indicator_label(name: str) -> str:
     if name in INDICATOR_LABELS:
         return INDICATOR_LABELS[name]
+    for suffix, words in COMPARISON_WORDS.items():
+        if name.endswith(suffix) and name[: -len(suffix)] in INDICATOR_LABELS:
+            return INDICATOR_LABELS[name[: -len(suffix)]] + words
     try:
         from web.indicators.schemas import INDICATOR_DESCRIPTIONS
     except ImportError:  # pragma: no cover - the API module moved

@@ -8,8 +8,8 @@ Settings (environment):
                                (sessions end when the process restarts; with several worker
                                processes set it, or a page may find itself signed out)
     LEDGER_UI_SESSION_HOURS    how long a session lasts after sign-in (default 8)
-    LEDGER_UI_SECURE_COOKIE    1: always mark the cookie Secure (behind a TLS-terminating proxy);
-                               otherwise it is Secure whenever the request came over HTTPS
+    LEDGER_UI_SECURE_COOKIE    1: always mark the cookie Secure; otherwise it is Secure whenever
+                               the request came over HTTPS or a proxy sent X-Forwarded-Proto: https
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
+from application import sign_in_links
 from application.errors import UnknownActor
 from domain.reference import Actor, token_digest
 from web.context import ledger, now
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 CSRF_FIELD = "csrf_token"
 #: Pages anyone may open: the sign-in form and the stylesheet.
-OPEN_ENDPOINTS = frozenset({"ui.login", "ui.static"})
+OPEN_ENDPOINTS = frozenset({"ui.login", "ui.login_link", "ui.static"})
 
 
 def _truthy(raw: str) -> bool:
@@ -42,10 +43,14 @@ def _truthy(raw: str) -> bool:
 
 
 class PageSessions(SecureCookieSessionInterface):
-    """Flask's signed cookie, Secure when the request is HTTPS or the settings say so."""
+    """Flask's signed cookie, Secure when the request is HTTPS, when a TLS-terminating proxy
+    says the browser's request was (X-Forwarded-Proto: https), or when the settings say so.
+    The header is believed only to make the cookie stricter: a client that sends it falsely
+    gets a cookie its own plain-HTTP requests then lack."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+        forwarded = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure or forwarded == "https"
 
 
 def configure_session(app: Flask) -> None:
@@ -136,15 +141,38 @@ def login() -> Any:
         except UnknownActor:
             error = "令牌无效、已过期或已吊销，请向管理员索取新令牌"
         else:
-            session.clear()  # a new session (and CSRF token) for the signed-in user
-            session.permanent = True
-            session["actor"] = actor.name
-            session["token"] = token_digest(token)
-            csrf_token()
-            log.info("page sign-in: %s (%s)", actor.name, actor.role)
+            _start(actor, token_digest(token), "token")
             return redirect(_safe_next(request.form.get("next")))
     status = 401 if error else 200
     return render_template("ui/login.html", error=error, next=request.values.get("next", "")), status
+
+
+def _start(actor: Actor, token_hash: str, how: str) -> None:
+    """A new session (and CSRF token) for the signed-in actor, bound to the digest of the
+    actor's token: revoking or rotating that token ends it, however the sign-in was made."""
+    session.clear()
+    session.permanent = True
+    session["actor"] = actor.name
+    session["token"] = token_hash
+    csrf_token()
+    log.info("page sign-in by %s: %s (%s)", how, actor.name, actor.role)
+
+
+@ui.route("/login/<nonce>", methods=["GET", "POST"])
+def login_link(nonce: str) -> Any:
+    """A one-time link (`ledger actors login-link NAME`). Opening it only asks to confirm, so
+    a mail scanner or link preview that fetches it does not spend it; the POST spends it."""
+    try:
+        if request.method == "POST":
+            actor = sign_in_links.redeem(ledger(), nonce)
+            _start(actor, actor.token_hash, "one-time link")
+            return redirect(url_for("ui.dashboard"))
+        _, actor = sign_in_links.peek(ledger(), nonce)
+    except UnknownActor as e:
+        words = "已被使用" if "used" in str(e) else ("已过期" if "expired" in str(e) else "无效")
+        error = f"登录链接{words}：每个链接只能使用一次，且在有效期内使用。请向管理员索取新链接，或用访问令牌登录。"
+        return render_template("ui/login.html", error=error, next=""), 401
+    return render_template("ui/login_link.html", who=actor, nonce=nonce)
 
 
 @ui.route("/logout", methods=["POST"])

@@ -12,7 +12,7 @@ from domain.permissions import WARNING_ROLES
 from domain.reference import Actor
 from projections import warnings
 from projections.store import Cursor
-from web.context import ledger, now
+from web.context import cached, ledger, now
 from web.ui.labels import figure, indicator_label
 
 CARD_WORDS = {"red": "红牌", "yellow": "黄牌"}
@@ -26,7 +26,11 @@ def town_cards(cur: Cursor, actor: Actor, period: str) -> dict[str, Any] | None:
     county = actor.region_path[0] if actor.region_path else (counties[0] if counties else None)
     if county is None:
         return None
-    answer = warnings.town_cards(cur, county=county, period=period, now=now(), tz=county_tz())
+    # Two whole indicator tables with their comparisons: kept per views position and minute.
+    # The proposals depend on the clock (overdue figures), so a minute is as stale as they get.
+    at = now()
+    key = ("ui-town-cards", county, period, at.replace(second=0, microsecond=0).isoformat())
+    answer = cached(cur, key, lambda c: warnings.town_cards(c, county=county, period=period, now=at, tz=county_tz()))
     towns = answer.get("towns", [])
     if len(actor.region_path) > 1:
         towns = [t for t in towns if t.get("region_code") == actor.region_path[1]]

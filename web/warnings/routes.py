@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.warning_desk import execute, history, read_warning, require_reader
+from domain.reference import Actor
 from projections.warning_views import list_warnings
 from web.auth import current_actor
 from web.context import POSITION_HEADER, fresh_views, ledger
@@ -22,6 +23,18 @@ from web.warnings.present import history_entry, warning_state
 blp = Blueprint("alerts", __name__, description="Warnings (预警): mass disputes and missed deadlines.")
 
 
+def warning_listing(actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
+    """One page of the warnings in the actor's region (GET /warnings and its page)."""
+    require_reader(actor)
+    page, per_page = query["page"], query["per_page"]
+    with fresh_views() as cur:
+        total, rows = list_warnings(
+            cur, scope=actor.region_code, kind=query.get("kind"), region=query.get("region"),
+            status=query.get("status"), limit=per_page, offset=(page - 1) * per_page,
+        )
+    return page_of(rows, page=page, per_page=per_page, total=total)
+
+
 @blp.route("")
 class Warnings(MethodView):
     @blp.doc(operationId="list_warnings", **{HEADERS_KEY: [LEDGER_POSITION]})
@@ -30,15 +43,7 @@ class Warnings(MethodView):
     @blp.alt_response(403, schema=ErrorSchema, description="role may not read warnings")
     def get(self, query: dict[str, Any]) -> Any:
         """Warnings in your region, newest first (?kind=mass|deadline&region=&status=)"""
-        actor = current_actor()
-        require_reader(actor)
-        page, per_page = query["page"], query["per_page"]
-        with fresh_views() as cur:
-            total, rows = list_warnings(
-                cur, scope=actor.region_code, kind=query.get("kind"), region=query.get("region"),
-                status=query.get("status"), limit=per_page, offset=(page - 1) * per_page,
-            )
-        return page_of(rows, page=page, per_page=per_page, total=total)
+        return warning_listing(current_actor(), query)
 
 
 @blp.route("/<warning_id>")
