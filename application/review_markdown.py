@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from application.readable import duration, local_time, zone_name
 from domain.codes import Category, Coded, IncidentKind, Role, Severity, Status
+from domain.reference import RegionCatalogue
 
 OUTCOMES = {
     "open": "未到期",
@@ -33,11 +34,19 @@ def _label(codes: type[Coded], value: str | None) -> str:
         return value
 
 
-def to_markdown(review: dict[str, Any], tz: ZoneInfo) -> str:
+def _place(path: list[str], regions: RegionCatalogue | None) -> str:
+    """The case's place by name (青山县 / 城关镇 / 东街社区), its code after it."""
+    if regions is None or not path:
+        return " / ".join(path)
+    names = [regions.regions[c].name if c in regions.regions else c for c in path]
+    return f"{' / '.join(names)}（{path[-1]}）"
+
+
+def to_markdown(review: dict[str, Any], tz: ZoneInfo, regions: RegionCatalogue | None = None) -> str:
     t = lambda value: local_time(value, tz)  # noqa: E731
     lines = [f"# 责任倒查报告 — 案件 {review['case_id']}", ""]
     lines.append(
-        f"状态：{_label(Status, review['status'])} · 地区：{' / '.join(review['region_path'])} · "
+        f"状态：{_label(Status, review['status'])} · 地区：{_place(review['region_path'], regions)} · "
         f"纠纷类型：{_label(Category, review['category'])}"
     )
     head = review["head"]
@@ -108,9 +117,9 @@ def to_markdown(review: dict[str, Any], tz: ZoneInfo) -> str:
     return "\n".join(lines) + "\n"
 
 
-def review_pdf(review: dict[str, Any], tz: ZoneInfo) -> bytes:
+def review_pdf(review: dict[str, Any], tz: ZoneInfo, regions: RegionCatalogue | None = None) -> bytes:
     """The same review as a PDF (A4, numbered pages, selectable Chinese text): the Markdown above
     laid out by application/pdf_document.py, so both say exactly the same."""
     from application.pdf_document import markdown_pdf
 
-    return markdown_pdf(to_markdown(review, tz))
+    return markdown_pdf(to_markdown(review, tz, regions))

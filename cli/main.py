@@ -589,6 +589,7 @@ def review(case_id: str, fmt: str, output: str | None, bundle: str | None, purpo
             _, reads = reads_of_case(cur, str(case.id))
         runner.close()
         result = build_review(ledger, str(case.id), now=utc_now(), related=related, reads=reads)
+        regions = ledger.regions()
         log_reads(ledger, ledger.system_actor(), [Read(str(case.id), False)],
                   endpoint="cli ledger review" + (" --bundle" if bundle else ""), purpose=purpose)
         if bundle:
@@ -598,13 +599,13 @@ def review(case_id: str, fmt: str, output: str | None, bundle: str | None, purpo
         from application.pdf_document import NoCjkFont
 
         try:
-            Path(str(output)).write_bytes(review_pdf(result, county_tz()))
+            Path(str(output)).write_bytes(review_pdf(result, county_tz(), regions))
         except NoCjkFont as e:
             click.echo(f"refused: {e}", err=True)
             sys.exit(2)
         console.print(f"wrote {output}", style="dim")
         return
-    text = json.dumps(result, ensure_ascii=False, indent=1, default=str) if fmt == "json" else to_markdown(result, county_tz())
+    text = json.dumps(result, ensure_ascii=False, indent=1, default=str) if fmt == "json" else to_markdown(result, county_tz(), regions)
     if output:
         Path(output).write_text(text + ("\n" if fmt == "json" else ""), encoding="utf-8")
     else:

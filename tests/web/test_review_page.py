@@ -121,3 +121,23 @@ def test_the_bundle_needs_a_purpose_and_its_verifier_passes(
     assert checked.returncode == 0, checked.stdout + checked.stderr
     log = http.get("/audit/access-log", "auditor", {"dispute": incident_case}).json["items"]
     assert [(r["purpose"], r["endpoint"]) for r in log] == [("移送纪检存档", "POST /ui/cases/<case_id>/review/bundle.zip")]
+
+
+def test_the_review_as_pdf_needs_a_purpose_and_says_what_the_page_says(
+    app: Any, world: World, http: Http, incident_case: str, tmp_path: Path
+) -> None:
+    client = app.test_client()
+    sign_in(client, world, "supervisor")
+    url = f"/ui/cases/{incident_case}/review"
+    csrf = csrf_of(text(client.get(url)))
+    refused = client.post(f"{url}.pdf", data={"purpose": "", "csrf_token": csrf})
+    assert refused.status_code == 403 and refused.mimetype == "text/html"
+    assert client.get(f"{url}.pdf").status_code == 405  # never by a bare link
+
+    download = client.post(f"{url}.pdf", data={"purpose": "复核倒查", "csrf_token": csrf})
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    (tmp_path / "review.pdf").write_bytes(download.data)
+    words = subprocess.run(["pdftotext", str(tmp_path / "review.pdf"), "-"], capture_output=True, text=True, check=True)
+    assert "责任倒查" in words.stdout and "城关镇" in words.stdout, words.stdout[:400]
+    log = http.get("/audit/access-log", "auditor", {"dispute": incident_case}).json["items"]
+    assert [(r["purpose"], r["endpoint"]) for r in log] == [("复核倒查", "POST /ui/cases/<case_id>/review.pdf")]

@@ -169,9 +169,9 @@ class ReviewDocument(MethodView):
         review = _review(dispute_id)
         try:
             if query["format"] == "md":
-                data, mime = to_markdown(review, county_tz()).encode(), "text/markdown; charset=utf-8"
+                data, mime = to_markdown(review, county_tz(), ledger().regions()).encode(), "text/markdown; charset=utf-8"
             else:
-                data, mime = review_pdf(review, county_tz()), "application/pdf"
+                data, mime = review_pdf(review, county_tz(), ledger().regions()), "application/pdf"
         except NoCjkFont as e:
             raise ApiError(503, "pdf_unavailable", str(e)) from None
         name = f"review-{review['case_id']}.{query['format']}"

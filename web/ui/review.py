@@ -1,6 +1,6 @@
 """责任倒查 as a page: the accountability review of one case (application/review.py, as GET
 /audit/reviews/<id> answers it) in Chinese and county time, printable on A4, and the verifiable
-bundle (application/bundle) as a ZIP download.
+bundle (application/bundle) as a ZIP download, and the same review as a PDF.
 
 The same rules as the API: the review roles only, the region scope (404 outside it), the
 review withheld until a purpose is given on the page's form (the API answers 403 without its
@@ -19,8 +19,10 @@ from typing import Any
 from flask import render_template, send_file
 
 from application.bundle.writer import write_bundle
+from application.config import county_tz
+from application.pdf_document import NoCjkFont
 from application.review import build_review
-from application.review_markdown import OUTCOMES
+from application.review_markdown import OUTCOMES, review_pdf
 from domain.reference import Actor
 from projections.access import reads_of_case
 from projections.cases import related_cases
@@ -66,16 +68,35 @@ def review_page(case_id: str) -> Any:
     )
 
 
-@ui.route("/cases/<case_id>/review/bundle.zip", methods=["POST"])
-def review_bundle(case_id: str) -> Any:
-    """The review with the case's events, its access log, the latest seal and the standalone
-    verifier, zipped; refused (403) without a purpose."""
+def _disclosed_review(case_id: str, withheld: str) -> tuple[Any, dict[str, Any]]:
+    """The case and its review, for a download that holds it unmasked: refused (403) without a
+    purpose, the read logged with it."""
     actor = require_read("reviews")
     case = ledger().read_case(actor, case_id_of(case_id))
     review = _review(actor, case)
     seen = disclosure(actor, case)
     if not seen.disclosed:
-        raise PurposeRequired(seen.error or "下载证据包须说明查阅目的")
+        raise PurposeRequired(seen.error or withheld)
+    return case, review
+
+
+@ui.route("/cases/<case_id>/review.pdf", methods=["POST"])
+def review_pdf_download(case_id: str) -> Any:
+    """The review as a PDF on A4 with selectable Chinese text, the same words as the page."""
+    case, review = _disclosed_review(case_id, "下载 PDF 须说明查阅目的")
+    try:
+        data = review_pdf(review, county_tz(), ledger().regions())
+    except NoCjkFont as e:
+        return render_template("ui/error.html", status=503, title="无法生成 PDF", detail=str(e)), 503
+    return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True,
+                     download_name=f"责任倒查-{str(case.id)[:8]}.pdf")  # fmt: skip
+
+
+@ui.route("/cases/<case_id>/review/bundle.zip", methods=["POST"])
+def review_bundle(case_id: str) -> Any:
+    """The review with the case's events, its access log, the latest seal and the standalone
+    verifier, zipped; refused (403) without a purpose."""
+    case, review = _disclosed_review(case_id, "下载证据包须说明查阅目的")
     data = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="ledger-bundle-") as folder:
         written = write_bundle(ledger(), review, Path(folder))
