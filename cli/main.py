@@ -243,7 +243,8 @@ def court_import(file: str, skip_bad: bool, rejects: str | None, dry_run: bool) 
     """
     from pathlib import Path
 
-    from application.court_files import import_court_file, read_court_file, rejects_path, write_rejects
+    from application.court_files import import_court_file, read_court_file, write_court_rejects
+    from application.table_files import rejects_path
 
     with open_ledger() as ledger, refusals():
         court_file = read_court_file(Path(file).read_bytes(), file)
@@ -270,7 +271,7 @@ def court_import(file: str, skip_bad: bool, rejects: str | None, dry_run: bool) 
         sys.exit(2)
     if report.problems and not dry_run:
         target = Path(rejects) if rejects else rejects_path(file)
-        write_rejects(target, court_file, report.problems)
+        write_court_rejects(target, court_file, report.problems)
         console.print(f"rejects written to {escape(str(target))}", soft_wrap=True)
 
 
