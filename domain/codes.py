@@ -40,6 +40,8 @@ class Source(Coded):
     ONLINE = ("online", "线上申请")
     POLICE_REFERRAL = ("police_referral", "公安移送")
     DEPARTMENT_REFERRAL = ("department_referral", "部门移送")
+    #: A case entered from a county's historic Excel ledger (application/ledger_import.py).
+    MIGRATION = ("migration", "历史台账导入")
 
 
 class Category(Coded):
