@@ -10,7 +10,7 @@ import inspect
 import random
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -309,17 +309,21 @@ class Ledger(Application[UUID]):
         notification log filtered by their topics (pages of 1,000), and each actor is folded from
         them, so thousands of actors cost one scan rather than a read per actor."""
         actors: dict[UUID, Any] = {}
-        start = 1
-        while True:
-            page = self.recorder.select_notifications(start=start, limit=1000, topics=_ACTOR_TOPICS)
-            for notification in page:
-                e: Any = self.mapper.to_domain_event(notification)
-                actors[e.originator_id] = e.mutate(actors.get(e.originator_id))
-            if len(page) < 1000:
-                break
-            start = page[-1].id + 1
+        for notification in self.scan(_ACTOR_TOPICS, page_size=1000):
+            e: Any = self.mapper.to_domain_event(notification)
+            actors[e.originator_id] = e.mutate(actors.get(e.originator_id))
         now = self.clock()
         return sorted((ActorListing.of(a, now) for a in actors.values()), key=lambda a: a.name)
+
+    def scan(self, topics: list[str], *, page_size: int = 5000) -> Iterator[Any]:
+        """The stored notifications of ``topics``, in store order, read a page at a time."""
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=page_size, topics=topics)
+            yield from page
+            if len(page) < page_size:
+                return
+            start = page[-1].id + 1
 
     def authenticate(self, token: str) -> Actor:
         """The actor whose current token this is. Refused (401) when the token is unknown, was

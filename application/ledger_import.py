@@ -54,6 +54,8 @@ SAVE_CHUNK = 500
 _NAMESPACE = UUID("6b1c9f0e-4f57-4a63-9c55-3f1e0c2a7d41")
 _SPLIT = str.maketrans({c: "、" for c in ",，;；/\\|\n"})
 _ORGANISATION_WORDS = ("公司", "有限", "委员会", "合作社", "银行", "医院", "学校", "厂", "局", "中心", "集团")
+#: What a ledger writes in a party's place when the party has no id number or phone.
+_ABSENT = frozenset({"无", "-", "—", "/", "空"})
 #: Lines under a table that are not disputes: signatures and totals.
 _FOOTERS = ("填表人", "填报人", "审核人", "负责人", "制表", "合计", "总计", "备注：", "说明：")
 #: The route a kind of organisation mediates by when the ledger names none.
@@ -207,8 +209,8 @@ class RowReader:
             v = read_text(values.get(f))
             return v.strip() if v is not None and v.strip() else None
 
-        def when(f: str) -> datetime | None:
-            raw = values.get(f)
+        def when(f: str, raw: object = None) -> datetime | None:
+            raw = values.get(f) if raw is None else raw
             if raw is None:
                 return None
             found = read_date(raw)
@@ -261,7 +263,18 @@ class RowReader:
         outcome = code("outcome", "outcome") or "open"
         satisfaction = code("follow_up", "follow_up")
         mode = code("session_mode", "session_mode")
-        granted = code("confirmation_result", "confirmation_result")
+        # A confirmation may be refused and the parties agree again: the 台账 lists each
+        # decision (确认有效, 驳回, 重新调解成功) and its date, separated by "；".
+        decisions: list[tuple[Any, datetime | None]] = []
+        results = _parts(text("confirmation_result"))
+        raw_on = values.get("confirmation_on")
+        on = [when("confirmation_on", p) for p in _parts(raw_on)] if isinstance(raw_on, str) else [when("confirmation_on")]
+        for i, result in enumerate(results):
+            found = self.codes.lookup("confirmation_result", result)
+            if found is None:
+                self._unmapped(self.headers.get("confirmation_result", "confirmation_result"), result)
+                bad("confirmation_result", "unmapped", result)
+            decisions.append((found, on[i] if i < len(on) else None))
         court_outcome = code("court_outcome", "court_outcome")
         route = None
         if (raw_route := text("route")) is not None:
@@ -269,12 +282,14 @@ class RowReader:
             if route is None:
                 self._unmapped(self.headers.get("route", "route"), raw_route)
                 bad("route", "unmapped", raw_route)
-        dates = {f: when(f) for f in ("assigned_on", "outcome_on", "confirmation_on", "court_filed_on",
+        dates = {f: when(f) for f in ("assigned_on", "outcome_on", "court_filed_on",
                                       "court_outcome_on", "closed_on", "follow_up_on")}  # fmt: skip
         confirmed = read_bool(values.get("confirmed"))
         if isinstance(confirmed, str):
             bad("confirmed", "unmapped", confirmed)
             self._unmapped(self.headers.get("confirmed", "confirmed"), confirmed)
+        elif confirmed and not decisions:
+            decisions.append((True, on[0] if on else None))
         relapse = read_bool(values.get("relapse"))
         if isinstance(relapse, str):
             bad("relapse", "unmapped", relapse)
@@ -301,8 +316,7 @@ class RowReader:
             "amount_in_dispute": amount,
         }
         steps = self._steps(
-            number, reported_at, organisation, route, mediator, outcome, mode, confirmed is True, granted,
-            court_outcome, satisfaction, relapse is True, dates, text, bad,
+            number, reported_at, organisation, route, mediator, outcome, mode, decisions, court_outcome, satisfaction, relapse is True, dates, text, bad,
         )  # fmt: skip
         if problems:
             return None, problems
@@ -353,14 +367,14 @@ class RowReader:
         for i, name in enumerate(name_list):
             kind = PartyKind.ORGANISATION if any(w in name for w in _ORGANISATION_WORDS) else PartyKind.PERSON
             party: dict[str, Any] = {"role": "applicant" if i == 0 else "respondent", "kind": kind.value, "name": name}
-            if i < len(id_list):
+            if i < len(id_list) and id_list[i] not in _ABSENT:
                 raw = id_list[i]
                 try:
                     check = check_resident_id if kind is PartyKind.PERSON else check_credit_code
                     party["id_number"] = check("id_numbers", raw)
                 except InvalidValue as e:
                     bad("id_numbers", "id_number", raw, e.rule)
-            if i < len(phone_list):
+            if i < len(phone_list) and phone_list[i] not in _ABSENT:
                 party["phone"] = phone_list[i]
             parties.append(party)
         for raw in id_list[len(name_list):]:
@@ -369,7 +383,7 @@ class RowReader:
 
     def _steps(
         self, number: int, reported_at: datetime, organisation: str | None, route: str | None,
-        mediator: str | None, outcome: str, mode: str | None, confirmed: bool, granted: bool | None,
+        mediator: str | None, outcome: str, mode: str | None, decisions: list[tuple[Any, datetime | None]],
         court_outcome: str | None, satisfaction: str | None, relapse: bool, dates: dict[str, datetime | None],
         text: Callable[[str], str | None], bad: Callable[..., None],
     ) -> list[Step]:  # fmt: skip
@@ -399,13 +413,20 @@ class RowReader:
                 steps.append(Step("record_agreement", ended_at, "outcome_on", {"terms": measures or "调解成功"}))
             else:
                 steps.append(Step("record_failure", ended_at, "outcome_on", {"reason": measures or "调解不成功"}))
-        if outcome == "mediated" and (confirmed or granted is not None):
-            decided_at = dates["confirmation_on"] or ended_at
+        if outcome == "mediated" and decisions:
             court = self._court(bad)
-            if court is None or decided_at is None:
+            if court is None:
                 return steps
-            steps.append(Step("request_confirmation", ended_at or decided_at, "confirmation_on", {"court_code": court, "online": False}))
-            steps.append(Step("decide_confirmation", decided_at, "confirmation_on", {"granted": granted is not False, "reason": None}))
+            previous = ended_at or reported_at
+            for result, at in decisions:
+                at = at or previous
+                if result == "again":
+                    steps.extend([Step(s.command, at, "confirmation_on", s.args) for s in steps if s.command in ("assign", "accept")])
+                    steps.append(Step("record_agreement", at, "confirmation_on", {"terms": measures or "重新调解成功"}))
+                else:
+                    steps.append(Step("request_confirmation", previous, "confirmation_on", {"court_code": court, "online": False}))
+                    steps.append(Step("decide_confirmation", at, "confirmation_on", {"granted": result is True, "reason": None if result is True else "台账记载驳回"}))
+                previous = at
         filed_at = dates["court_filed_on"] or (ended_at if outcome == "transferred" else None)
         if filed_at is not None:
             court = self._court(bad)
@@ -423,6 +444,13 @@ class RowReader:
             if satisfaction not in (None, "none"):
                 steps.append(Step("follow_up", dates["follow_up_on"] or closed_at, "follow_up_on", {"satisfaction": satisfaction, "relapse": relapse}))
         return steps
+
+
+def _parts(text: object) -> list[str]:
+    """The entries of a cell that lists several, separated by ；, ; or a line break."""
+    if text is None:
+        return []
+    return [p.strip() for p in str(text).replace("；", ";").replace("\n", ";").split(";") if p.strip()]
 
 
 class _Refusal(Exception):
@@ -466,19 +494,14 @@ def _existing(ledger: Ledger) -> _Existing:
     zone = county_tz()
     topics = [get_topic(Case.Reported)]  # type: ignore[attr-defined]
     found = _Existing(set(), {})
-    start = 1
-    while True:
-        page = ledger.recorder.select_notifications(start=start, limit=5000, topics=topics)
-        for n in page:
-            e: Any = ledger.mapper.to_domain_event(n)
-            found.ids.add(e.originator_id)
-            day = e.occurred_at.astimezone(zone).date()
-            for p in e.parties:
-                if p.get("id_number"):
-                    found.by_parties.setdefault((p["id_number"], day), e.originator_id)
-        if len(page) < 5000:
-            return found
-        start = page[-1].id + 1
+    for n in ledger.scan(topics):
+        e: Any = ledger.mapper.to_domain_event(n)
+        found.ids.add(e.originator_id)
+        day = e.occurred_at.astimezone(zone).date()
+        for p in e.parties:
+            if p.get("id_number"):
+                found.by_parties.setdefault((p["id_number"], day), e.originator_id)
+    return found
 
 
 def import_ledger_file(

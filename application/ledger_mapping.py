@@ -131,9 +131,10 @@ class ValueCodes:
             if r.level not in ("village", "grid") or not code.startswith(inside):
                 continue
             self.villages[value_key(code)] = code
-            town = catalogue.regions.get(r.parent_code or "")
-            for name in (r.name, f"{town.name}{r.name}" if town else r.name):
-                key = value_key(name)
+            chain = [catalogue.regions[c].name for c in catalogue.path(code)[1:] if c in catalogue.regions]
+            # The name alone, and with the names above it (town, village) as a ledger may write it.
+            for i in range(len(chain)):
+                key = value_key("".join(chain[i:]))
                 self.villages[key] = None if key in self.villages and self.villages[key] != code else code
         self.villages.update({k: str(v) for k, v in mapping.values.get("region", {}).items()})
 

@@ -641,3 +641,7 @@ from cli import alerts as _alerts  # noqa: E402,F401  (registers lead-units and 
 from cli.instruments import register as _register_instruments  # noqa: E402
 
 _register_instruments(main)
+
+from cli.transfers import register as _register_transfers  # noqa: E402
+
+_register_transfers(main)

@@ -77,6 +77,12 @@ class Route(Coded):
     LITIGATION = ("litigation", "诉讼")
 
 
+#: Routes that hand a case to mediation (arbitration, notarisation and litigation do not).
+MEDIATION_ROUTES = frozenset(
+    r.value for r in Route if r not in (Route.ARBITRATION, Route.NOTARISATION, Route.LITIGATION)
+)
+
+
 class RiskLevel(Coded):
     LOW = ("low", "低")
     MEDIUM = ("medium", "中")

@@ -37,9 +37,10 @@ def xlsx(
     *,
     formats: Sequence[str | None] | None = None,
     note: str | None = None,
+    totals: Sequence[Any] | None = None,
 ) -> bytes:
-    """One sheet: a bold frozen header, then the lines; ``formats`` gives a column's number
-    format (default by value: instants, whole numbers, decimals)."""
+    """One sheet: a bold frozen header, then the lines (and a bold ``totals`` line); ``formats``
+    gives a column's number format (default by value: instants, whole numbers, decimals)."""
     book = Workbook()
     sheet = book.active
     sheet.title = title[:31]
@@ -49,6 +50,10 @@ def xlsx(
     sheet.freeze_panes = "A2"
     for line in lines:
         sheet.append([_cell(v) for v in line])
+    if totals is not None:
+        sheet.append([_cell(v) for v in totals])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
     for col, header in enumerate(headers, start=1):
         fmt = formats[col - 1] if formats else None
         width = max(len(header) * 2 + 2, 10)
