@@ -144,6 +144,8 @@ def case_record(ledger: Ledger, case: Case, events: list[Any], serial: int) -> d
     return {
         "serial": serial,
         "id": str(case.id),
+        "status": case.status,
+        "organisation_code": case.organisation_code,
         "reported_at": case.reported_at,
         "category": case.category,
         "village": place or case.region_code,

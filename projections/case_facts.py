@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.codes import MEDIATION_ROUTES, Resolution, Severity
+
 #: Severities in rising order: a threshold counts incidents of its severity or above.
 SEVERITIES = tuple(s.value for s in Severity)
 INCIDENT_KINDS = ("criminal_escalation", "extreme_act", "mass_incident")
