@@ -139,6 +139,7 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "as_of_occurred": [now],
         "period": ["2026", "2026-Q1", "2026-03"],
         "level": ["village"],
+        "format": ["csv", "xlsx"],
         "indicator": sorted(INDICATORS),
         "source": ["court_diversion"],
         "group": ["category"],
@@ -207,10 +208,22 @@ def _every_get(document: dict[str, Any], world: World, cases: Cases) -> Iterator
                     yield Get(short, url, tuple({**required, p["name"]: value}.items()))
 
 
+def _text(response: Any) -> str:
+    """The body as text; an XLSX export as its cells' values, one per line."""
+    if response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    return str(response.get_data(as_text=True))
+
+
 def _found(response: Any, data: dict[str, str]) -> set[str]:
     """Which of ``data``'s unmasked values appear in the response, body (decoded, so escapes
     cannot hide one) or headers."""
-    text = response.get_data(as_text=True)
+    text = _text(response)
     try:
         strings = [*json_strings(json.loads(text)), text]
     except ValueError:
@@ -220,7 +233,8 @@ def _found(response: Any, data: dict[str, str]) -> set[str]:
 
 
 def _masked_forms(response: Any) -> set[str]:
-    text = json.dumps(response.json, ensure_ascii=False)
+    # An export is a file, not JSON: its text (a CSV) is searched as it is.
+    text = json.dumps(response.json, ensure_ascii=False) if response.is_json else _text(response)
     return {secret for secret, masked in PERSONAL_DATA.items() if masked in text}
 
 

@@ -21,6 +21,7 @@ from application.ledger_import import LedgerImportRace, import_ledger_file
 from application.ledger_mapping import Mapping, default_mapping
 from domain.errors import AccessDenied, InvalidValue
 from domain.reference import Actor
+from projections.indicators import region_level
 from projections.periods import Period
 from web.auth import current_actor, disclose, present, require_covers, require_read
 from web.context import fresh_views, ledger, now
@@ -123,6 +124,8 @@ class IndicatorExport(MethodView):
         names; the XLSX has number formats and a totals row)"""
         actor = require_read("indicators")
         _scope(actor, query["region"], ("county", "town", "village"))
+        depth = ("county", "town", "village")
+        level = query.get("level") or depth[max(1, depth.index(region_level(query["region"])))]
         with fresh_views() as cur:
-            data = indicators_file(cur, query["format"], region=query["region"], period=query["period"], level=query["level"], now=now(), tz=county_tz())
-        return _file(data, query["format"], f"指标-{query['region']}-{query['period']}-{query['level']}")
+            data = indicators_file(cur, query["format"], region=query["region"], period=query["period"], level=level, now=now(), tz=county_tz())
+        return _file(data, query["format"], f"指标-{query['region']}-{query['period']}-{level}")

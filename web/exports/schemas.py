@@ -95,5 +95,8 @@ class CaseExportQuery(ma.Schema):
 class IndicatorExportQuery(ma.Schema):
     region = region_field(required=True, metadata={"description": "county or town code"})
     period = period_field(required=True)
-    level = fields.String(load_default="town", validate=validate.OneOf(["county", "town", "village"]))
+    level = fields.String(
+        validate=validate.OneOf(["county", "town", "village"]),
+        metadata={"description": "default: town, or the region's own level below a county"},
+    )
     format = _FORMAT
