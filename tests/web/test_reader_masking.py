@@ -24,7 +24,7 @@ import pytest
 from domain.mass_warning import MissedDeadline
 from projections.indicators import INDICATORS
 from tests.support import COUNTY, TOWN, VILLAGE, VILLAGE_COMMITTEE, World
-from tests.web.helpers import API, Http, json_strings
+from tests.web.helpers import API, Http, json_strings, response_text
 
 APPLICANT = {
     "role": "applicant",
@@ -208,22 +208,10 @@ def _every_get(document: dict[str, Any], world: World, cases: Cases) -> Iterator
                     yield Get(short, url, tuple({**required, p["name"]: value}.items()))
 
 
-def _text(response: Any) -> str:
-    """The body as text; an XLSX export as its cells' values, one per line."""
-    if response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
-        import io
-
-        from openpyxl import load_workbook
-
-        book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
-        return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
-    return str(response.get_data(as_text=True))
-
-
 def _found(response: Any, data: dict[str, str]) -> set[str]:
     """Which of ``data``'s unmasked values appear in the response, body (decoded, so escapes
     cannot hide one) or headers."""
-    text = _text(response)
+    text = response_text(response)
     try:
         strings = [*json_strings(json.loads(text)), text]
     except ValueError:
@@ -234,7 +222,7 @@ def _found(response: Any, data: dict[str, str]) -> set[str]:
 
 def _masked_forms(response: Any) -> set[str]:
     # An export is a file, not JSON: its text (a CSV) is searched as it is.
-    text = json.dumps(response.json, ensure_ascii=False) if response.is_json else _text(response)
+    text = json.dumps(response.json, ensure_ascii=False) if response.is_json else response_text(response)
     return {secret for secret, masked in PERSONAL_DATA.items() if masked in text}
 
 

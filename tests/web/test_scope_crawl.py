@@ -28,7 +28,7 @@ from domain.permissions import may_issue
 from projections.indicators import INDICATORS
 from tests.support import COUNTY, OTHER_TOWN, OTHER_TOWN_VILLAGE, TOWN, VILLAGE, World
 from tests.unit.drive import command_args
-from tests.web.helpers import API, Http, both_stores, json_strings
+from tests.web.helpers import API, Http, both_stores, json_strings, response_text
 
 #: Actors scoped to town 2, one per role that has a region (the admin has none by design).
 TOWN2_ACTORS = {
@@ -120,6 +120,7 @@ def _values(world: World, seeded: Seeded) -> dict[str, list[str]]:
         "as_of_occurred": [now.isoformat()],
         "period": ["2026", "2026-03"],
         "level": ["town", "village"],
+        "format": ["csv"],  # an export file; the XLSX form of the same rows is read by the reader walk
         "indicator": sorted(INDICATORS),
         "source": ["grid_patrol"],
         "group": ["region", "category"],
@@ -215,7 +216,7 @@ def _command_body(world: World, route: Route, lead_id: str) -> dict[str, Any]:
 
 def _found(response: Any, wanted: set[str]) -> set[str]:
     """Which of ``wanted`` appear in the response: body (decoded, so escapes hide none), headers."""
-    text = response.get_data(as_text=True)
+    text = response_text(response)
     try:
         strings = [*json_strings(json.loads(text)), text]
     except ValueError:
