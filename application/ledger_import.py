@@ -557,6 +557,8 @@ def import_ledger_file(
                 if progress is not None:
                     progress(number, table.total)
                 yield number, planned, problems, cells
+            if progress is not None and table.total:
+                progress(table.total, table.total)
             if count_only:
                 report.unmapped = reader.unmapped
         finally:

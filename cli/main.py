@@ -62,7 +62,7 @@ def refusals() -> Iterator[None]:
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[Any]:
+def progress_bar(label: str, unit: str = "events") -> Iterator[Any]:
     with Progress(
         TextColumn(label),
         BarColumn(),
@@ -76,7 +76,7 @@ def progress_bar(label: str) -> Iterator[Any]:
 
         def update(done: int, total: int) -> None:
             elapsed = bar.tasks[0].elapsed or 0
-            rate = f"{done / elapsed:,.0f} events/s" if elapsed else ""
+            rate = f"{done / elapsed:,.0f} {unit}/s" if elapsed else ""
             bar.update(task, completed=done, total=total, rate=rate)
 
         yield update

@@ -36,7 +36,7 @@ def import_ledger(file: str, sheet: str | None, mapping: str | None, region: str
     from application.ledger_mapping import load_mapping
     from application.table_files import write_rejects
 
-    with open_ledger() as ledger, refusals(), progress_bar("rows") as update:
+    with open_ledger() as ledger, refusals(), progress_bar("rows", "rows") as update:
         report = import_ledger_file(
             ledger, ledger.system_actor(), Path(file).read_bytes(), Path(file).name, sheet=sheet,
             mapping=load_mapping(mapping), region=region, dry_run=dry_run, skip_bad=rejects is not None,

@@ -199,3 +199,12 @@ def test_round_trip_of_a_small_demo_county(world: World, tmp_path: Path) -> None
         assert compared > 1000
     finally:
         empty.close()
+
+
+def test_the_sample_ledger_shipped_in_the_package_imports_clean(memory_world: World) -> None:
+    from importlib import resources
+
+    data = (resources.files("application") / "demo_data" / "sample_ledger.csv").read_bytes()
+    report = _import(memory_world, data, "sample_ledger.csv", dry_run=False)
+    assert (report.header_row, report.rows, report.written, report.problems) == (3, 6, 6, [])
+    assert report.as_dict()["unmapped"] == []
