@@ -9,8 +9,10 @@ the importing actor, and a note naming the file's SHA-256 and the row; the case'
 (domain/deadlines.MigrationRules): the old ledger cannot tell whether a step was on time, and an
 imported open case gets its usual time from the day it arrives instead of an overdue flag.
 
-The file is read twice, streaming: the first pass checks every row and writes nothing (a dry
-run stops there); the second builds and saves the good rows' cases, many per transaction.
+The file is read streaming: the first pass checks every row and writes nothing (a dry run stops
+there); then the good rows' cases are saved, many per transaction: from the events the first
+pass built, for a file of up to KEEP_ROWS rows, or built again on a second pass over a longer
+file, so memory stays bounded whatever the file's size.
 Without ``skip_bad`` one bad row refuses the whole file. A case's id is a uuid5 of the row's
 fingerprint (its mapped values), so running a file again writes nothing, across restarts.
 """
@@ -51,6 +53,8 @@ from domain.values import check_credit_code, check_resident_id
 
 #: Cases saved per transaction.
 SAVE_CHUNK = 500
+#: Rows whose built events the checking pass keeps for the writing pass (a few KB each).
+KEEP_ROWS = 20_000
 _NAMESPACE = UUID("6b1c9f0e-4f57-4a63-9c55-3f1e0c2a7d41")
 _SPLIT = str.maketrans({c: "、" for c in ",，;；/\\|\n"})
 _ORGANISATION_WORDS = ("公司", "有限", "委员会", "合作社", "银行", "医院", "学校", "厂", "局", "中心", "集团")
@@ -535,6 +539,9 @@ def import_ledger_file(
         return lambda at: Act(who.name, who.role, at, now, note=note, rules=rules)
 
     existing = _existing(ledger)
+    # The good rows' events from the checking pass, kept for a file of up to KEEP_ROWS rows so
+    # it is read and built once; a longer one is read again, so memory stays bounded.
+    kept: list[list[Any]] | None = []
     seen: set[UUID] = set()
     good: dict[int, UUID] = {}
 
@@ -566,9 +573,10 @@ def import_ledger_file(
 
     for number, planned, problems, cells in planned_rows(True):
         report.rows += 1
+        built = None
         if planned is not None:
             try:
-                _build(planned, act_of(actor, number), act_of(system, number))
+                built = _build(planned, act_of(actor, number), act_of(system, number))
             except _Refusal as r:
                 problems = [RowProblem(number, r.column, "order", "", str(r.error))]
         if problems:
@@ -592,17 +600,25 @@ def import_ledger_file(
         seen.add(planned.case_id)
         good[number] = planned.case_id
         report.ok += 1
+        if kept is not None and built is not None and not dry_run:
+            kept.append(list(built.collect_events()))
+            if len(kept) > KEEP_ROWS:
+                kept = None  # a long file: its cases are built again on the second pass
     if report.problems and not skip_bad:
         report.refused = True
     if dry_run or report.refused or not good:
         return report
 
+    def histories() -> Iterator[list[Any]]:
+        if kept is not None:
+            yield from kept
+            return
+        for number, planned, _, _ in planned_rows(False):
+            if planned is not None and good.get(number) == planned.case_id:
+                yield list(_build(planned, act_of(actor, number), act_of(system, number)).collect_events())
+
     pending: list[Any] = []
-    for number, planned, _, _ in planned_rows(False):
-        if planned is None or good.get(number) != planned.case_id:
-            continue
-        case = _build(planned, act_of(actor, number), act_of(system, number))
-        events = case.collect_events()
+    for events in histories():
         pending.extend(events)
         report.written += 1
         report.events += len(events)
