@@ -92,3 +92,16 @@ def test_the_indicator_export_has_the_api_names_one_row_per_region_and_totals_in
     assert totals[header.index("region_name")].startswith("合计") and totals[header.index("disputes_reported")] == 4
     rate = sheet.cell(row=2, column=header.index("resolution_rate") + 1)
     assert rate.number_format == "0.0%"
+
+
+def test_imported_history_is_not_a_late_entry_but_a_live_late_one_still_is(http: Http, world: World) -> None:
+    from datetime import timedelta
+
+    assert http.post("/imports", "admin", {"xlsx_base64": XLSX, "dry_run": False}).status_code == 200
+    case_id = _csv(http.get("/exports/cases", "admin", {"region": TOWN, "format": "csv"}))[1][-1]
+    history = http.get(f"/disputes/{case_id}/history", "admin", X_Access_Purpose="audit").json["events"]
+    assert len(history) > 3 and not any(e["late"] for e in history)
+    actions = http.get("/audit/actors/admin/actions", "auditor", {"per_page": 100}).json["items"]
+    assert actions and not any(a["late"] for a in actions)
+    live = http.report(occurred_at=(world.clock.now - timedelta(days=5)).isoformat()).json["id"]
+    assert http.get(f"/disputes/{live}/history", "admin", X_Access_Purpose="audit").json["events"][0]["late"]
