@@ -29,7 +29,7 @@ from application.receipts import CommandReceipt, RequestKey
 from application.setup_lock import exclusive_setup
 from application.warning_settings import warning_rules
 from domain.case import Act, Case
-from domain.codes import Role, Status
+from domain.codes import Role, Source, Status
 from domain.deadlines import DeadlineRules
 from domain.errors import AccessDenied, InvalidValue
 from domain.lifecycle import ANY_STATE, PROGRESS, allowed_commands
@@ -434,6 +434,10 @@ class Ledger(Application[UUID]):
         if not actor.covers(path):
             raise AccessDenied(f"region {region_code} lies outside {actor.name}'s region")
         _check_arguments("report", details)
+        if details.get("source") == Source.MIGRATION.value:
+            # Its events are exempt from the late-entry flag: only an import of an old ledger,
+            # which notes the file and row in each event, may open such a case.
+            raise InvalidValue("source", "migration is written only by importing an old ledger (ledger import ledger)")
         case = Case.report(self._act(actor, occurred_at, note), region_path=path, case_id=case_id, **details)
         if warning_rules().is_mass(case.people_involved):
             # Saved with the report: a case with many people is never seen without its flag.

@@ -105,3 +105,13 @@ def test_imported_history_is_not_a_late_entry_but_a_live_late_one_still_is(http:
     assert actions and not any(a["late"] for a in actions)
     live = http.report(occurred_at=(world.clock.now - timedelta(days=5)).isoformat()).json["id"]
     assert http.get(f"/disputes/{live}/history", "admin", X_Access_Purpose="audit").json["events"][0]["late"]
+
+
+def test_a_case_reported_through_the_api_cannot_claim_to_be_imported(http: Http) -> None:
+    assert_error(http.post("/disputes", "recorder", {**_report_body(), "source": "migration"}), 422)
+
+
+def _report_body() -> dict[str, Any]:
+    from tests.support import report_body
+
+    return report_body()
