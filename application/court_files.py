@@ -12,7 +12,6 @@ of a file is reported at once.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from application.court_feed import CourtImportReport, CourtRecord, import_court_
 from application.ledger import Ledger
 from application.table_files import (
     blank,
+    header_name,
     open_table,
     read_bool,
     read_code,
@@ -49,7 +49,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("case_number", "court_code", "cause", "filed_on")
 _BY_NAME = {name: f for f, names in HEADERS.items() for name in names}
-_NOTE = re.compile(r"[(（][^)）]*[)）]$")
 
 
 @dataclass
@@ -64,7 +63,7 @@ class CourtFile:
 
 
 def _field_of(header: object) -> str | None:
-    name = _NOTE.sub("", str(header or "").replace("\ufeff", "").strip()).strip()
+    name = header_name(header)
     return _BY_NAME.get(name) or _BY_NAME.get(name.lower())
 
 

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from application.table_files import header_name
 from domain.codes import Category
 from domain.errors import InvalidValue
 from domain.reference import Directory, RegionCatalogue
@@ -22,7 +23,6 @@ from domain.warning_rules import normalised_name
 MIN_HEADERS = 3
 #: Rows looked at for the header (titles, a 填报单位 line and merged cells come above it).
 HEADER_SEARCH_ROWS = 30
-_NOTE = re.compile(r"[(（][^)）]*[)）]$")
 _SPACE = re.compile(r"\s+")
 VALUE_KINDS = (
     "category",
@@ -83,7 +83,7 @@ class Mapping:
         )
 
     def field_of(self, header: object) -> str | None:
-        key = header_key(_NOTE.sub("", str(header or "").strip()))
+        key = header_key(header_name(header))
         full = header_key(header)
         for f, names in self.columns.items():
             keys = {header_key(n) for n in names}

@@ -24,6 +24,7 @@ from application.reference_files import decode_text
 from domain.errors import InvalidValue
 
 XLSX_MAGIC = b"PK\x03\x04"
+_NOTE = re.compile(r"[(（][^)）]*[)）]$")
 _DATE = re.compile(
     r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?"
     r"(?:[ T]+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?:\.[0-9]+)?)?"
@@ -113,6 +114,11 @@ def read_text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
+
+
+def header_name(header: object) -> str:
+    """A header as named, without a BOM or a note in brackets at its end ("被告住所地（区划代码）")."""
+    return _NOTE.sub("", str(header or "").replace("\ufeff", "").strip()).strip()
 
 
 def blank(cells: Sequence[Any]) -> bool:

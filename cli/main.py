@@ -82,6 +82,16 @@ def progress_bar(label: str, unit: str = "events") -> Iterator[Any]:
         yield update
 
 
+def print_problems(problems: list[Any], limit: int = 200) -> None:
+    """An import's problems, one line each (row, column, rule, its words, the value)."""
+    for p in problems[:limit]:
+        console.print(
+            f"  row {p.row} {escape(p.column)}: {p.rule} ({escape(p.message)}) {escape(p.value)!r}", soft_wrap=True
+        )
+    if len(problems) > limit:
+        console.print(f"  … and {len(problems) - limit} more problems")
+
+
 SETTINGS_EPILOG = """\b
 Settings (environment variables, read by every command and by the server):
   LEDGER_DB            the SQLite file (default ./ledger.sqlite3)
@@ -251,12 +261,7 @@ def court_import(file: str, skip_bad: bool, rejects: str | None, dry_run: bool) 
         report = import_court_file(
             ledger, ledger.system_actor(), court_file, skip_bad=skip_bad, dry_run=dry_run
         )
-    for p in report.problems[:200]:
-        console.print(
-            f"  row {p.row} {p.column}: {p.rule} ({escape(p.message)}) {escape(p.value)!r}", soft_wrap=True
-        )
-    if len(report.problems) > 200:
-        console.print(f"  … and {len(report.problems) - 200} more problems")
+    print_problems(report.problems)
     console.print(
         f"{counted(report.records, 'record')}: {report.filed} filed, {report.corrected} corrected, "
         f"{report.concluded} concluded, {report.unchanged} unchanged, {report.rejected} rejected"

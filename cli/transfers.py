@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from cli.main import console, counted, open_ledger, progress_bar, refusals
+from cli.main import console, counted, open_ledger, print_problems, progress_bar, refusals
 
 _FORMAT = click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), default="xlsx", show_default=True)
 _OUTPUT = click.option("--output", type=click.Path(dir_okay=False, writable=True), required=True, help="The file to write.")
@@ -43,10 +43,7 @@ def import_ledger(file: str, sheet: str | None, mapping: str | None, region: str
             progress=lambda done, total: update(done, total or done),
         )  # fmt: skip
     console.print(f"header on row {report.header_row}; columns: " + ", ".join(f"{h}→{f}" for f, h in report.columns.items()), soft_wrap=True)
-    for p in report.problems[:200]:
-        console.print(f"  row {p.row} {escape(p.column)}: {p.rule} ({escape(p.message)}) {escape(p.value)!r}", soft_wrap=True)
-    if len(report.problems) > 200:
-        console.print(f"  … and {len(report.problems) - 200} more problems")
+    print_problems(report.problems)
     for u in report.as_dict()["unmapped"]:
         console.print(f"  not mapped: {escape(u['column'])} {escape(u['value'])!r} ({counted(u['rows'], 'row')})", soft_wrap=True)
     for d in report.duplicates[:50]:

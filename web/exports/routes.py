@@ -7,8 +7,6 @@ to the access log as one read naming its cases.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from flask import Response
@@ -19,7 +17,7 @@ from application.config import county_tz
 from application.ledger_export import case_records
 from application.ledger_import import LedgerImportRace, import_ledger_file
 from application.ledger_mapping import Mapping, default_mapping
-from domain.errors import AccessDenied, InvalidValue
+from domain.errors import AccessDenied
 from domain.reference import Actor
 from projections.indicators import region_level
 from projections.periods import Period
@@ -28,6 +26,7 @@ from web.context import fresh_views, ledger, now
 from web.errors import ApiError, ErrorSchema
 from web.exports import schemas as s
 from web.exports.files import MEDIA_TYPES, cases_file, indicators_file
+from web.uploads import problem_errors, uploaded_file
 
 imports = Blueprint("imports", __name__, description="A county's Excel dispute ledger (台账) in, as case histories.")
 exports = Blueprint("exports", __name__, description="The 台账 of cases and the indicator table, as XLSX or CSV.")
@@ -68,14 +67,7 @@ class Imports(MethodView):
         actor = current_actor()
         if actor.role != "admin":
             raise AccessDenied(f"role {actor.role} may not import a ledger (admin)")
-        if "xlsx_base64" in body:
-            try:
-                data = base64.b64decode(body["xlsx_base64"], validate=True)
-            except (binascii.Error, ValueError):
-                raise InvalidValue("xlsx_base64", "is not base64") from None
-            name = body["name"] or "upload.xlsx"
-        else:
-            data, name = body["csv"].encode("utf-8"), body["name"] or "upload.csv"
+        data, name = uploaded_file(body, body["name"])
         mapping = default_mapping()
         if body.get("mapping"):
             mapping = mapping.merged(Mapping.parse(body["mapping"], "mapping"))
@@ -88,10 +80,10 @@ class Imports(MethodView):
             raise ApiError(409, "import_race", str(e)) from None
         answer = report.as_dict()
         if report.refused and not report.dry_run:
-            errors: dict[str, list[str]] = {}
-            for p in report.problems:
-                errors.setdefault(f"row {p.row}.{p.column}", []).append(f"{p.rule}: {p.message}")
-            raise ApiError(400, "ledger_rows_refused", f"{len(report.bad_rows)} of {report.rows} rows are bad; nothing was imported", errors=errors, **answer)
+            raise ApiError(
+                400, "ledger_rows_refused", f"{len(report.bad_rows)} of {report.rows} rows are bad; nothing was imported",
+                errors=problem_errors(report.problems), **answer,
+            )  # fmt: skip
         return answer
 
 
