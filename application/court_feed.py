@@ -160,16 +160,11 @@ def existing_cases(ledger: Ledger, ids: set[UUID]) -> dict[UUID, CourtCase]:
     found: dict[UUID, Any] = {}
     if not ids:
         return found
-    start = 1
-    while True:
-        page = ledger.recorder.select_notifications(start=start, limit=5000, topics=_COURT_TOPICS)
-        for notification in page:
-            if notification.originator_id in ids:
-                e: Any = ledger.mapper.to_domain_event(notification)
-                found[e.originator_id] = e.mutate(found.get(e.originator_id))
-        if len(page) < 5000:
-            return found
-        start = page[-1].id + 1
+    for notification in ledger.scan(_COURT_TOPICS):
+        if notification.originator_id in ids:
+            e: Any = ledger.mapper.to_domain_event(notification)
+            found[e.originator_id] = e.mutate(found.get(e.originator_id))
+    return found
 
 
 def import_court_records(

@@ -11,20 +11,25 @@ of a file is reported at once.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import re
-import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from application.court_feed import CourtImportReport, CourtRecord, import_court_records
 from application.ledger import Ledger
-from application.reference_files import decode_text
+from application.table_files import (
+    blank,
+    header_name,
+    open_table,
+    read_bool,
+    read_code,
+    read_day,
+    read_text,
+    rows_after_header,
+    write_rejects,
+)
 from domain.court_case import FIELDS, Problem
 from domain.errors import InvalidValue
 from domain.reference import Actor
@@ -44,11 +49,6 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("case_number", "court_code", "cause", "filed_on")
 _BY_NAME = {name: f for f, names in HEADERS.items() for name in names}
-_NOTE = re.compile(r"[(（][^)）]*[)）]$")
-_DATE = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})\s*日?(?:[ T][0-9:.]+)?")
-_TRUE = frozenset({"true", "是", "1", "yes", "y", "t"})
-_FALSE = frozenset({"false", "否", "0", "no", "n", "f", ""})
-XLSX_MAGIC = b"PK\x03\x04"
 
 
 @dataclass
@@ -63,58 +63,8 @@ class CourtFile:
 
 
 def _field_of(header: object) -> str | None:
-    name = _NOTE.sub("", str(header or "").replace("\ufeff", "").strip()).strip()
+    name = header_name(header)
     return _BY_NAME.get(name) or _BY_NAME.get(name.lower())
-
-
-def read_date(value: object) -> date | str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    found = _DATE.fullmatch(text)
-    if found is None:
-        return text
-    try:
-        return date(*(int(g) for g in found.groups()))
-    except ValueError:
-        return text
-
-
-def read_bool(value: object) -> bool | str:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int | float) and value in (0, 1):
-        return bool(value)
-    text = "" if value is None else str(value).strip().lower()
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    return str(value)
-
-
-def read_code(value: object) -> str | None:
-    """A region code as text: a spreadsheet may hold it as a number (621199001001 or 6.21199001001E11)."""
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
-def read_text(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value)
 
 
 def records_from_rows(header: list[Any], rows: Iterable[tuple[int, list[Any]]]) -> CourtFile:
@@ -131,7 +81,7 @@ def records_from_rows(header: list[Any], rows: Iterable[tuple[int, list[Any]]]) 
         seen[f] = i
     out = CourtFile(records=[], header=[str(h or "") for h in header])
     for number, cells in rows:
-        if all(c is None or str(c).strip() == "" for c in cells):
+        if blank(cells):
             continue
         values: dict[str, Any] = {f: (cells[i] if i < len(cells) else None) for i, f in columns.items()}
         out.cells[number] = ["" if c is None else str(c) for c in cells]
@@ -140,11 +90,11 @@ def records_from_rows(header: list[Any], rows: Iterable[tuple[int, list[Any]]]) 
                 case_number=read_text(values.get("case_number")) or "",
                 court_code=read_text(values.get("court_code")) or "",
                 cause=read_text(values.get("cause")) or "",
-                filed_on=read_date(values.get("filed_on")) or "",
+                filed_on=read_day(values.get("filed_on")) or "",
                 plaintiff_region=read_code(values.get("plaintiff_region")),
                 defendant_region=read_code(values.get("defendant_region")),
                 plaintiff_is_financial=read_bool(values.get("plaintiff_is_financial")),
-                concluded_on=read_date(values.get("concluded_on")),
+                concluded_on=read_day(values.get("concluded_on")),
                 outcome=read_text(values.get("outcome")),
                 pre_litigation_number=read_text(values.get("pre_litigation_number")),
                 row=number,
@@ -153,52 +103,14 @@ def records_from_rows(header: list[Any], rows: Iterable[tuple[int, list[Any]]]) 
     return out
 
 
-def _csv_rows(text: str) -> tuple[list[str], Iterator[tuple[int, list[Any]]]]:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    try:
-        header = next(reader, None)
-    except csv.Error as e:
-        raise InvalidValue("file", f"is not a CSV that can be read: {e}") from None
-    if not header:
-        raise InvalidValue("file", "no rows")
-
-    def rows() -> Iterator[tuple[int, list[Any]]]:
-        try:
-            # Rows as a spreadsheet numbers them (the header is row 1), not physical lines.
-            for number, cells in enumerate(reader, start=2):
-                yield number, list(cells)
-        except csv.Error as e:
-            raise InvalidValue("file", f"line {reader.line_num} is not CSV that can be read: {e}") from None
-
-    return header, rows()
-
-
-def _xlsx_rows(data: bytes) -> tuple[list[Any], list[tuple[int, list[Any]]]]:
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as e:
-        raise InvalidValue("file", f"is not an XLSX workbook that can be read: {e}") from None
-    try:
-        sheet = book.worksheets[0]
-        table = sheet.iter_rows(values_only=True)
-        header = next(table, None)
-        if not header:
-            raise InvalidValue("file", "no rows")
-        return list(header), [(number, list(cells)) for number, cells in enumerate(table, start=2)]
-    finally:
-        book.close()
-
-
 def read_court_file(data: bytes, name: str = "") -> CourtFile:
     """The records of a court export: XLSX (by its content, whatever its name) or CSV text."""
-    if data.startswith(XLSX_MAGIC) or name.lower().endswith(".xlsx"):
-        header, rows = _xlsx_rows(data)
+    table = open_table(data, name)
+    try:
+        header, rows = rows_after_header(table)
         court_file = records_from_rows(header, rows)
-    else:
-        text_header, text_rows = _csv_rows(decode_text(data))
-        court_file = records_from_rows(text_header, text_rows)
+    finally:
+        table.close()
     court_file.sha256 = hashlib.sha256(data).hexdigest()
     return court_file
 
@@ -223,21 +135,5 @@ def import_court_file(
     )
 
 
-def rejects_path(source: str | Path) -> Path:
-    """Where --skip-bad writes the rejects by default: beside the file, named after it."""
-    path = Path(source)
-    return path.with_name(f"{path.stem}.rejects.csv")
-
-
-def write_rejects(path: str | Path, court_file: CourtFile, problems: list[Problem]) -> int:
-    """The rejected rows as they were, each with its row number and its problems, as CSV in
-    UTF-8 with a BOM (so Excel opens it as UTF-8). The number of rows written."""
-    reasons: dict[int, list[str]] = {}
-    for p in problems:
-        reasons.setdefault(p.row, []).append(f"{p.column}: {p.rule} ({p.message})")
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(["行号 row", *court_file.header, "问题 problems"])
-        for row, why in reasons.items():
-            writer.writerow([row, *court_file.cells.get(row, []), "; ".join(why)])
-    return len(reasons)
+def write_court_rejects(path: str | Path, court_file: CourtFile, problems: list[Problem]) -> int:
+    return write_rejects(path, court_file.header, court_file.cells, problems)

@@ -10,7 +10,7 @@ import inspect
 import random
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -30,7 +30,7 @@ from application.receipts import CommandReceipt, RequestKey
 from application.setup_lock import exclusive_setup
 from application.warning_settings import warning_rules
 from domain.case import Act, Case
-from domain.codes import Role, Status
+from domain.codes import Role, Source, Status
 from domain.deadlines import DeadlineRules
 from domain.errors import AccessDenied, InvalidValue
 from domain.lifecycle import ANY_STATE, PROGRESS, allowed_commands
@@ -310,17 +310,21 @@ class Ledger(GroupCommit, Application[UUID]):
         notification log filtered by their topics (pages of 1,000), and each actor is folded from
         them, so thousands of actors cost one scan rather than a read per actor."""
         actors: dict[UUID, Any] = {}
-        start = 1
-        while True:
-            page = self.recorder.select_notifications(start=start, limit=1000, topics=_ACTOR_TOPICS)
-            for notification in page:
-                e: Any = self.mapper.to_domain_event(notification)
-                actors[e.originator_id] = e.mutate(actors.get(e.originator_id))
-            if len(page) < 1000:
-                break
-            start = page[-1].id + 1
+        for notification in self.scan(_ACTOR_TOPICS, page_size=1000):
+            e: Any = self.mapper.to_domain_event(notification)
+            actors[e.originator_id] = e.mutate(actors.get(e.originator_id))
         now = self.clock()
         return sorted((ActorListing.of(a, now) for a in actors.values()), key=lambda a: a.name)
+
+    def scan(self, topics: list[str], *, page_size: int = 5000) -> Iterator[Any]:
+        """The stored notifications of ``topics``, in store order, read a page at a time."""
+        start = 1
+        while True:
+            page = self.recorder.select_notifications(start=start, limit=page_size, topics=topics)
+            yield from page
+            if len(page) < page_size:
+                return
+            start = page[-1].id + 1
 
     def authenticate(self, token: str) -> Actor:
         """The actor whose current token this is. Refused (401) when the token is unknown, was
@@ -431,6 +435,10 @@ class Ledger(GroupCommit, Application[UUID]):
         if not actor.covers(path):
             raise AccessDenied(f"region {region_code} lies outside {actor.name}'s region")
         _check_arguments("report", details)
+        if details.get("source") == Source.MIGRATION.value:
+            # Its events are exempt from the late-entry flag: only an import of an old ledger,
+            # which notes the file and row in each event, may open such a case.
+            raise InvalidValue("source", "migration is written only by importing an old ledger (ledger import ledger)")
         case = Case.report(self._act(actor, occurred_at, note), region_path=path, case_id=case_id, **details)
         if warning_rules().is_mass(case.people_involved):
             # Saved with the report: a case with many people is never seen without its flag.

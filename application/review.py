@@ -10,7 +10,7 @@ from typing import Any
 from application.access_log import case_log
 from application.config import late_entry_hours
 from application.ledger import Ledger
-from domain.case import EVENTS
+from domain.case import EVENTS, is_late_entry
 from domain.deadlines import KINDS, is_reminder, past_due
 from domain.integrity import event_hash
 from domain.lifecycle import PROGRESS
@@ -57,7 +57,7 @@ def build_review(
     events = ledger.history(case_id)
     case = ledger.case_as_of(case_id)
     assert case is not None
-    late_after = timedelta(hours=late_entry_hours())
+    late_after = late_entry_hours()
     related_shown, related_outside = related_in_scope(ledger, related or [], reader)
     by_seq = {e.originator_version: e for e in events}
 
@@ -73,7 +73,7 @@ def build_review(
             "recorded_at": e.timestamp.isoformat(),
             "actor_id": e.actor_id,  # type: ignore[attr-defined]
             "actor_role": e.actor_role,  # type: ignore[attr-defined]
-            "late_entry": delay > late_after,
+            "late_entry": is_late_entry(e.timestamp, e.occurred_at, late_after, source=case.source),  # type: ignore[attr-defined]
             "recorded_after_hours": _hours(delay),
             "details": {k: v for k, v in e.__dict__.items() if k not in ENVELOPE and k not in ("parties",)},
         })

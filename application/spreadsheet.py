@@ -39,6 +39,8 @@ class Sheet:
     note: str | None = None
     #: Per line, formats that override the column's (a table whose rows mix counts and rates).
     cell_formats: Sequence[Sequence[str | None]] | None = None
+    #: A last line in bold (the region's own figures under its parts).
+    totals: Sequence[Any] | None = None
 
 
 def xlsx(
@@ -48,16 +50,17 @@ def xlsx(
     *,
     formats: Sequence[str | None] | None = None,
     note: str | None = None,
+    totals: Sequence[Any] | None = None,
 ) -> bytes:
-    """One sheet: a bold frozen header, then the lines."""
-    return workbook([Sheet(title, headers, lines, formats, note)])
+    """One sheet: a bold frozen header, then the lines (and a bold ``totals`` line)."""
+    return workbook([Sheet(title, headers, lines, formats, note, totals=totals)])
 
 
 def workbook(sheets: Sequence[Sheet]) -> bytes:
     book = Workbook()
     for i, s in enumerate(sheets):
         sheet = book.active if i == 0 else book.create_sheet()
-        _fill(sheet, s.title, s.headers, s.lines, s.formats, s.note)
+        _fill(sheet, s.title, s.headers, s.lines, s.formats, s.note, s.totals)
         for row, line_formats in enumerate(s.cell_formats or (), start=2):
             for col, fmt in enumerate(line_formats, start=1):
                 if fmt:
@@ -74,6 +77,7 @@ def _fill(
     lines: Sequence[Sequence[Any]],
     formats: Sequence[str | None] | None,
     note: str | None,
+    totals: Sequence[Any] | None = None,
 ) -> None:
     sheet.title = title[:31]
     sheet.append(list(headers))
@@ -82,6 +86,10 @@ def _fill(
     sheet.freeze_panes = "A2"
     for line in lines:
         sheet.append([_cell(v) for v in line])
+    if totals is not None:
+        sheet.append([_cell(v) for v in totals])
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
     for col, header in enumerate(headers, start=1):
         fmt = formats[col - 1] if formats else None
         width = max(len(header) * 2 + 2, 10)

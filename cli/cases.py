@@ -56,7 +56,9 @@ def _history_entries(ledger: Ledger, case_id: str) -> list[dict[str, Any]]:
     from web.disputes.state import history_entry
 
     hours = late_entry_hours()
-    entries = [history_entry(e, late_after_hours=hours, hash_of=event_hash) for e in ledger.history(case_id)]
+    events = ledger.history(case_id)
+    source = getattr(events[0], "source", None)
+    entries = [history_entry(e, late_after_hours=hours, hash_of=event_hash, source=source) for e in events]
     return HistoryEvent(many=True).dump(entries)  # type: ignore[no-any-return]
 
 

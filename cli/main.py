@@ -62,7 +62,7 @@ def refusals() -> Iterator[None]:
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[Any]:
+def progress_bar(label: str, unit: str = "events") -> Iterator[Any]:
     with Progress(
         TextColumn(label),
         BarColumn(),
@@ -76,10 +76,20 @@ def progress_bar(label: str) -> Iterator[Any]:
 
         def update(done: int, total: int) -> None:
             elapsed = bar.tasks[0].elapsed or 0
-            rate = f"{done / elapsed:,.0f} events/s" if elapsed else ""
+            rate = f"{done / elapsed:,.0f} {unit}/s" if elapsed else ""
             bar.update(task, completed=done, total=total, rate=rate)
 
         yield update
+
+
+def print_problems(problems: list[Any], limit: int = 200) -> None:
+    """An import's problems, one line each (row, column, rule, its words, the value)."""
+    for p in problems[:limit]:
+        console.print(
+            f"  row {p.row} {escape(p.column)}: {p.rule} ({escape(p.message)}) {escape(p.value)!r}", soft_wrap=True
+        )
+    if len(problems) > limit:
+        console.print(f"  … and {len(problems) - limit} more problems")
 
 
 SETTINGS_EPILOG = """\b
@@ -243,19 +253,15 @@ def court_import(file: str, skip_bad: bool, rejects: str | None, dry_run: bool) 
     """
     from pathlib import Path
 
-    from application.court_files import import_court_file, read_court_file, rejects_path, write_rejects
+    from application.court_files import import_court_file, read_court_file, write_court_rejects
+    from application.table_files import rejects_path
 
     with open_ledger() as ledger, refusals():
         court_file = read_court_file(Path(file).read_bytes(), file)
         report = import_court_file(
             ledger, ledger.system_actor(), court_file, skip_bad=skip_bad, dry_run=dry_run
         )
-    for p in report.problems[:200]:
-        console.print(
-            f"  row {p.row} {p.column}: {p.rule} ({escape(p.message)}) {escape(p.value)!r}", soft_wrap=True
-        )
-    if len(report.problems) > 200:
-        console.print(f"  … and {len(report.problems) - 200} more problems")
+    print_problems(report.problems)
     console.print(
         f"{counted(report.records, 'record')}: {report.filed} filed, {report.corrected} corrected, "
         f"{report.concluded} concluded, {report.unchanged} unchanged, {report.rejected} rejected"
@@ -270,7 +276,7 @@ def court_import(file: str, skip_bad: bool, rejects: str | None, dry_run: bool) 
         sys.exit(2)
     if report.problems and not dry_run:
         target = Path(rejects) if rejects else rejects_path(file)
-        write_rejects(target, court_file, report.problems)
+        write_court_rejects(target, court_file, report.problems)
         console.print(f"rejects written to {escape(str(target))}", soft_wrap=True)
 
 
@@ -696,3 +702,7 @@ _register_suggestions(main)
 from cli.batches import register as _register_batches  # noqa: E402
 
 _register_batches(main)
+
+from cli.transfers import register as _register_transfers  # noqa: E402
+
+_register_transfers(main)

@@ -641,6 +641,13 @@ def _check_time(act: Act, previous: datetime | None) -> None:
         )
 
 
+def is_late_entry(recorded_at: datetime, occurred_at: datetime, hours: float, *, source: str | None = None) -> bool:
+    """Recorded more than ``hours`` after it happened. A case entered from an old ledger (source
+    migration) records its past on purpose, every event noting the file and row it came from:
+    its events are history, not late entries, or each import would flood the audit with them."""
+    return source != Source.MIGRATION.value and (recorded_at - occurred_at).total_seconds() > hours * 3600
+
+
 def _bool(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise InvalidValue(name, "must be true or false")

@@ -40,6 +40,8 @@ class Source(Coded):
     ONLINE = ("online", "线上申请")
     POLICE_REFERRAL = ("police_referral", "公安移送")
     DEPARTMENT_REFERRAL = ("department_referral", "部门移送")
+    #: A case entered from a county's historic Excel ledger (application/ledger_import.py).
+    MIGRATION = ("migration", "历史台账导入")
 
 
 class Category(Coded):
@@ -73,6 +75,12 @@ class Route(Coded):
     ARBITRATION = ("arbitration", "仲裁")
     NOTARISATION = ("notarisation", "公证")
     LITIGATION = ("litigation", "诉讼")
+
+
+#: Routes that hand a case to mediation (arbitration, notarisation and litigation do not).
+MEDIATION_ROUTES = frozenset(
+    r.value for r in Route if r not in (Route.ARBITRATION, Route.NOTARISATION, Route.LITIGATION)
+)
 
 
 class RiskLevel(Coded):

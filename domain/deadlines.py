@@ -87,6 +87,22 @@ class DeadlineRules:
 
 
 @dataclass(frozen=True)
+class MigrationRules(DeadlineRules):
+    """The rules for history entered from a county's old ledger: a deadline opened by an event
+    that happened before ``entered_at`` (when the ledger learned of it) counts from
+    ``entered_at``. The old ledger cannot tell whether each step was on time, so imported steps
+    are not reported as missed, and a case still open in it gets the usual time from its import,
+    not an overdue flag the day it arrives."""
+
+    entered_at: datetime | None = None
+
+    def _due(self, kind: str, start: datetime, days: float) -> datetime:
+        if self.entered_at is not None and start < self.entered_at:
+            start = self.entered_at
+        return super()._due(kind, start, days)
+
+
+@dataclass(frozen=True)
 class DeadlineKind:
     name: str
     label: str

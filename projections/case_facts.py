@@ -13,12 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.codes import Resolution, Route, Severity
+from domain.codes import MEDIATION_ROUTES, Resolution, Severity
 
-#: Routes that hand a case to mediation (arbitration, notarisation and litigation do not).
-MEDIATION_ROUTES = frozenset(
-    r.value for r in Route if r not in (Route.ARBITRATION, Route.NOTARISATION, Route.LITIGATION)
-)
 #: Severities in rising order: a threshold counts incidents of its severity or above.
 SEVERITIES = tuple(s.value for s in Severity)
 INCIDENT_KINDS = ("criminal_escalation", "extreme_act", "mass_incident")

@@ -32,6 +32,7 @@ from web.court.routes import blp as court
 from web.disputes.routes import blp as disputes
 from web.disputes.routes import register_fallbacks
 from web.errors import LedgerApi, register_error_handlers
+from web.exports.routes import exports, imports
 from web.health.routes import Health
 from web.health.routes import blp as health
 from web.indicators.routes import blp as indicators
@@ -115,6 +116,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     api.register_blueprint(reference, url_prefix=f"{API_PREFIX}/reference")
     api.register_blueprint(audit, url_prefix=f"{API_PREFIX}/audit")
     api.register_blueprint(court, url_prefix=f"{API_PREFIX}/court-cases")
+    api.register_blueprint(imports, url_prefix=f"{API_PREFIX}/imports")
+    api.register_blueprint(exports, url_prefix=f"{API_PREFIX}/exports")
     api.register_blueprint(warnings, url_prefix=f"{API_PREFIX}/warnings")
     api.register_blueprint(cards, url_prefix=f"{API_PREFIX}/cards")
     api.register_blueprint(villages, url_prefix=f"{API_PREFIX}/villages/no-litigation")

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from application.court_feed import cause_table
-from application.court_files import read_bool, read_date
+from application.table_files import read_bool
+from application.table_files import read_day as read_date
 from domain.causes import CauseTable
 from domain.court_case import (
     CaseNumber,

@@ -121,3 +121,15 @@ def json_strings(value: Any) -> Iterator[str]:
             yield from json_strings(v)
     elif isinstance(value, str):
         yield value
+
+
+def response_text(response: Any) -> str:
+    """The body as text; an XLSX export as its cells' values, one per line."""
+    if response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+        import io
+
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.get_data()), read_only=True)
+        return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None)
+    return str(response.get_data(as_text=True))

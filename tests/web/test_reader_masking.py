@@ -24,7 +24,7 @@ import pytest
 from domain.mass_warning import MissedDeadline
 from projections.indicators import INDICATORS
 from tests.support import COUNTY, TOWN, VILLAGE, VILLAGE_COMMITTEE, World
-from tests.web.helpers import API, Http, json_strings
+from tests.web.helpers import API, Http, json_strings, response_text
 
 APPLICANT = {
     "role": "applicant",
@@ -158,6 +158,7 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "as_of_occurred": [now],
         "period": ["2026", "2026-Q1", "2026-03"],
         "level": ["village"],
+        "format": ["csv", "xlsx"],
         "indicator": sorted(INDICATORS),
         "source": ["court_diversion"],
         "group": ["category"],
@@ -174,8 +175,6 @@ def _query_values(world: World, cases: Cases) -> dict[str, list[str]]:
         "town": [TOWN],
         "edition": ["general"],
         "version": ["1"],
-        # The documents as text (a PDF's text is compressed: the JSON and Markdown say the same).
-        "format": ["md"],
         "lead_id": [cases.related],
         "batch": [cases.batch],
         "case": [cases.mediating],
@@ -190,6 +189,9 @@ PATH_VALUES = {
     "/bulletins": {"status": ["compiled"]},
     "/suggestions": {"kind": ["judicial"], "status": ["drafted"], "category": ["property_management"]},
     "/batches": {"status": ["collecting"]},
+    # The documents as text (a PDF's text is compressed: the JSON and Markdown say the same).
+    "/bulletins/{bulletin_id}/document": {"format": ["md"]},
+    "/audit/reviews/{dispute_id}/document": {"format": ["md"]},
 }
 
 
@@ -246,7 +248,7 @@ def _every_get(document: dict[str, Any], world: World, cases: Cases) -> Iterator
 def _found(response: Any, data: dict[str, str]) -> set[str]:
     """Which of ``data``'s unmasked values appear in the response, body (decoded, so escapes
     cannot hide one) or headers."""
-    text = response.get_data(as_text=True)
+    text = response_text(response)
     try:
         strings = [*json_strings(json.loads(text)), text]
     except ValueError:
@@ -256,7 +258,8 @@ def _found(response: Any, data: dict[str, str]) -> set[str]:
 
 
 def _masked_forms(response: Any) -> set[str]:
-    text = json.dumps(response.json, ensure_ascii=False)
+    # An export is a file, not JSON: its text (a CSV) is searched as it is.
+    text = json.dumps(response.json, ensure_ascii=False) if response.is_json else response_text(response)
     return {secret for secret, masked in PERSONAL_DATA.items() if masked in text}
 
 

@@ -28,7 +28,7 @@ from domain.permissions import may_issue
 from projections.indicators import INDICATORS
 from tests.support import COUNTY, OTHER_TOWN, OTHER_TOWN_VILLAGE, TOWN, VILLAGE, World
 from tests.unit.drive import command_args
-from tests.web.helpers import API, Http, both_stores, json_strings
+from tests.web.helpers import API, Http, both_stores, json_strings, response_text
 
 #: Actors scoped to town 2, one per role that has a region (the admin has none by design).
 TOWN2_ACTORS = {
@@ -120,6 +120,8 @@ def _values(world: World, seeded: Seeded) -> dict[str, list[str]]:
         "as_of_occurred": [now.isoformat()],
         "period": ["2026", "2026-03"],
         "level": ["town", "village"],
+        # An export file (the XLSX form of the same rows is read by the reader walk), a document.
+        "format": ["csv", "md"],
         "indicator": sorted(INDICATORS),
         "source": ["grid_patrol"],
         "group": ["region", "category"],
@@ -141,7 +143,6 @@ def _values(world: World, seeded: Seeded) -> dict[str, list[str]]:
         "town": [TOWN, OTHER_TOWN],
         "edition": ["general"],
         "version": ["1"],
-        "format": ["md"],
         "suggestion_id": ["-"],
         # Demonstration batches: the case list's filters name another town's case or a batch.
         "batch_id": ["-"],
@@ -227,7 +228,7 @@ def _command_body(world: World, route: Route, lead_id: str) -> dict[str, Any]:
 
 def _found(response: Any, wanted: set[str]) -> set[str]:
     """Which of ``wanted`` appear in the response: body (decoded, so escapes hide none), headers."""
-    text = response.get_data(as_text=True)
+    text = response_text(response)
     try:
         strings = [*json_strings(json.loads(text)), text]
     except ValueError:

@@ -13,7 +13,7 @@ from application.config import late_entry_hours
 from application.errors import UnknownActor
 from application.integrity import seal_records, verify
 from application.review import build_review
-from domain.case import EVENTS
+from domain.case import EVENTS, is_late_entry
 from projections.access import reads_of_case
 from projections.cases import region_column, related_cases
 from projections.periods import parse_utc_text, utc_text
@@ -58,7 +58,7 @@ class ActorActions(MethodView):
         with fresh_views() as cur:
             total = int(cur.scalar(f"SELECT COUNT(*) AS n {sql}", params) or 0)
             rows = cur.all(
-                "SELECT e.position, e.case_id, e.seq, e.event_type, e.actor_id, e.actor_role, e.occurred_at, e.recorded_at "
+                "SELECT e.position, e.case_id, e.seq, e.event_type, e.actor_id, e.actor_role, e.occurred_at, e.recorded_at, c.source "
                 f"{sql} ORDER BY e.position LIMIT %s OFFSET %s",
                 [*params, per_page, (page - 1) * per_page],
             )
@@ -82,7 +82,7 @@ def _action(row: dict[str, Any], late_after_hours: float) -> dict[str, Any]:
         "actor_role": row["actor_role"],
         "occurred_at": occurred,
         "recorded_at": recorded,
-        "late": (recorded - occurred).total_seconds() > late_after_hours * 3600,
+        "late": is_late_entry(recorded, occurred, late_after_hours, source=row["source"]),
     }
 
 

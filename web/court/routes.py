@@ -8,8 +8,6 @@ import answers 400 with the same report and every problem, and has written nothi
 
 from __future__ import annotations
 
-import base64
-import binascii
 import os
 from typing import Any
 
@@ -27,6 +25,7 @@ from web.court import schemas as s
 from web.errors import HEADERS_KEY, ApiError, ErrorSchema
 from web.openapi_headers import LEDGER_POSITION
 from web.paging import page_of
+from web.uploads import problem_errors, uploaded_file
 
 blp = Blueprint(
     "court", __name__, description="The court's own case records (一审新收案件): import and list."
@@ -86,14 +85,8 @@ class Imports(MethodView):
             raise AccessDenied(f"role {actor.role} may not import court cases (admin or judge)")
         if "records" in body:
             court_file = records_from_dicts(body["records"])
-        elif "xlsx_base64" in body:
-            try:
-                data = base64.b64decode(body["xlsx_base64"], validate=True)
-            except (binascii.Error, ValueError):
-                raise InvalidValue("xlsx_base64", "is not base64") from None
-            court_file = read_court_file(data, "upload.xlsx")
         else:
-            court_file = read_court_file(body["csv"].encode("utf-8"), "upload.csv")
+            court_file = read_court_file(*uploaded_file(body))
         try:
             report = import_court_file(
                 ledger(), actor, court_file, skip_bad=body["skip_bad"], dry_run=body["dry_run"]
@@ -102,9 +95,7 @@ class Imports(MethodView):
             raise ApiError(409, "import_race", str(e)) from None
         answer = report.as_dict()
         if report.refused:
-            errors: dict[str, list[str]] = {}
-            for p in report.problems:
-                errors.setdefault(f"row {p.row}.{p.column}", []).append(f"{p.rule}: {p.message}")
+            errors = problem_errors(report.problems)
             raise ApiError(
                 400,
                 "court_records_refused",

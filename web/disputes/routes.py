@@ -362,7 +362,8 @@ class DisputeHistory(MethodView):
         case = ledger().read_case(actor, _case_id(case_id))
         hours = late_entry_hours()
         events = [
-            history_entry(e, late_after_hours=hours, hash_of=event_hash) for e in ledger().events.get(case.id)
+            history_entry(e, late_after_hours=hours, hash_of=event_hash, source=case.source)
+            for e in ledger().events.get(case.id)
         ]
         body = {"case_id": str(case.id), "late_entry_hours": hours, "events": events}
         return present(actor, body, disclosed=disclose_case(actor, case)), 200, {"ETag": f'"{case.version}"'}

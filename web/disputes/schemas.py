@@ -153,8 +153,16 @@ class PartyIn(ma.Schema):
     phone = optional_text(32)
 
 
+#: The sources a report may name: migration (历史台账导入) is written only by POST /imports.
+REPORTED_SOURCES = [s.value for s in Source if s is not Source.MIGRATION]
+
+
 class ReportBody(CommandSchema):
-    source = code(Source, required=True)
+    source = fields.String(
+        required=True,
+        validate=validate.OneOf(REPORTED_SOURCES, error="must be one of: {choices}"),
+        metadata={"enum": REPORTED_SOURCES},
+    )
     category = code(Category, required=True)
     region_code = text(32, required=True, metadata={"description": "a village or grid code"})
     summary = text(required=True)

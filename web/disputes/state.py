@@ -10,7 +10,7 @@ from typing import Any
 from flask import g
 
 from application.ledger import commands_for
-from domain.case import EVENTS, Case
+from domain.case import EVENTS, Case, is_late_entry
 from domain.codes import (
     Category,
     Coded,
@@ -203,8 +203,9 @@ ENVELOPE = frozenset(
 )
 
 
-def history_entry(event: Any, *, late_after_hours: float, hash_of: Any) -> dict[str, Any]:
-    """One stored event as the history shows it: envelope fields, then its payload."""
+def history_entry(event: Any, *, late_after_hours: float, hash_of: Any, source: str | None = None) -> dict[str, Any]:
+    """One stored event as the history shows it: envelope fields, then its payload. ``source``:
+    the case's (an imported case's events are never late entries, domain/case.is_late_entry)."""
     name = type(event).__name__
     command, label = EVENTS[name]
     recorded, occurred = event.timestamp, event.occurred_at
@@ -215,7 +216,7 @@ def history_entry(event: Any, *, late_after_hours: float, hash_of: Any) -> dict[
         "label": label,
         "occurred_at": occurred,
         "recorded_at": recorded,
-        "late": (recorded - occurred).total_seconds() > late_after_hours * 3600,
+        "late": is_late_entry(recorded, occurred, late_after_hours, source=source),
         "actor_id": event.actor_id,
         "actor_role": event.actor_role,
         "note": event.note,

@@ -192,7 +192,7 @@ def _state_and_history(actor: Actor, case: Case, when: datetime | None) -> tuple
     hours = late_entry_hours()
     stored: list[Any] = list(ledger().events.get(case.id))
     events = [
-        history_entry(e, late_after_hours=hours, hash_of=event_hash)
+        history_entry(e, late_after_hours=hours, hash_of=event_hash, source=case.source)
         for e in stored
         if when is None or e.timestamp <= when
     ]
