@@ -6,6 +6,7 @@ and are never regenerated; each test works on a copy so the fixture stays as wri
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -18,9 +19,10 @@ from application.ledger import Ledger
 from domain.reference import RegionCatalogue
 from projections.cases import case_row
 from projections.runner import ViewRunner
+from tests.fixtures.observe_store import case_ids, observe
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-STORES = sorted(FIXTURES.glob("store-v*.sqlite3"))
+STORES = sorted(FIXTURES.glob("store-v1.sqlite3"))
 
 
 @pytest.fixture(params=STORES, ids=[p.stem for p in STORES])
@@ -89,8 +91,8 @@ def test_an_earlier_stores_unchained_streams_are_legacy_until_a_new_seal_covers_
     # A population changed in the legacy reference data is now named.
     with sqlite3.connect(old_store.sqlite_path, isolation_level=None) as conn:
         conn.execute(
-            "UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), '\"population\":{\"20', "
-            "'\"population\":{\"19') AS BLOB) WHERE originator_id = ? AND originator_version = 2",
+            'UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), \'"population":{"20\', '
+            '\'"population":{"19\') AS BLOB) WHERE originator_id = ? AND originator_version = 2',
             (RegionCatalogue.ID.hex,),
         )
     ledger = Ledger(settings=old_store)
@@ -98,5 +100,63 @@ def test_an_earlier_stores_unchained_streams_are_legacy_until_a_new_seal_covers_
         report = verify(ledger, witness=witness)
         assert not report.intact
         assert report.broken[0]["stream"] == "regions", report.broken
+    finally:
+        ledger.close()
+
+
+# ---------------------------------------------------------------------------- version 2 stores
+# Written by make_store_v2.py before the case-model corrections, with every event type of the day,
+# on SQLite and PostgreSQL; store-v2.expected.json is what that code read from them.
+
+EXPECTED_V2 = json.loads((FIXTURES / "store-v2.expected.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def v2_store(store: StoreSettings, tmp_path: Path) -> tuple[StoreSettings, str]:
+    """The version-2 fixture of the ``store`` fixture's kind, restored as written."""
+    if store.url is None:
+        copy = tmp_path / "store-v2.sqlite3"
+        shutil.copy(FIXTURES / "store-v2.sqlite3", copy)
+        return StoreSettings(sqlite_path=str(copy), url=None, schema="public"), "sqlite"
+    import psycopg
+
+    dump = (FIXTURES / "store-v2.pg.sql").read_text(encoding="utf-8")
+    with psycopg.connect(store.url, autocommit=True) as conn:
+        conn.execute(dump.replace(f"{SCHEMA_V2}.", f"{store.schema}."))  # type: ignore[call-overload]
+    return store, "postgres"
+
+
+SCHEMA_V2 = "store_v2_fixture"
+
+
+def test_a_version_2_store_reads_verifies_projects_and_reviews_as_it_did(
+    v2_store: tuple[StoreSettings, str],
+) -> None:
+    settings, kind = v2_store
+    ledger = Ledger(settings=settings)
+    try:
+        found = observe(ledger)
+    finally:
+        ledger.close()
+    expected = EXPECTED_V2[kind]
+    assert found["intact"] and found["events"] == expected["events"] and found["cases"] == expected["cases"]
+    assert found["case_rows"] == expected["case_rows"]
+    assert found["indicators"] == expected["indicators"]
+    assert found["reviews"] == expected["reviews"]
+
+
+def test_a_version_2_store_takes_a_new_seal_and_new_commands_and_stays_intact(
+    v2_store: tuple[StoreSettings, str],
+) -> None:
+    settings, _ = v2_store
+    ledger = Ledger(settings=settings)
+    try:
+        admin = ledger.actor("admin")
+        open_case = next(cid for cid in case_ids(ledger) if ledger.get_case(cid).status == "assigned")
+        ledger.execute(admin, open_case, "accept")
+        sealed, _ = seal(ledger, admin)
+        report = verify(ledger, witness=None)
+        assert report.intact, report.summary()
+        assert report.last_seal is not None and report.last_seal["position"] == sealed.position
     finally:
         ledger.close()
