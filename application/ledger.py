@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 
 from application import receipts
 from application.config import StoreSettings, deadline_rules, store_settings
+from application.court_areas import competent_courts
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
 from application.receipts import CommandReceipt, RequestKey
 from application.setup_lock import exclusive_setup
@@ -481,8 +482,7 @@ class Ledger(Application[UUID]):
             if expected_version is not None and expected_version != case.version:
                 raise VersionConflict(expected_version, case.version)
             self._authorise_handler(actor, command, case)
-            resolved = self._resolve(actor, command, args)
-            _check_arguments(command, resolved)
+            resolved = self._resolve(actor, command, args, case)
             started_at = case.version
             getattr(case, command)(self._act(actor, occurred_at, note), **resolved)
             prepared = None if prepare is None else prepare(case)
@@ -551,9 +551,13 @@ class Ledger(Application[UUID]):
                 f"not by {actor.organisation_code}"
             )
 
-    def _resolve(self, actor: Actor, command: str, args: dict[str, Any]) -> dict[str, Any]:
-        """Check codes that name reference data; turn a region code into its path."""
+    def _resolve(self, actor: Actor, command: str, args: dict[str, Any], case: Case) -> dict[str, Any]:
+        """Check codes that name reference data; turn a region code into its path; add what the
+        directory says (an organisation's kind, the competent courts). Those are never taken
+        from the client: ``args`` are checked against the command's own fields first."""
+        _check_arguments(command, args)
         directory = self.directory()
+        org = None
         if command == "assign":
             org = directory.organisations.get(str(args.get("organisation_code", "")))
             if org is None:
@@ -565,10 +569,14 @@ class Ledger(Application[UUID]):
                     raise InvalidValue("mediator_id", f"unknown mediator {mediator_id!r}")
                 if mediator.organisation_code != org.code:
                     raise InvalidValue("mediator_id", f"mediator {mediator_id} does not belong to {org.code}")
+        if command == "assign" and org is not None:
+            args = {**args, "organisation_kind": org.kind}
         if command in ("request_confirmation", "file_in_court"):
             court = directory.organisations.get(str(args.get("court_code", "")))
             if court is None or court.kind not in COURT_KINDS:
                 raise InvalidValue("court_code", f"{args.get('court_code')!r} is not a known court or tribunal")
+        if command == "request_confirmation":
+            args = {**args, "competent_courts": competent_courts(directory, self.regions(), case.organisation_code)}
         if command == "correct_details" and args.get("field") == "region_code":
             path = self.region_path("value", args.get("value"))
             if not actor.covers(path):
@@ -599,19 +607,23 @@ def _uuid(value: object) -> UUID:
         raise CaseNotFound(str(value)) from None
 
 
+#: Command arguments the application fills in from reference data, never a client's to send.
+RESOLVED = frozenset({"region_path", "organisation_kind", "competent_courts"})
+
+
 @cache
 def _parameters(command: str) -> tuple[frozenset[str], frozenset[str]]:
     """(all, required) keyword arguments of a case command, from its signature."""
     method = Case.report if command == "report" else getattr(Case, command)
     params = [p for p in inspect.signature(method).parameters.values() if p.name not in ("self", "act", "cls")]
-    names = frozenset(p.name for p in params) - {"region_path", "case_id"}
-    required = frozenset(p.name for p in params if p.default is p.empty) - {"region_path"}
+    names = frozenset(p.name for p in params) - RESOLVED - {"case_id"}
+    required = frozenset(p.name for p in params if p.default is p.empty) - RESOLVED
     return names, required
 
 
 def _check_arguments(command: str, args: dict[str, Any]) -> None:
     names, required = _parameters(command)
-    for name in sorted(set(args) - names - {"region_path"}):
+    for name in sorted(set(args) - names):
         raise InvalidValue(name, f"not a field of {command}")
     for name in sorted(required - set(args)):
         raise InvalidValue(name, "is required")

@@ -34,8 +34,9 @@ from domain.codes import (
 )
 from domain.deadlines import Deadline, DeadlineRules, settle
 from domain.errors import InvalidValue, RuleViolation
-from domain.integrity import GENESIS, Chained
+from domain.integrity import GENESIS, Chained, keep_stored
 from domain.lifecycle import allowed_commands, next_status
+from domain.routing import HAND_OFF_ROUTES, check_route
 from domain.values import (
     MAX_CODE_LENGTH,
     MAX_PARTICIPANTS,
@@ -120,6 +121,26 @@ class Case(Chained):
     class Created(Event, Chained.Created):
         pass
 
+    class ConfirmationRequested(Event):
+        """Version 2 records the parties who apply jointly (人民调解法 art. 33) and the mediator
+        who hands their agreement over; version 1 (mediator applied alone) had neither."""
+
+        class_version = 2
+        court_code: str
+        online: bool
+        applicants: list[str]
+        handed_over_by: str | None
+        status: str
+        due: dict[str, datetime]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            keep_stored(state)
+            # Before version 2 the mediator made the request: the hand-over is theirs, and who
+            # applied was not recorded (an empty list, never a guess at the parties).
+            state["applicants"] = []
+            state["handed_over_by"] = state["actor_id"] if state.get("actor_role") == Role.MEDIATOR.value else None
+
     @staticmethod
     def create_id() -> UUID:
         return uuid4()
@@ -202,6 +223,8 @@ class Case(Chained):
         self.lead_id: str | None = None
         self.closed_at: datetime | None = None
         self.extended = False
+        self.confirmation_extended = False
+        self.confirmation_applicants: tuple[str, ...] = ()
         self.sessions = 0
         self.performance: str | None = None
         self.follow_ups = 0
@@ -243,12 +266,38 @@ class Case(Chained):
 
     # ------------------------------------------------------------------ commands
 
-    def assign(self, act: Act, *, route: str, organisation_code: str, mediator_id: str | None = None) -> None:
-        status = self._check("assign", act)
+    def assign(
+        self,
+        act: Act,
+        *,
+        route: str,
+        organisation_code: str,
+        mediator_id: str | None = None,
+        organisation_kind: str | None = None,
+    ) -> None:
+        """Hand the case to an organisation. ``organisation_kind`` is the directory's, filled in
+        by the application: the route must fit it. Arbitration and notarisation take the case out
+        of mediation (HandedOff, resolution referred)."""
+        route = Route.parse("route", route).value
+        status = self._check("assign", act, {"route": route})
+        organisation_code = check_text("organisation_code", organisation_code, max_length=MAX_CODE_LENGTH)
+        check_route(route, organisation_code, organisation_kind)
+        mediator_id = check_optional_text("mediator_id", mediator_id, max_length=MAX_CODE_LENGTH)
+        if route in HAND_OFF_ROUTES:
+            if mediator_id is not None:
+                raise InvalidValue("mediator_id", f"a case handed to {route} has no mediator")
+            self._handed_off(
+                route=route,
+                organisation_code=organisation_code,
+                resolution=Resolution.REFERRED.value,
+                status=status,
+                **act.stamp(),
+            )
+            return
         self._assigned(
-            route=Route.parse("route", route).value,
-            organisation_code=check_text("organisation_code", organisation_code, max_length=MAX_CODE_LENGTH),
-            mediator_id=check_optional_text("mediator_id", mediator_id, max_length=MAX_CODE_LENGTH),
+            route=route,
+            organisation_code=organisation_code,
+            mediator_id=mediator_id,
             escalation=self.status == Status.FAILED,
             status=status,
             due={"acceptance": act.rules.after("acceptance", act.occurred_at)},
@@ -307,13 +356,71 @@ class Case(Chained):
         status = self._check("record_failure", act)
         self._failure_recorded(reason=check_text("reason", reason), status=status, **act.stamp())
 
-    def request_confirmation(self, act: Act, *, court_code: str, online: bool) -> None:
+    def request_confirmation(
+        self,
+        act: Act,
+        *,
+        court_code: str,
+        online: bool,
+        applicants: list[str],
+        competent_courts: frozenset[str] | None = None,
+    ) -> None:
+        """Record the parties' joint application for judicial confirmation, handed over to the
+        court by the mediator. ``applicants`` names the applying parties as the case names them:
+        at least one applicant and one respondent. ``competent_courts`` (filled in by the
+        application) are the court and tribunals of the mediating body's area."""
         status = self._check("request_confirmation", act)
+        court_code = check_text("court_code", court_code, max_length=MAX_CODE_LENGTH)
+        names = self._joint_applicants(applicants)
+        if competent_courts is not None and court_code not in competent_courts:
+            raise InvalidValue(
+                "court_code",
+                f"{court_code} is not competent for {self.organisation_code or 'this case'}: the court or "
+                f"tribunal of the mediating body's area confirms ({', '.join(sorted(competent_courts)) or 'none known'})",
+            )
+        handed_over_by = act.actor_id if act.actor_role == Role.MEDIATOR.value else self.mediator_id
         self._confirmation_requested(
-            court_code=check_text("court_code", court_code, max_length=MAX_CODE_LENGTH),
+            court_code=court_code,
             online=_bool("online", online),
+            applicants=names,
+            handed_over_by=handed_over_by,
             status=status,
             due={"confirmation_decision": act.rules.after("confirmation_decision", act.occurred_at)},
+            **act.stamp(),
+        )
+
+    def _joint_applicants(self, applicants: object) -> list[str]:
+        if not isinstance(applicants, list | tuple):
+            raise InvalidValue("applicants", "a list of the applying parties' names")
+        names = check_items("applicants", list(applicants), maximum=MAX_PARTICIPANTS, what="applicant")
+        names = [check_text(f"applicants[{i}]", n, max_length=100) for i, n in enumerate(names)]
+        roles: dict[str, set[str]] = {}
+        for party in self.parties:
+            roles.setdefault(party.name, set()).add(party.role)
+        unknown = [n for n in names if n not in roles]
+        if unknown:
+            raise InvalidValue("applicants", f"not parties of this case: {', '.join(unknown)}")
+        sides = set().union(*(roles[n] for n in names))
+        if not {"applicant", "respondent"} <= sides:
+            raise InvalidValue(
+                "applicants",
+                "judicial confirmation is applied for jointly by both parties (人民调解法第三十三条): "
+                "name at least one applicant and one respondent",
+            )
+        return names
+
+    def extend_confirmation(self, act: Act, *, reason: str) -> None:
+        """Extend the court's decision period once (15 days → 25 by default)."""
+        status = self._check("extend_confirmation", act)
+        if self.confirmation_extended:
+            raise RuleViolation("extend_confirmation", "the confirmation decision may be extended only once")
+        (pending,) = [d for d in self.open_deadlines() if d.kind == "confirmation_decision"]
+        days = act.rules.confirmation_extension_days
+        self._confirmation_extended(
+            days=days,
+            reason=check_text("reason", reason),
+            status=status,
+            due={"confirmation_decision": act.rules.extended("confirmation_decision", pending.due_at, days)},
             **act.stamp(),
         )
 
@@ -390,11 +497,11 @@ class Case(Chained):
             **act.stamp(),
         )
 
-    def withdraw(self, act: Act, *, reason: str) -> None:
+    def withdraw(self, act: Act, *, reason: str, settled: bool = False) -> None:
+        """The applicant withdraws; ``settled`` when the parties settled it between themselves (和解)."""
         status = self._check("withdraw", act)
-        self._withdrawn(
-            reason=check_text("reason", reason), resolution=Resolution.WITHDRAWN.value, status=status, **act.stamp()
-        )
+        resolution = Resolution.SETTLED if _bool("settled", settled) else Resolution.WITHDRAWN
+        self._withdrawn(reason=check_text("reason", reason), resolution=resolution.value, status=status, **act.stamp())
 
     def assess_risk(self, act: Act, *, level: str, flags: list[str] | tuple[str, ...] = ()) -> None:
         self._check("assess_risk", act)
@@ -537,10 +644,25 @@ class Case(Chained):
         self.mediator_id = acting_mediator(self.mediator_id, "record_failure", actor_id, actor_role)
         self._apply_common("record_failure", occurred_at, None, actor_id, status)
 
-    @event("ConfirmationRequested")
-    def _confirmation_requested(self, court_code, online, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+    @event(ConfirmationRequested)
+    def _confirmation_requested(self, court_code, online, applicants, handed_over_by, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.confirmation_applicants = tuple(applicants)
+        self.confirmation_extended = False
         self.mediator_id = acting_mediator(self.mediator_id, "request_confirmation", actor_id, actor_role)
         self._apply_common("request_confirmation", occurred_at, due, actor_id, status)
+
+    @event("ConfirmationExtended")
+    def _confirmation_extended(self, days, reason, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.confirmation_extended = True
+        self._apply_common("extend_confirmation", occurred_at, due, actor_id, status)
+
+    @event("HandedOff")
+    def _handed_off(self, route, organisation_code, resolution, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        # The receiving body (仲裁委/公证处) takes the case; the ledger's part ends here.
+        self.route, self.organisation_code, self.mediator_id = route, organisation_code, None
+        self.resolution = resolution
+        self.closed_at = occurred_at
+        self._apply_common("assign", occurred_at, None, actor_id, status)
 
     @event("ConfirmationDecided")
     def _confirmation_decided(self, granted, reason, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
@@ -657,12 +779,14 @@ EVENTS: dict[str, tuple[str, str]] = {
     "DeadlineExtended": ("extend_deadline", "延长调解期限"),
     "AgreementRecorded": ("record_agreement", "调解成功"),
     "FailureRecorded": ("record_failure", "调解不成"),
-    "ConfirmationRequested": ("request_confirmation", "申请司法确认"),
+    "ConfirmationRequested": ("request_confirmation", "当事人共同申请司法确认"),
+    "ConfirmationExtended": ("extend_confirmation", "延长司法确认审查期限"),
     "ConfirmationDecided": ("decide_confirmation", "司法确认裁定"),
+    "HandedOff": ("assign", "移交仲裁/公证"),
     "FiledInCourt": ("file_in_court", "立案"),
     "CourtOutcomeRecorded": ("record_court_outcome", "审结"),
     "PerformanceRecorded": ("record_performance", "履行情况"),
-    "Closed": ("close", "化解销号"),
+    "Closed": ("close", "办结"),
     "FollowedUp": ("follow_up", "回访"),
     "Archived": ("archive", "归档"),
     "Reopened": ("reopen", "重新启动"),

@@ -32,7 +32,14 @@ ROLE_COMMANDS: dict[Role, frozenset[str]] = {
         }
     ),
     Role.JUDGE: frozenset(
-        {"decide_confirmation", "file_in_court", "record_court_outcome", "record_performance", "close"}
+        {
+            "decide_confirmation",
+            "extend_confirmation",
+            "file_in_court",
+            "record_court_outcome",
+            "record_performance",
+            "close",
+        }
     ),
     Role.SUPERVISOR: frozenset(
         {"add_supervision_note", "assess_risk", "report_incident", "reopen", "archive"}

@@ -106,6 +106,10 @@ class Tally:
             self._once(out, "online_confirmations", when)
         elif name == "ConfirmationDecided":
             self._once(out, "confirmations_granted" if e.granted else "confirmations_rejected", when)
+        elif name == "HandedOff":
+            # Handed to arbitration or notarisation: mediation ends without an agreement of its
+            # own; the hand-off is neither 化解 nor a mediation success.
+            self._concluded_failure(out, when)
         elif name == "FiledInCourt":
             self._concluded_failure(out, when)
             self.litigated = True

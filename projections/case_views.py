@@ -218,6 +218,10 @@ class _Batch:
 
     _on_Withdrawn = _on_Closed
 
+    def _on_HandedOff(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
+        row.update(route=e.route, organisation_code=e.organisation_code, mediator_id=None)
+        self._on_Closed(row, e, position, recorded)
+
     def _on_FollowedUp(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         row["followable_close_at"] = None
 

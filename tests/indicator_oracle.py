@@ -341,8 +341,9 @@ def _progress(life: _Life, m: _Model) -> bool:
         return False
     if s == "agreed":
         if pick < 0.35:
-            court = rng.choice([COURT, *TRIBUNALS])
-            return life.add("request_confirmation", h, status="confirmation_pending", court_code=court, online=rng.random() < 0.5)
+            # The county court is competent for every body of the county (application/court_areas.py).
+            return life.add("request_confirmation", h, status="confirmation_pending", court_code=COURT,
+                            online=rng.random() < 0.5, applicants=["张建国", "李秀英"])
         if pick < 0.45:
             return life.add("record_performance", h, performed=rng.choice(["full", "partial", "none"]))
         if pick < 0.97:

@@ -45,6 +45,7 @@ PATHS: dict[Status, list[str]] = {
 EXTRA_BODIES: dict[str, dict[str, Any]] = {
     "decline": {"reason": "人手不足"},
     "extend-deadline": {"days": 5, "reason": "当事人外出"},
+    "extend-confirmation": {"reason": "经院长批准延长审查期限"},
     "record-failure": {"reason": "双方分歧较大"},
     "file-in-court": {"court_code": COURT, "court_case_number": "(2026)甘0111民初1号", "reason": "起诉"},
     "record-court-outcome": {"outcome": "judgment", "summary": "判决赔偿"},

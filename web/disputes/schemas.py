@@ -200,8 +200,31 @@ class RecordAgreementBody(CommandSchema):
 
 
 class RequestConfirmationBody(CommandSchema):
-    court_code = text(MAX_CODE_LENGTH, required=True)
+    court_code = text(
+        MAX_CODE_LENGTH,
+        required=True,
+        metadata={"description": "the court or tribunal of the mediating body's area (checked)"},
+    )
     online = StrictBoolean(required=True)
+    applicants = fields.List(
+        text(NAME),
+        required=True,
+        validate=validate.Length(min=2, max=MAX_PARTICIPANTS),
+        metadata={
+            "description": "the parties applying jointly (人民调解法第三十三条), by name as the case records them: "
+            "at least one applicant and one respondent"
+        },
+    )
+
+
+class ExtendConfirmationBody(CommandSchema):
+    reason = text(required=True, metadata={"description": "why the court needs longer (approved by the president)"})
+
+
+class WithdrawBody(ReasonBody):
+    settled = StrictBoolean(
+        load_default=False, metadata={"description": "the parties settled it between themselves (和解)"}
+    )
 
 
 class DecideConfirmationBody(CommandSchema):
@@ -293,6 +316,7 @@ COMMAND_BODIES: dict[str, type[CommandSchema]] = {
     "record-agreement": RecordAgreementBody,
     "record-failure": ReasonBody,
     "request-confirmation": RequestConfirmationBody,
+    "extend-confirmation": ExtendConfirmationBody,
     "decide-confirmation": DecideConfirmationBody,
     "file-in-court": FileInCourtBody,
     "record-court-outcome": RecordCourtOutcomeBody,
@@ -301,7 +325,7 @@ COMMAND_BODIES: dict[str, type[CommandSchema]] = {
     "follow-up": FollowUpBody,
     "archive": ArchiveBody,
     "reopen": ReasonBody,
-    "withdraw": ReasonBody,
+    "withdraw": WithdrawBody,
     "assess-risk": AssessRiskBody,
     "add-supervision-note": AddSupervisionNoteBody,
     "report-incident": ReportIncidentBody,

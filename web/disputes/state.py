@@ -25,6 +25,7 @@ from domain.codes import (
     Status,
 )
 from domain.deadlines import KINDS, Deadline, is_reminder, past_due
+from domain.integrity import STORED_STATE
 from domain.reference import Actor
 from projections.periods import parse_utc_text
 from web.context import ledger
@@ -199,6 +200,7 @@ ENVELOPE = frozenset(
         "occurred_at",
         "note",
         "prev_hash",
+        STORED_STATE,
     }
 )
 
