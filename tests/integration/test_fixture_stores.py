@@ -10,12 +10,15 @@ import json
 import shutil
 import sqlite3
 from pathlib import Path
+from types import SimpleNamespace
 
+import orjson
 import pytest
 
 from application.config import StoreSettings
 from application.integrity import seal, verify
 from application.ledger import Ledger
+from domain.integrity import STORED_STATE, canonical
 from domain.reference import RegionCatalogue
 from projections.cases import case_row
 from projections.runner import ViewRunner
@@ -158,5 +161,31 @@ def test_a_version_2_store_takes_a_new_seal_and_new_commands_and_stays_intact(
         report = verify(ledger, witness=None)
         assert report.intact, report.summary()
         assert report.last_seal is not None and report.last_seal["position"] == sealed.position
+    finally:
+        ledger.close()
+
+
+def test_version_1_confirmation_requests_read_in_the_version_2_shape_and_hash_as_stored(
+    v2_store: tuple[StoreSettings, str],
+) -> None:
+    """The upcaster adds the applicants (not recorded then: empty) and the mediator's hand-over;
+    the event's hash stays the hash of the JSON the store holds."""
+    settings, _ = v2_store
+    ledger = Ledger(settings=settings)
+    try:
+        notes = [
+            n for n in ledger.recorder.select_notifications(start=1, limit=10_000)
+            if n.topic.endswith("Case.ConfirmationRequested")
+        ]  # fmt: skip
+        assert len(notes) == 2
+        for note in notes:
+            stored = orjson.loads(note.state)
+            assert "applicants" not in stored and "class_version" not in stored
+            upcast = ledger.mapper.to_domain_event(note)
+            assert upcast.applicants == [] and upcast.handed_over_by == "mediator"  # type: ignore[attr-defined]
+            as_stored = {k: v for k, v in vars(upcast).items() if k not in ("applicants", "handed_over_by", STORED_STATE)}
+            assert canonical(upcast) == canonical(SimpleNamespace(**as_stored)).replace(
+                b"types:SimpleNamespace", b"domain.case:Case.ConfirmationRequested"
+            )
     finally:
         ledger.close()
