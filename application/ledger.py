@@ -34,7 +34,7 @@ from domain.codes import Role, Status
 from domain.deadlines import DeadlineRules
 from domain.errors import AccessDenied, InvalidValue
 from domain.lifecycle import ANY_STATE, PROGRESS, allowed_commands
-from domain.permissions import may_issue, mediator_may_act
+from domain.permissions import Bodies, may_issue, mediator_may_act
 from domain.reference import (
     COURT_KINDS,
     Actor,
@@ -47,12 +47,12 @@ from domain.reference import (
 A = TypeVar("A", bound=Aggregate)
 SYSTEM = "system"
 
-def handling_allows(actor: Actor, command: str, case_organisation: str | None) -> bool:
+def handling_allows(actor: Actor, command: str, case_organisation: Bodies) -> bool:
     """The handling rule of domain/permissions.py for this actor."""
     return mediator_may_act(Role(actor.role), actor.organisation_code, command, case_organisation)
 
 
-def commands_for(actor: Actor, status: str, case_organisation: str | None) -> frozenset[str]:
+def commands_for(actor: Actor, status: str, case_organisation: Bodies) -> frozenset[str]:
     """The commands ``actor`` (already within the case's region) may issue on a case now: the
     state machine, the role's permissions and the handling organisation, as execute checks them."""
     return frozenset(
@@ -545,7 +545,7 @@ class Ledger(Application[UUID]):
 
     @staticmethod
     def _authorise_handler(actor: Actor, command: str, case: Case) -> None:
-        if not handling_allows(actor, command, case.organisation_code):
+        if not handling_allows(actor, command, case.handling_bodies):
             raise AccessDenied(
                 f"case {case.id} is handled by {case.organisation_code or 'nobody'}, "
                 f"not by {actor.organisation_code}"
@@ -569,7 +569,11 @@ class Ledger(Application[UUID]):
                     raise InvalidValue("mediator_id", f"unknown mediator {mediator_id!r}")
                 if mediator.organisation_code != org.code:
                     raise InvalidValue("mediator_id", f"mediator {mediator_id} does not belong to {org.code}")
-        if command == "assign" and org is not None:
+        if command in ("add_joint_body", "entrust_mediation"):
+            org = directory.organisations.get(str(args.get("organisation_code", "")))
+            if org is None:
+                raise InvalidValue("organisation_code", f"unknown organisation {args.get('organisation_code')!r}")
+        if command in ("assign", "add_joint_body", "entrust_mediation") and org is not None:
             args = {**args, "organisation_kind": org.kind}
         if command in ("request_confirmation", "file_in_court"):
             court = directory.organisations.get(str(args.get("court_code", "")))

@@ -36,7 +36,7 @@ from domain.deadlines import Deadline, DeadlineRules, settle
 from domain.errors import InvalidValue, RuleViolation
 from domain.integrity import GENESIS, Chained, keep_stored
 from domain.lifecycle import allowed_commands, next_status
-from domain.routing import HAND_OFF_ROUTES, check_route
+from domain.routing import HAND_OFF_ROUTES, check_joint_body, check_route
 from domain.values import (
     MAX_CODE_LENGTH,
     MAX_PARTICIPANTS,
@@ -225,6 +225,9 @@ class Case(Chained):
         self.extended = False
         self.confirmation_extended = False
         self.confirmation_applicants: tuple[str, ...] = ()
+        self.joint_bodies: tuple[str, ...] = ()
+        self.entrusted_to: str | None = None
+        self.entrustment_accepted = False
         self.sessions = 0
         self.performance: str | None = None
         self.follow_ups = 0
@@ -257,6 +260,13 @@ class Case(Chained):
     @property
     def village_code(self) -> str | None:
         return self.region_path[2] if len(self.region_path) > 2 else None
+
+    @property
+    def handling_bodies(self) -> tuple[str, ...]:
+        """The bodies handling the case: the lead, the joint bodies of a 联合调解, and the body a
+        court entrusted with mediating it after filing (委托调解)."""
+        bodies = [b for b in (self.organisation_code, *self.joint_bodies, self.entrusted_to) if b]
+        return tuple(dict.fromkeys(bodies))
 
     def allowed_commands(self) -> frozenset[str]:
         return allowed_commands(Status(self.status))
@@ -306,6 +316,8 @@ class Case(Chained):
 
     def accept(self, act: Act) -> None:
         status = self._check("accept", act)
+        if self.status == Status.LITIGATING and (self.entrusted_to is None or self.entrustment_accepted):
+            raise RuleViolation("accept", "a filed case is accepted only by a body the court entrusted (委托调解), once")
         self._accepted(status=status, due={"mediation": act.rules.after("mediation", act.occurred_at)}, **act.stamp())
 
     def decline(self, act: Act, *, reason: str) -> None:
@@ -319,6 +331,7 @@ class Case(Chained):
 
     def hold_session(self, act: Act, *, mode: str, participants: list[str], summary: str) -> None:
         status = self._check("hold_session", act)
+        self._entrusted_mediation_under_way("hold_session")
         participants = check_items("participants", participants, maximum=MAX_PARTICIPANTS, what="participant")
         self._session_held(
             mode=SessionMode.parse("mode", mode).value,
@@ -344,11 +357,53 @@ class Case(Chained):
 
     def record_agreement(self, act: Act, *, terms: str, amount: object = None) -> None:
         status = self._check("record_agreement", act)
+        if self._entrusted_mediation_under_way("record_agreement"):
+            # The entrusted agreement ends the suit as court mediation (法院调解结案).
+            self._entrusted_agreement_recorded(
+                terms=check_text("terms", terms, max_length=10000),
+                amount=None if amount in (None, "") else check_amount("amount", amount),
+                outcome=CourtOutcome.COURT_MEDIATION.value,
+                status=status,
+                **act.stamp(),
+            )
+            return
         self._agreement_recorded(
             terms=check_text("terms", terms, max_length=10000),
             amount=None if amount in (None, "") else check_amount("amount", amount),
             status=status,
             due={"confirmation_request": act.rules.after("confirmation_request", act.occurred_at)},
+            **act.stamp(),
+        )
+
+    def _entrusted_mediation_under_way(self, command: str) -> bool:
+        """Inside litigating, mediation happens only once an entrusted body has accepted."""
+        if self.status != Status.LITIGATING:
+            return False
+        if not self.entrustment_accepted:
+            raise RuleViolation(command, "a filed case is mediated only by a body the court entrusted, after it accepts")
+        return True
+
+    def add_joint_body(self, act: Act, *, organisation_code: str, organisation_kind: str | None = None) -> None:
+        """Another body joins the mediation (联合调解: 司法所 + 派出所 + 村委会); the assigned body leads."""
+        self._check("add_joint_body", act)
+        organisation_code = check_text("organisation_code", organisation_code, max_length=MAX_CODE_LENGTH)
+        check_joint_body(organisation_code, organisation_kind)
+        if organisation_code in self.handling_bodies:
+            raise InvalidValue("organisation_code", f"{organisation_code} already handles this case")
+        self._joint_body_added(organisation_code=organisation_code, **act.stamp())
+
+    def entrust_mediation(
+        self, act: Act, *, organisation_code: str, mediator_id: str | None = None, organisation_kind: str | None = None
+    ) -> None:
+        """委托调解: after filing, the court entrusts a mediation body with the case."""
+        self._check("entrust_mediation", act)
+        organisation_code = check_text("organisation_code", organisation_code, max_length=MAX_CODE_LENGTH)
+        check_joint_body(organisation_code, organisation_kind)
+        if self.entrusted_to is not None:
+            raise RuleViolation("entrust_mediation", f"already entrusted to {self.entrusted_to}")
+        self._mediation_entrusted(
+            organisation_code=organisation_code,
+            mediator_id=check_optional_text("mediator_id", mediator_id, max_length=MAX_CODE_LENGTH),
             **act.stamp(),
         )
 
@@ -607,18 +662,22 @@ class Case(Chained):
     @event("Assigned")
     def _assigned(self, route, organisation_code, mediator_id, escalation, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         self.route, self.organisation_code, self.mediator_id = route, organisation_code, mediator_id
+        self.joint_bodies = ()
         self._apply_common("assign", occurred_at, due, actor_id, status)
 
     @event("Accepted")
     def _accepted(self, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         # Each acceptance opens a fresh mediation period, which may again be extended once.
         self.extended = False
+        if self.entrusted_to is not None and self.status == Status.LITIGATING:
+            self.entrustment_accepted = True
         self.mediator_id = acting_mediator(self.mediator_id, "accept", actor_id, actor_role)
         self._apply_common("accept", occurred_at, due, actor_id, status)
 
     @event("Declined")
     def _declined(self, reason, status, due, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         self.organisation_code = self.mediator_id = self.route = None
+        self.joint_bodies = ()
         self._apply_common("decline", occurred_at, due, actor_id, status)
 
     @event("SessionHeld")
@@ -656,6 +715,24 @@ class Case(Chained):
         self.confirmation_extended = True
         self._apply_common("extend_confirmation", occurred_at, due, actor_id, status)
 
+    @event("JointBodyAdded")
+    def _joint_body_added(self, organisation_code, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.joint_bodies = (*self.joint_bodies, organisation_code)
+        self._apply_common("add_joint_body", occurred_at, None, actor_id)
+
+    @event("MediationEntrusted")
+    def _mediation_entrusted(self, organisation_code, mediator_id, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.entrusted_to = organisation_code
+        self.entrustment_accepted = False
+        self._apply_common("entrust_mediation", occurred_at, None, actor_id)
+
+    @event("EntrustedAgreementRecorded")
+    def _entrusted_agreement_recorded(self, terms, amount, outcome, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.agreement_terms, self.agreement_amount, self.agreed_at = terms, amount, occurred_at
+        self.court_outcome = outcome
+        self.court_outcome_summary = terms
+        self._apply_common("record_agreement", occurred_at, None, actor_id, status)
+
     @event("HandedOff")
     def _handed_off(self, route, organisation_code, resolution, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         # The receiving body (仲裁委/公证处) takes the case; the ledger's part ends here.
@@ -671,6 +748,8 @@ class Case(Chained):
     @event("FiledInCourt")
     def _filed_in_court(self, court_code, court_case_number, reason, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         self.route = Route.LITIGATION.value
+        self.joint_bodies = ()
+        self.entrusted_to, self.entrustment_accepted = None, False
         self.organisation_code = court_code
         self.mediator_id = None
         self.court_case_number = court_case_number
@@ -711,6 +790,8 @@ class Case(Chained):
         self.resolution = None
         self.closed_at = None
         self.route = self.organisation_code = self.mediator_id = None
+        self.joint_bodies = ()
+        self.entrusted_to, self.entrustment_accepted = None, False
         # A reopened case is handled afresh; the earlier agreement and judgment stay in its history.
         self.agreement_terms = self.agreement_amount = self.agreed_at = None
         self.court_outcome = self.court_outcome_summary = None
@@ -783,6 +864,9 @@ EVENTS: dict[str, tuple[str, str]] = {
     "ConfirmationExtended": ("extend_confirmation", "延长司法确认审查期限"),
     "ConfirmationDecided": ("decide_confirmation", "司法确认裁定"),
     "HandedOff": ("assign", "移交仲裁/公证"),
+    "JointBodyAdded": ("add_joint_body", "联合调解"),
+    "MediationEntrusted": ("entrust_mediation", "委托调解"),
+    "EntrustedAgreementRecorded": ("record_agreement", "委托调解达成协议（法院调解结案）"),
     "FiledInCourt": ("file_in_court", "立案"),
     "CourtOutcomeRecorded": ("record_court_outcome", "审结"),
     "PerformanceRecorded": ("record_performance", "履行情况"),

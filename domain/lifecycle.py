@@ -29,13 +29,15 @@ def _assignment(args: Mapping[str, Any]) -> Status:
 
 TRANSITIONS: dict[Status, dict[str, Next]] = {
     S.REPORTED: {"assign": _assignment, "file_in_court": S.LITIGATING, "withdraw": S.CLOSED},
-    S.ASSIGNED: {"accept": S.ACCEPTED, "decline": S.REPORTED, "assign": _assignment},
+    S.ASSIGNED: {"accept": S.ACCEPTED, "decline": S.REPORTED, "assign": _assignment, "add_joint_body": None},
     S.ACCEPTED: {
+        "add_joint_body": None,
         "hold_session": S.MEDIATING,
         "record_agreement": S.AGREED,
         "record_failure": S.FAILED,
     },
     S.MEDIATING: {
+        "add_joint_body": None,
         "hold_session": None,
         "extend_deadline": None,
         "record_agreement": S.AGREED,
@@ -49,7 +51,15 @@ TRANSITIONS: dict[Status, dict[str, Next]] = {
     S.CONFIRMATION_PENDING: {"decide_confirmation": _decision, "extend_confirmation": None},
     S.CONFIRMED: {"record_performance": None, "close": S.CLOSED},
     S.FAILED: {"assign": _assignment, "file_in_court": S.LITIGATING, "close": S.CLOSED},
-    S.LITIGATING: {"record_court_outcome": S.ADJUDICATED},
+    # 委托调解: the court entrusts a body with mediating a filed case; its agreement ends the suit
+    # as court mediation (accept, hold_session and record_agreement need the entrustment).
+    S.LITIGATING: {
+        "record_court_outcome": S.ADJUDICATED,
+        "entrust_mediation": None,
+        "accept": None,
+        "hold_session": None,
+        "record_agreement": S.ADJUDICATED,
+    },
     S.ADJUDICATED: {"close": S.CLOSED},
     S.CLOSED: {"follow_up": None, "archive": S.ARCHIVED, "reopen": S.REPORTED},
     S.ARCHIVED: {},

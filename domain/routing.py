@@ -52,5 +52,19 @@ def check_route(route: str, organisation_code: str, organisation_kind: str | Non
         )
 
 
+#: Kinds of body that may join a 联合调解 (司法所 and 派出所 are administrative bodies here).
+JOINT_KINDS = frozenset().union(
+    *(kinds for route, kinds in ROUTE_KINDS.items() if route.value not in HAND_OFF_ROUTES)
+) | frozenset({"governance_centre"})
+
+
+def check_joint_body(organisation_code: str, organisation_kind: str | None) -> None:
+    if organisation_kind not in JOINT_KINDS:
+        raise InvalidValue(
+            "organisation_code",
+            f"{organisation_code} is a {organisation_kind or 'unknown kind of'} organisation, which cannot mediate",
+        )
+
+
 def is_hand_off(args: dict[str, object]) -> bool:
     return args.get("route") in HAND_OFF_ROUTES

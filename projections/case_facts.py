@@ -115,7 +115,8 @@ class Tally:
             self.litigated = True
             self.filed_at = _utc(when)
             self._once(out, "ledger_court_filings", when)
-        elif name == "CourtOutcomeRecorded":
+        elif name in ("CourtOutcomeRecorded", "EntrustedAgreementRecorded"):
+            # An entrusted mediation's agreement is the suit's outcome (法院调解), not 诉前化解.
             self._once(out, "court_outcomes", when, _seconds(self.filed_at, when))
         elif name in ("Closed", "Withdrawn"):
             if e.resolution in _LEAVES_MEDIATION_UNRESOLVED:

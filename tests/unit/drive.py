@@ -56,6 +56,8 @@ _STATIC_ARGS: dict[str, dict[str, Any]] = {
     "record_failure": {"reason": "双方分歧过大"},
     "request_confirmation": {"court_code": COURT, "online": True, "applicants": ["张建国", "李秀英"]},
     "extend_confirmation": {"reason": "案情复杂，经院长批准延长审查期限"},
+    "add_joint_body": {"organisation_code": "ORGT621199001"},
+    "entrust_mediation": {"organisation_code": VILLAGE_COMMITTEE},
     "file_in_court": {"court_code": COURT, "court_case_number": "(2026)甘1199民初123号", "reason": "调解不成"},
     "record_court_outcome": {"outcome": "judgment", "summary": "判决被告疏通排水沟"},
     "record_performance": {"performed": "full"},

@@ -41,13 +41,16 @@ def _cmds(text: str) -> frozenset[str]:
 
 # DESIGN.md §2, transcribed.
 DESIGN_ROLES: dict[Role, frozenset[str]] = {
-    Role.RECORDER: _cmds("report, assess-risk, assign, withdraw, correct-details, link-to-lead-case, report-incident"),
+    Role.RECORDER: _cmds(
+        "report, assess-risk, assign, withdraw, correct-details, link-to-lead-case, report-incident, add-joint-body"
+    ),
     Role.MEDIATOR: _cmds(
         "accept, decline, hold-session, extend-deadline, record-agreement, record-failure, "
         "request-confirmation, record-performance, close, follow-up"
     ),
     Role.JUDGE: _cmds(
-        "decide-confirmation, extend-confirmation, file-in-court, record-court-outcome, record-performance, close"
+        "decide-confirmation, extend-confirmation, entrust-mediation, file-in-court, record-court-outcome, "
+        "record-performance, close"
     ),
     Role.SUPERVISOR: _cmds("add-supervision-note, assess-risk, report-incident, reopen, archive"),
     Role.AUDITOR: frozenset(),

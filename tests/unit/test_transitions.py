@@ -71,6 +71,11 @@ def _expected_target(state: Status, command: str, variant: str | None, args: dic
     return computed
 
 
+#: Allowed by the table but refused by a rule on the matrix's plain path: inside litigating,
+#: mediation needs an entrustment first (委托调解), accepted before sessions and agreement.
+_RULES = {(S.LITIGATING, "accept"), (S.LITIGATING, "hold_session"), (S.LITIGATING, "record_agreement")}
+
+
 def _allowed(state: Status) -> set[str]:
     return set(TRANSITIONS[state]) | set(ANY_STATE)
 
@@ -89,9 +94,15 @@ def test_the_matrix_covers_every_state_and_command() -> None:
 # DESIGN.md §4, transcribed, so that a wrong table is caught and not just mirrored.
 _DESIGN_TABLE: dict[Status, dict[str, Status | None]] = {
     S.REPORTED: {"assign": None, "file_in_court": S.LITIGATING, "withdraw": S.CLOSED},  # assign: see _VARIANTS
-    S.ASSIGNED: {"accept": S.ACCEPTED, "decline": S.REPORTED, "assign": None},
-    S.ACCEPTED: {"hold_session": S.MEDIATING, "record_agreement": S.AGREED, "record_failure": S.FAILED},
+    S.ASSIGNED: {"accept": S.ACCEPTED, "decline": S.REPORTED, "assign": None, "add_joint_body": None},
+    S.ACCEPTED: {
+        "add_joint_body": None,
+        "hold_session": S.MEDIATING,
+        "record_agreement": S.AGREED,
+        "record_failure": S.FAILED,
+    },
     S.MEDIATING: {
+        "add_joint_body": None,
         "hold_session": None,
         "extend_deadline": None,
         "record_agreement": S.AGREED,
@@ -101,7 +112,13 @@ _DESIGN_TABLE: dict[Status, dict[str, Status | None]] = {
     S.CONFIRMATION_PENDING: {"decide_confirmation": None, "extend_confirmation": None},  # decide: see _VARIANTS
     S.CONFIRMED: {"record_performance": None, "close": S.CLOSED},
     S.FAILED: {"assign": None, "file_in_court": S.LITIGATING, "close": S.CLOSED},
-    S.LITIGATING: {"record_court_outcome": S.ADJUDICATED},
+    S.LITIGATING: {
+        "record_court_outcome": S.ADJUDICATED,
+        "entrust_mediation": None,
+        "accept": None,
+        "hold_session": None,
+        "record_agreement": S.ADJUDICATED,
+    },
     S.ADJUDICATED: {"close": S.CLOSED},
     S.CLOSED: {"follow_up": None, "archive": S.ARCHIVED, "reopen": S.REPORTED},
     S.ARCHIVED: {},
@@ -138,6 +155,13 @@ def test_transition(memory_world, state: Status, command: str, variant: str | No
     case = drive_to(w, state)
     args = _args(w, command, variant)
     before = w.event_count()
+
+    if (state, command) in _RULES:
+        # Allowed by the table, refused by its rule on the plain path: nothing written.
+        with pytest.raises(RuleViolation):
+            w.do(case.id, command, "admin", **args)
+        assert w.event_count() == before
+        return
 
     if command in _allowed(state):
         after = w.do(case.id, command, "admin", **args)

@@ -221,6 +221,19 @@ class ExtendConfirmationBody(CommandSchema):
     reason = text(required=True, metadata={"description": "why the court needs longer (approved by the president)"})
 
 
+class JointBodyBody(CommandSchema):
+    organisation_code = text(
+        MAX_CODE_LENGTH, required=True, metadata={"description": "a body joining the mediation (联合调解); the assigned body leads"}
+    )
+
+
+class EntrustMediationBody(CommandSchema):
+    organisation_code = text(
+        MAX_CODE_LENGTH, required=True, metadata={"description": "the body the court entrusts with mediating the filed case (委托调解)"}
+    )
+    mediator_id = optional_text(MAX_CODE_LENGTH)
+
+
 class WithdrawBody(ReasonBody):
     settled = StrictBoolean(
         load_default=False, metadata={"description": "the parties settled it between themselves (和解)"}
@@ -331,6 +344,8 @@ COMMAND_BODIES: dict[str, type[CommandSchema]] = {
     "report-incident": ReportIncidentBody,
     "correct-details": CorrectDetailsBody,
     "link-to-lead-case": LinkToLeadCaseBody,
+    "add-joint-body": JointBodyBody,
+    "entrust-mediation": EntrustMediationBody,
 }
 
 
