@@ -1,21 +1,19 @@
 """Case scenarios: a dispute's way from report to resolution."""
 
-from pytest_bdd import scenarios
+from typing import Any
+from uuid import UUID
+
+from pytest_bdd import parsers, scenarios, step, then
+
+from domain.codes import CourtOutcome, SessionMode
+from domain.errors import InvalidValue, LedgerError, RuleViolation
+from features.conftest import act, attempt, by_label, current, organisation_code
+from tests.support import World
 
 scenarios("cases")
 
 
 # ---------------------------------------------------------------------------- version 2 of the case model
-
-from typing import Any  # noqa: E402
-from uuid import UUID  # noqa: E402
-
-from pytest_bdd import parsers, step, then  # noqa: E402
-
-from domain.codes import CourtOutcome, SessionMode  # noqa: E402
-from domain.errors import InvalidValue, LedgerError, RuleViolation  # noqa: E402
-from features.conftest import act, attempt, by_label, current, organisation_code  # noqa: E402
-from tests.support import World  # noqa: E402
 
 
 def _names(world: World, case_id: UUID, role: str | None = None) -> list[str]:
@@ -38,8 +36,6 @@ def refused_not_joint(refusal: LedgerError | None) -> None:
 
 @step(parsers.parse('双方当事人共同向"{court}"申请司法确认，由调解员移交'))
 def parties_apply(ledger_world: World, dispute_id: UUID, court: str) -> None:
-    from features.conftest import act
-
     act(
         ledger_world, dispute_id, "调解员", "request_confirmation",
         court_code=organisation_code(ledger_world, court), online=False, applicants=_names(ledger_world, dispute_id),
@@ -49,7 +45,9 @@ def parties_apply(ledger_world: World, dispute_id: UUID, court: str) -> None:
 @then("司法确认的申请人为全体当事人，移交人为该案调解员")
 def applicants_recorded(ledger_world: World, dispute_id: UUID) -> None:
     case = current(ledger_world, dispute_id)
-    (request,) = [e for e in ledger_world.ledger.history(dispute_id) if type(e).__name__ == "ConfirmationRequested"]
+    (request,) = [
+        e for e in ledger_world.ledger.history(dispute_id) if type(e).__name__ == "ConfirmationRequested"
+    ]
     assert request.applicants == _names(ledger_world, dispute_id)
     assert request.handed_over_by == case.mediator_id == "mediator"
 
@@ -93,7 +91,12 @@ def refused_not_entrusted(refusals: list[LedgerError | None]) -> None:
 
 @step(parsers.parse('法官将案件委托"{organisation}"调解'))
 def entrust(ledger_world: World, dispute_id: UUID, organisation: str) -> None:
-    ledger_world.do(dispute_id, "entrust_mediation", "judge", organisation_code=organisation_code(ledger_world, organisation))
+    ledger_world.do(
+        dispute_id,
+        "entrust_mediation",
+        "judge",
+        organisation_code=organisation_code(ledger_world, organisation),
+    )
 
 
 def _entrusted_mediator(world: World, case_id: UUID) -> str:
@@ -116,7 +119,9 @@ def entrusted_session(ledger_world: World, dispute_id: UUID, mode: str) -> None:
 
 @step(parsers.parse('受托组织的调解员记录调解协议"{terms}"'))
 def entrusted_agreement(ledger_world: World, dispute_id: UUID, terms: str) -> None:
-    ledger_world.do(dispute_id, "record_agreement", _entrusted_mediator(ledger_world, dispute_id), terms=terms)
+    ledger_world.do(
+        dispute_id, "record_agreement", _entrusted_mediator(ledger_world, dispute_id), terms=terms
+    )
 
 
 @then(parsers.parse('审理结果为"{label}"'))
@@ -129,19 +134,27 @@ def administrative_body(ledger_world: World, town: str, name: str, account: str)
     code = _town_code(ledger_world, town)
     org = f"ORGX-{len(ledger_world.ledger.directory().organisations)}"
     ledger_world.ledger.load_organisations(
-        ledger_world.actors["admin"], [{"code": org, "name": name, "kind": "administrative", "region_code": code}]
+        ledger_world.actors["admin"],
+        [{"code": org, "name": name, "kind": "administrative", "region_code": code}],
     )
     ledger_world.actor(account, "mediator", code, org)
 
 
 def _town_code(world: World, name: str) -> str:
-    (code,) = [r.code for r in world.ledger.regions().regions.values() if r.level == "town" and r.name == name]
+    (code,) = [
+        r.code for r in world.ledger.regions().regions.values() if r.level == "town" and r.name == name
+    ]
     return code
 
 
 @step(parsers.parse('登记员请"{organisation}"参与联合调解'))
 def add_joint_body(ledger_world: World, dispute_id: UUID, organisation: str) -> None:
-    ledger_world.do(dispute_id, "add_joint_body", "recorder", organisation_code=organisation_code(ledger_world, organisation))
+    ledger_world.do(
+        dispute_id,
+        "add_joint_body",
+        "recorder",
+        organisation_code=organisation_code(ledger_world, organisation),
+    )
 
 
 @step(parsers.parse('"{account}"签收案件'))
@@ -175,7 +188,9 @@ def joint_bodies(ledger_world: World, dispute_id: UUID, lead: str, joint: str) -
 @then(parsers.parse('"{organisation}"的调解员不能办理该案'))
 def outsider_refused(ledger_world: World, dispute_id: UUID, organisation: str) -> None:
     code = organisation_code(ledger_world, organisation)
-    outsider = next(n for n, a in ledger_world.actors.items() if a.role == "mediator" and a.organisation_code == code)
+    outsider = next(
+        n for n, a in ledger_world.actors.items() if a.role == "mediator" and a.organisation_code == code
+    )
     before = ledger_world.event_count()
     refused: Any = None
     try:
