@@ -431,6 +431,11 @@ class Ledger(Application[UUID]):
         if not actor.covers(path):
             raise AccessDenied(f"region {region_code} lies outside {actor.name}'s region")
         _check_arguments("report", details)
+        intake = details.get("intake_point")
+        if intake not in (None, ""):
+            org = self.directory().organisations.get(str(intake))
+            if org is None or org.kind != "governance_centre":
+                raise InvalidValue("intake_point", f"{intake!r} is not a governance centre (综治中心) in the directory")
         case = Case.report(self._act(actor, occurred_at, note), region_path=path, case_id=case_id, **details)
         if warning_rules().is_mass(case.people_involved):
             # Saved with the report: a case with many people is never seen without its flag.
@@ -575,7 +580,7 @@ class Ledger(Application[UUID]):
                 raise InvalidValue("organisation_code", f"unknown organisation {args.get('organisation_code')!r}")
         if command in ("assign", "add_joint_body", "entrust_mediation") and org is not None:
             args = {**args, "organisation_kind": org.kind}
-        if command in ("request_confirmation", "file_in_court"):
+        if command in ("request_confirmation", "file_in_court", "apply_for_enforcement"):
             court = directory.organisations.get(str(args.get("court_code", "")))
             if court is None or court.kind not in COURT_KINDS:
                 raise InvalidValue("court_code", f"{args.get('court_code')!r} is not a known court or tribunal")

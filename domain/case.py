@@ -159,9 +159,11 @@ class Case(Chained):
         parties: list[dict[str, Any]] | tuple[Party, ...],
         people_involved: int,
         amount_in_dispute: object = None,
+        intake_point: str | None = None,
         case_id: UUID | None = None,
     ) -> Case:
-        """Open a case. ``case_id`` is for imports and seeded demo data; otherwise a new UUID."""
+        """Open a case. ``case_id`` is for imports and seeded demo data; otherwise a new UUID.
+        ``intake_point``: the 综治中心 window that took the case (checked by the application)."""
         _check_time(act, None)
         if not region_path:
             raise InvalidValue("region_code", "is required")
@@ -183,6 +185,7 @@ class Case(Chained):
             amount_in_dispute=(
                 None if amount_in_dispute in (None, "") else check_amount("amount_in_dispute", amount_in_dispute)
             ),
+            intake_point=check_optional_text("intake_point", intake_point, max_length=MAX_CODE_LENGTH),
             due={"triage": act.rules.triage(act.occurred_at, RiskLevel.LOW)},
             **act.stamp(),
         )
@@ -197,6 +200,7 @@ class Case(Chained):
         parties: list[dict[str, Any]],
         people_involved: int,
         amount_in_dispute: Decimal | None,
+        intake_point: str | None,
         due: dict[str, datetime],
         actor_id: str,
         actor_role: str,
@@ -212,6 +216,8 @@ class Case(Chained):
         self.parties = tuple(Party(**p) for p in parties)
         self.people_involved = people_involved
         self.amount_in_dispute = amount_in_dispute
+        self.intake_point = intake_point
+        self.enforcement_court: str | None = None
         self.reported_at = occurred_at
         self.reported_by = actor_id
         self.route: str | None = None
@@ -488,6 +494,9 @@ class Case(Chained):
 
     def file_in_court(self, act: Act, *, court_code: str, court_case_number: str, reason: str) -> None:
         status = self._check("file_in_court", act)
+        if self.status == Status.AGREED:
+            # 人民调解法第三十二条: a party may sue over an agreement that is not performed.
+            self._unperformed("file_in_court")
         self._filed_in_court(
             court_code=check_text("court_code", court_code, max_length=MAX_CODE_LENGTH),
             court_case_number=check_text("court_case_number", court_case_number, max_length=MAX_CODE_LENGTH),
@@ -495,6 +504,21 @@ class Case(Chained):
             status=status,
             **act.stamp(),
         )
+
+    def apply_for_enforcement(self, act: Act, *, court_code: str, reason: str) -> None:
+        """申请强制执行: a confirmed agreement not performed in full goes to the court for enforcement."""
+        status = self._check("apply_for_enforcement", act)
+        self._unperformed("apply_for_enforcement")
+        self._enforcement_applied(
+            court_code=check_text("court_code", court_code, max_length=MAX_CODE_LENGTH),
+            reason=check_text("reason", reason),
+            status=status,
+            **act.stamp(),
+        )
+
+    def _unperformed(self, command: str) -> None:
+        if self.performance == Performance.FULL.value:
+            raise RuleViolation(command, "the agreement was performed in full: nothing to enforce or sue over")
 
     def record_court_outcome(self, act: Act, *, outcome: str, summary: str) -> None:
         status = self._check("record_court_outcome", act)
@@ -733,6 +757,11 @@ class Case(Chained):
         self.court_outcome_summary = terms
         self._apply_common("record_agreement", occurred_at, None, actor_id, status)
 
+    @event("EnforcementApplied")
+    def _enforcement_applied(self, court_code, reason, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
+        self.enforcement_court = court_code
+        self._apply_common("apply_for_enforcement", occurred_at, None, actor_id, status)
+
     @event("HandedOff")
     def _handed_off(self, route, organisation_code, resolution, status, actor_id, actor_role, occurred_at, note, timestamp):  # type: ignore[no-untyped-def]
         # The receiving body (仲裁委/公证处) takes the case; the ledger's part ends here.
@@ -833,6 +862,18 @@ class Case(Chained):
         self._apply_common("link_to_lead_case", occurred_at, None, actor_id)
 
 
+def _reported_v1_v2(state: dict[str, Any]) -> None:
+    """Version 1 of Reported recorded no intake point (综治中心 window)."""
+    keep_stored(state)
+    state["intake_point"] = None
+
+
+# The opening event is the library's own class (made by @event on __init__): its version and
+# upcaster are set here, as class attributes the mapper reads, rather than by redefining it.
+Case.Reported.class_version = 2  # type: ignore[attr-defined]
+Case.Reported.upcast_v1_v2 = staticmethod(_reported_v1_v2)  # type: ignore[attr-defined]
+
+
 def _check_time(act: Act, previous: datetime | None) -> None:
     """The act's instant inside the ledger's window and not before the case's last event; its
     note, stored with every event, is text like any other."""
@@ -864,6 +905,7 @@ EVENTS: dict[str, tuple[str, str]] = {
     "ConfirmationExtended": ("extend_confirmation", "延长司法确认审查期限"),
     "ConfirmationDecided": ("decide_confirmation", "司法确认裁定"),
     "HandedOff": ("assign", "移交仲裁/公证"),
+    "EnforcementApplied": ("apply_for_enforcement", "申请强制执行"),
     "JointBodyAdded": ("add_joint_body", "联合调解"),
     "MediationEntrusted": ("entrust_mediation", "委托调解"),
     "EntrustedAgreementRecorded": ("record_agreement", "委托调解达成协议（法院调解结案）"),

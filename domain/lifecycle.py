@@ -46,10 +46,11 @@ TRANSITIONS: dict[Status, dict[str, Next]] = {
     S.AGREED: {
         "request_confirmation": S.CONFIRMATION_PENDING,
         "record_performance": None,
+        "file_in_court": S.LITIGATING,
         "close": S.CLOSED,
     },
     S.CONFIRMATION_PENDING: {"decide_confirmation": _decision, "extend_confirmation": None},
-    S.CONFIRMED: {"record_performance": None, "close": S.CLOSED},
+    S.CONFIRMED: {"record_performance": None, "apply_for_enforcement": None, "close": S.CLOSED},
     S.FAILED: {"assign": _assignment, "file_in_court": S.LITIGATING, "close": S.CLOSED},
     # 委托调解: the court entrusts a body with mediating a filed case; its agreement ends the suit
     # as court mediation (accept, hold_session and record_agreement need the entrustment).

@@ -58,6 +58,7 @@ _STATIC_ARGS: dict[str, dict[str, Any]] = {
     "extend_confirmation": {"reason": "案情复杂，经院长批准延长审查期限"},
     "add_joint_body": {"organisation_code": "ORGT621199001"},
     "entrust_mediation": {"organisation_code": VILLAGE_COMMITTEE},
+    "apply_for_enforcement": {"court_code": COURT, "reason": "对方未履行经确认的调解协议"},
     "file_in_court": {"court_code": COURT, "court_case_number": "(2026)甘1199民初123号", "reason": "调解不成"},
     "record_court_outcome": {"outcome": "judgment", "summary": "判决被告疏通排水沟"},
     "record_performance": {"performed": "full"},

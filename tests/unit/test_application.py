@@ -46,10 +46,11 @@ DESIGN_ROLES: dict[Role, frozenset[str]] = {
     ),
     Role.MEDIATOR: _cmds(
         "accept, decline, hold-session, extend-deadline, record-agreement, record-failure, "
-        "request-confirmation, record-performance, close, follow-up"
+        "request-confirmation, apply-for-enforcement, record-performance, close, follow-up"
     ),
     Role.JUDGE: _cmds(
-        "decide-confirmation, extend-confirmation, entrust-mediation, file-in-court, record-court-outcome, "
+        "decide-confirmation, extend-confirmation, entrust-mediation, apply-for-enforcement, file-in-court, "
+        "record-court-outcome, "
         "record-performance, close"
     ),
     Role.SUPERVISOR: _cmds("add-supervision-note, assess-risk, report-incident, reopen, archive"),

@@ -108,9 +108,14 @@ _DESIGN_TABLE: dict[Status, dict[str, Status | None]] = {
         "record_agreement": S.AGREED,
         "record_failure": S.FAILED,
     },
-    S.AGREED: {"request_confirmation": S.CONFIRMATION_PENDING, "record_performance": None, "close": S.CLOSED},
+    S.AGREED: {
+        "request_confirmation": S.CONFIRMATION_PENDING,
+        "record_performance": None,
+        "file_in_court": S.LITIGATING,
+        "close": S.CLOSED,
+    },
     S.CONFIRMATION_PENDING: {"decide_confirmation": None, "extend_confirmation": None},  # decide: see _VARIANTS
-    S.CONFIRMED: {"record_performance": None, "close": S.CLOSED},
+    S.CONFIRMED: {"record_performance": None, "apply_for_enforcement": None, "close": S.CLOSED},
     S.FAILED: {"assign": None, "file_in_court": S.LITIGATING, "close": S.CLOSED},
     S.LITIGATING: {
         "record_court_outcome": S.ADJUDICATED,

@@ -35,7 +35,7 @@ def _refused(
 ) -> None:
     before = world.event_count()
     answer = assert_error(http.do(case_id, command, who, body), status)
-    assert field in answer["errors"], answer
+    assert not field or field in answer["errors"], answer
     assert answer["message_zh"]
     assert world.event_count() == before
 
@@ -165,3 +165,53 @@ def _history(http: Http, case_id: str) -> Any:
     answer = http.get(f"/disputes/{case_id}/history", "admin", X_Access_Purpose="责任倒查")
     assert answer.status_code == 200, answer.json
     return answer.json
+
+
+@both_stores
+def test_an_entrusted_mediation_after_filing_ends_the_suit_as_court_mediation(http: Http, world: World) -> None:
+    case_id = http.report(source="court_diversion").json["id"]
+    filed = http.do(case_id, "file-in-court", "judge", {"court_code": COURT, "court_case_number": "(2026)甘1199民初5号", "reason": "起诉"})
+    assert filed.status_code == 200, filed.json
+    _refused(http, world, case_id, "accept", "admin", {}, 409, "")
+    entrusted = http.do(case_id, "entrust-mediation", "judge", {"organisation_code": VILLAGE_COMMITTEE})
+    assert entrusted.status_code == 200 and entrusted.json["status"] == "litigating"
+    for command, body in [
+        ("accept", {}),
+        ("hold-session", {"mode": "onsite", "participants": BOTH, "summary": "受托调解"}),
+        ("record-agreement", {"terms": "分期还款", "amount": "5000.00"}),
+    ]:
+        world.clock.advance(hours=3)
+        answer = http.do(case_id, command, "mediator", body)
+        assert answer.status_code == 200, (command, answer.json)
+    assert answer.json["status"] == "adjudicated"
+    assert answer.json["court_outcome"]["outcome"] == "court_mediation"
+
+
+@both_stores
+def test_an_unperformed_confirmed_agreement_goes_to_enforcement_and_an_intake_point_is_a_centre(
+    http: Http, world: World
+) -> None:
+    before = world.event_count()
+    assert_error(http.post("/disputes", "recorder", {**_report(), "intake_point": VILLAGE_COMMITTEE}), 422)
+    assert world.event_count() == before
+    case_id = http.post("/disputes", "recorder", {**_report(), "intake_point": "ORGC-GOV"}).json["id"]
+    assert world.ledger.get_case(case_id).intake_point == "ORGC-GOV"
+    for command, who, body in [
+        ("assign", "recorder", None),
+        ("accept", "mediator", None),
+        ("record-agreement", "mediator", None),
+        ("request-confirmation", "mediator", {"court_code": COURT, "online": False, "applicants": BOTH}),
+        ("decide-confirmation", "judge", None),
+        ("record-performance", "mediator", {"performed": "none"}),
+    ]:
+        world.clock.advance(hours=3)
+        assert http.do(case_id, command, who, body).status_code == 200, command
+    answer = http.do(case_id, "apply-for-enforcement", "mediator", {"court_code": COURT, "reason": "对方未履行"})
+    assert answer.status_code == 200 and answer.json["status"] == "confirmed", answer.json
+    assert world.ledger.get_case(case_id).enforcement_court == COURT
+
+
+def _report() -> dict[str, Any]:
+    from tests.web.helpers import report_body
+
+    return report_body()

@@ -163,6 +163,9 @@ class ReportBody(CommandSchema):
     )
     people_involved = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
     amount_in_dispute = Amount(allow_none=True)
+    intake_point = optional_text(
+        MAX_CODE_LENGTH, metadata={"description": "the governance centre (综治中心) window that took the case"}
+    )
 
 
 class AssignBody(CommandSchema):
@@ -232,6 +235,11 @@ class EntrustMediationBody(CommandSchema):
         MAX_CODE_LENGTH, required=True, metadata={"description": "the body the court entrusts with mediating the filed case (委托调解)"}
     )
     mediator_id = optional_text(MAX_CODE_LENGTH)
+
+
+class EnforcementBody(CommandSchema):
+    court_code = text(MAX_CODE_LENGTH, required=True, metadata={"description": "the court asked to enforce (申请强制执行)"})
+    reason = text(required=True)
 
 
 class WithdrawBody(ReasonBody):
@@ -346,6 +354,7 @@ COMMAND_BODIES: dict[str, type[CommandSchema]] = {
     "link-to-lead-case": LinkToLeadCaseBody,
     "add-joint-body": JointBodyBody,
     "entrust-mediation": EntrustMediationBody,
+    "apply-for-enforcement": EnforcementBody,
 }
 
 
