@@ -135,6 +135,7 @@ def test_a_command_answer_and_the_list_name_the_callers_commands(http: Http, wor
     case_id = http.report().json["id"]
     answer = http.ok(case_id, "assign", "recorder", BODIES["assign"])
     assert answer["allowed_commands"] == [
+        "add-joint-body",
         "assess-risk",
         "assign",
         "correct-details",
