@@ -74,7 +74,10 @@ def test_a_dispute_from_report_to_archive_against_a_running_server(server: Serve
         "category": "neighbour",
         "region_code": VILLAGE,
         "summary": "两户因宅基地排水沟发生相邻纠纷",
-        "parties": [{"role": "applicant", "kind": "person", "name": "张建国", "phone": "13812341234"}],
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "张建国", "phone": "13812341234"},
+            {"role": "respondent", "kind": "person", "name": "李秀英"},
+        ],
         "people_involved": 2,
     }
     status, headers, case = server.call("POST", "/disputes", "recorder", report)
