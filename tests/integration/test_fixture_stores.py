@@ -183,9 +183,27 @@ def test_version_1_confirmation_requests_read_in_the_version_2_shape_and_hash_as
             assert "applicants" not in stored and "class_version" not in stored
             upcast = ledger.mapper.to_domain_event(note)
             assert upcast.applicants == [] and upcast.handed_over_by == "mediator"  # type: ignore[attr-defined]
-            as_stored = {k: v for k, v in vars(upcast).items() if k not in ("applicants", "handed_over_by", STORED_STATE)}
+            as_stored = {
+                k: v
+                for k, v in vars(upcast).items()
+                if k not in ("applicants", "handed_over_by", STORED_STATE)
+            }
             assert canonical(upcast) == canonical(SimpleNamespace(**as_stored)).replace(
                 b"types:SimpleNamespace", b"domain.case:Case.ConfirmationRequested"
             )
     finally:
         ledger.close()
+
+
+def test_ledger_verify_says_a_version_2_store_is_intact(
+    v2_store: tuple[StoreSettings, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from cli.main import main
+    from tests.support import use_store
+
+    use_store(monkeypatch, v2_store[0])
+    result = CliRunner().invoke(main, ["verify"], env={"COLUMNS": "200"}, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "intact" in result.output, result.output
