@@ -160,11 +160,20 @@ class Case(Chained):
         people_involved: int,
         amount_in_dispute: object = None,
         intake_point: str | None = None,
+        pre_litigation_number: str | None = None,
         case_id: UUID | None = None,
     ) -> Case:
         """Open a case. ``case_id`` is for imports and seeded demo data; otherwise a new UUID.
-        ``intake_point``: the 综治中心 window that took the case (checked by the application)."""
+        ``intake_point``: the 综治中心 window that took the case (checked by the application).
+        ``pre_litigation_number``: the court's 诉前调 number of a case it referred before filing
+        (委派, source court_diversion); told apart from 委托 after filing (entrust_mediation)."""
         _check_time(act, None)
+        source = Source.parse("source", source).value
+        number = check_optional_text("pre_litigation_number", pre_litigation_number, max_length=MAX_CODE_LENGTH)
+        if number is not None and source != Source.COURT_DIVERSION.value:
+            raise InvalidValue("pre_litigation_number", "only a case the court referred before filing (court_diversion) has one")
+        if number is not None and "诉前调" not in number:
+            raise InvalidValue("pre_litigation_number", "a 诉前调 number such as (2026)甘1199民诉前调12号")
         if not region_path:
             raise InvalidValue("region_code", "is required")
         parsed = (
@@ -176,7 +185,7 @@ class Case(Chained):
             cls.Reported,  # type: ignore[attr-defined]
             id=case_id or cls.create_id(),
             prev_hash=GENESIS,
-            source=Source.parse("source", source).value,
+            source=source,
             category=Category.parse("category", category).value,
             region_path=[check_region_code("region_code", c) for c in region_path],
             summary=check_text("summary", summary),
@@ -186,6 +195,7 @@ class Case(Chained):
                 None if amount_in_dispute in (None, "") else check_amount("amount_in_dispute", amount_in_dispute)
             ),
             intake_point=check_optional_text("intake_point", intake_point, max_length=MAX_CODE_LENGTH),
+            pre_litigation_number=number,
             due={"triage": act.rules.triage(act.occurred_at, RiskLevel.LOW)},
             **act.stamp(),
         )
@@ -201,6 +211,7 @@ class Case(Chained):
         people_involved: int,
         amount_in_dispute: Decimal | None,
         intake_point: str | None,
+        pre_litigation_number: str | None,
         due: dict[str, datetime],
         actor_id: str,
         actor_role: str,
@@ -217,6 +228,7 @@ class Case(Chained):
         self.people_involved = people_involved
         self.amount_in_dispute = amount_in_dispute
         self.intake_point = intake_point
+        self.pre_litigation_number = pre_litigation_number
         self.enforcement_court: str | None = None
         self.reported_at = occurred_at
         self.reported_by = actor_id
@@ -863,9 +875,10 @@ class Case(Chained):
 
 
 def _reported_v1_v2(state: dict[str, Any]) -> None:
-    """Version 1 of Reported recorded no intake point (综治中心 window)."""
+    """Version 1 of Reported recorded no intake point (综治中心 window) and no 诉前调 number."""
     keep_stored(state)
     state["intake_point"] = None
+    state["pre_litigation_number"] = None
 
 
 # The opening event is the library's own class (made by @event on __init__): its version and

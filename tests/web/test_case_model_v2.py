@@ -215,3 +215,14 @@ def _report() -> dict[str, Any]:
     from tests.web.helpers import report_body
 
     return report_body()
+
+
+@both_stores
+def test_a_case_the_court_referred_before_filing_carries_its_pre_litigation_number(http: Http, world: World) -> None:
+    number = "(2026)甘1199民诉前调12号"
+    before = world.event_count()
+    assert_error(http.post("/disputes", "recorder", {**_report(), "pre_litigation_number": number}), 422)
+    assert_error(http.post("/disputes", "recorder", {**_report(), "source": "court_diversion", "pre_litigation_number": "12"}), 422)
+    assert world.event_count() == before
+    case_id = http.post("/disputes", "recorder", {**_report(), "source": "court_diversion", "pre_litigation_number": number}).json["id"]
+    assert world.ledger.get_case(case_id).pre_litigation_number == number

@@ -166,6 +166,10 @@ class ReportBody(CommandSchema):
     intake_point = optional_text(
         MAX_CODE_LENGTH, metadata={"description": "the governance centre (综治中心) window that took the case"}
     )
+    pre_litigation_number = optional_text(
+        MAX_CODE_LENGTH,
+        metadata={"description": "委派: the court's 诉前调 number, for a case it referred before filing (source court_diversion)"},
+    )
 
 
 class AssignBody(CommandSchema):
