@@ -303,8 +303,10 @@ class DemoCounty:
                     return
                 if rng.random() < 0.35:
                     competent = self.court_of(village) if org in (self.committee[village], self.committee[town]) else self.court
+                    # The parties apply together (人民调解法第三十三条); the mediator hands the agreement over.
+                    applicants = [p["name"] for p in life.steps[0].args["parties"]]
                     if not life.add("request_confirmation", actor, rng.uniform(24, 24 * 20), court_code=competent,
-                                    online=rng.random() < 0.5):
+                                    online=rng.random() < 0.5, applicants=applicants):
                         return
                     granted = rng.random() < 0.93
                     if not life.add("decide_confirmation", f"judge-{self.county}", rng.uniform(24, 24 * 14), granted=granted,

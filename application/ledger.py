@@ -24,6 +24,7 @@ from eventsourcing.utils import get_topic
 
 from application import receipts
 from application.config import StoreSettings, deadline_rules, store_settings
+from application.court_areas import competent_courts
 from application.errors import CaseNotFound, UnknownActor, VersionConflict
 from application.group_commit import GroupCommit
 from application.receipts import CommandReceipt, RequestKey
@@ -34,7 +35,7 @@ from domain.codes import Role, Source, Status
 from domain.deadlines import DeadlineRules
 from domain.errors import AccessDenied, InvalidValue
 from domain.lifecycle import ANY_STATE, PROGRESS, allowed_commands
-from domain.permissions import may_issue, mediator_may_act
+from domain.permissions import Bodies, may_issue, mediator_may_act
 from domain.reference import (
     COURT_KINDS,
     Actor,
@@ -47,12 +48,12 @@ from domain.reference import (
 A = TypeVar("A", bound=Aggregate)
 SYSTEM = "system"
 
-def handling_allows(actor: Actor, command: str, case_organisation: str | None) -> bool:
+def handling_allows(actor: Actor, command: str, case_organisation: Bodies) -> bool:
     """The handling rule of domain/permissions.py for this actor."""
     return mediator_may_act(Role(actor.role), actor.organisation_code, command, case_organisation)
 
 
-def commands_for(actor: Actor, status: str, case_organisation: str | None) -> frozenset[str]:
+def commands_for(actor: Actor, status: str, case_organisation: Bodies) -> frozenset[str]:
     """The commands ``actor`` (already within the case's region) may issue on a case now: the
     state machine, the role's permissions and the handling organisation, as execute checks them."""
     return frozenset(
@@ -439,6 +440,11 @@ class Ledger(GroupCommit, Application[UUID]):
             # Its events are exempt from the late-entry flag: only an import of an old ledger,
             # which notes the file and row in each event, may open such a case.
             raise InvalidValue("source", "migration is written only by importing an old ledger (ledger import ledger)")
+        intake = details.get("intake_point")
+        if intake not in (None, ""):
+            org = self.directory().organisations.get(str(intake))
+            if org is None or org.kind != "governance_centre":
+                raise InvalidValue("intake_point", f"{intake!r} is not a governance centre (综治中心) in the directory")
         case = Case.report(self._act(actor, occurred_at, note), region_path=path, case_id=case_id, **details)
         if warning_rules().is_mass(case.people_involved):
             # Saved with the report: a case with many people is never seen without its flag.
@@ -490,8 +496,7 @@ class Ledger(GroupCommit, Application[UUID]):
             if expected_version is not None and expected_version != case.version:
                 raise VersionConflict(expected_version, case.version)
             self._authorise_handler(actor, command, case)
-            resolved = self._resolve(actor, command, args)
-            _check_arguments(command, resolved)
+            resolved = self._resolve(actor, command, args, case)
             started_at = case.version
             getattr(case, command)(self._act(actor, occurred_at, note), **resolved)
             prepared = None if prepare is None else prepare(case)
@@ -554,15 +559,19 @@ class Ledger(GroupCommit, Application[UUID]):
 
     @staticmethod
     def _authorise_handler(actor: Actor, command: str, case: Case) -> None:
-        if not handling_allows(actor, command, case.organisation_code):
+        if not handling_allows(actor, command, case.handling_bodies):
             raise AccessDenied(
                 f"case {case.id} is handled by {case.organisation_code or 'nobody'}, "
                 f"not by {actor.organisation_code}"
             )
 
-    def _resolve(self, actor: Actor, command: str, args: dict[str, Any]) -> dict[str, Any]:
-        """Check codes that name reference data; turn a region code into its path."""
+    def _resolve(self, actor: Actor, command: str, args: dict[str, Any], case: Case) -> dict[str, Any]:
+        """Check codes that name reference data; turn a region code into its path; add what the
+        directory says (an organisation's kind, the competent courts). Those are never taken
+        from the client: ``args`` are checked against the command's own fields first."""
+        _check_arguments(command, args)
         directory = self.directory()
+        org = None
         if command == "assign":
             org = directory.organisations.get(str(args.get("organisation_code", "")))
             if org is None:
@@ -574,10 +583,18 @@ class Ledger(GroupCommit, Application[UUID]):
                     raise InvalidValue("mediator_id", f"unknown mediator {mediator_id!r}")
                 if mediator.organisation_code != org.code:
                     raise InvalidValue("mediator_id", f"mediator {mediator_id} does not belong to {org.code}")
-        if command in ("request_confirmation", "file_in_court"):
+        if command in ("add_joint_body", "entrust_mediation"):
+            org = directory.organisations.get(str(args.get("organisation_code", "")))
+            if org is None:
+                raise InvalidValue("organisation_code", f"unknown organisation {args.get('organisation_code')!r}")
+        if command in ("assign", "add_joint_body", "entrust_mediation") and org is not None:
+            args = {**args, "organisation_kind": org.kind}
+        if command in ("request_confirmation", "file_in_court", "apply_for_enforcement"):
             court = directory.organisations.get(str(args.get("court_code", "")))
             if court is None or court.kind not in COURT_KINDS:
                 raise InvalidValue("court_code", f"{args.get('court_code')!r} is not a known court or tribunal")
+        if command == "request_confirmation":
+            args = {**args, "competent_courts": competent_courts(directory, self.regions(), case.organisation_code)}
         if command == "correct_details" and args.get("field") == "region_code":
             path = self.region_path("value", args.get("value"))
             if not actor.covers(path):
@@ -608,19 +625,23 @@ def _uuid(value: object) -> UUID:
         raise CaseNotFound(str(value)) from None
 
 
+#: Command arguments the application fills in from reference data, never a client's to send.
+RESOLVED = frozenset({"region_path", "organisation_kind", "competent_courts"})
+
+
 @cache
 def _parameters(command: str) -> tuple[frozenset[str], frozenset[str]]:
     """(all, required) keyword arguments of a case command, from its signature."""
     method = Case.report if command == "report" else getattr(Case, command)
     params = [p for p in inspect.signature(method).parameters.values() if p.name not in ("self", "act", "cls")]
-    names = frozenset(p.name for p in params) - {"region_path", "case_id"}
-    required = frozenset(p.name for p in params if p.default is p.empty) - {"region_path"}
+    names = frozenset(p.name for p in params) - RESOLVED - {"case_id"}
+    required = frozenset(p.name for p in params if p.default is p.empty) - RESOLVED
     return names, required
 
 
 def _check_arguments(command: str, args: dict[str, Any]) -> None:
     names, required = _parameters(command)
-    for name in sorted(set(args) - names - {"region_path"}):
+    for name in sorted(set(args) - names):
         raise InvalidValue(name, f"not a field of {command}")
     for name in sorted(required - set(args)):
         raise InvalidValue(name, "is required")

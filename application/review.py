@@ -12,12 +12,12 @@ from application.config import late_entry_hours
 from application.ledger import Ledger
 from domain.case import EVENTS, is_late_entry
 from domain.deadlines import KINDS, is_reminder, past_due
-from domain.integrity import event_hash
+from domain.integrity import STORED_STATE, event_hash
 from domain.lifecycle import PROGRESS
 from domain.reference import Actor
 
 ENVELOPE = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor_id", "actor_role",
-            "occurred_at", "note", "prev_hash"}
+            "occurred_at", "note", "prev_hash", STORED_STATE}
 
 
 def _cite(e: Any) -> dict[str, Any]:

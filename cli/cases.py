@@ -154,3 +154,71 @@ def case_history(case_id: str, as_json: bool, purpose: str | None, wide: bool) -
         _log(ledger, str(c.id), "cli ledger case history", why)
     if not as_json:
         console.print(_history_table(entries, wide=wide))
+
+
+# ---------------------------------------------------------------------------- commands of version 2
+
+
+def _run(case_id: str, as_actor: str | None, command: str, note: str | None, **args: Any) -> None:
+    """Issue one case command as ``as_actor`` (default: the system admin) and print where it landed."""
+    from cli.main import console, open_ledger, refusals
+
+    with open_ledger() as ledger, refusals():
+        actor = ledger.system_actor() if not as_actor else ledger.actor(as_actor)
+        result = ledger.execute(actor, case_id, command, note=note, **args)
+    found = result.case
+    console.print(
+        f"{command.replace('_', '-')}: case {found.id} is {Status(found.status).label} ({found.status}), "
+        f"version {found.version}, position {result.position}"
+    )
+
+
+_AS = click.option("--as", "as_actor", help="Act as this actor (default: the system admin).")
+_NOTE = click.option("--note")
+
+
+@case.command("request-confirmation")
+@click.argument("case_id")
+@click.option("--court", "court_code", required=True, help="The court or tribunal of the mediating body's area.")
+@click.option("--applicant", "applicants", multiple=True, required=True, help="A party applying (repeat: both sides).")
+@click.option("--online", is_flag=True, help="Applied for online (在线司法确认).")
+@_AS
+@_NOTE
+def case_request_confirmation(
+    case_id: str, court_code: str, applicants: tuple[str, ...], online: bool, as_actor: str | None, note: str | None
+) -> None:
+    """The parties' joint application for judicial confirmation, handed over by the mediator."""
+    _run(case_id, as_actor, "request_confirmation", note, court_code=court_code, applicants=list(applicants), online=online)
+
+
+@case.command("extend-confirmation")
+@click.argument("case_id")
+@click.option("--reason", required=True)
+@_AS
+@_NOTE
+def case_extend_confirmation(case_id: str, reason: str, as_actor: str | None, note: str | None) -> None:
+    """Extend the court's decision period once, by 10 days (with the president's approval)."""
+    _run(case_id, as_actor, "extend_confirmation", note, reason=reason)
+
+
+@case.command("entrust-mediation")
+@click.argument("case_id")
+@click.option("--organisation", "organisation_code", required=True, help="The body the court entrusts (委托调解).")
+@click.option("--mediator", "mediator_id")
+@_AS
+@_NOTE
+def case_entrust_mediation(
+    case_id: str, organisation_code: str, mediator_id: str | None, as_actor: str | None, note: str | None
+) -> None:
+    """After filing, entrust a mediation body with the case (委托调解)."""
+    _run(case_id, as_actor, "entrust_mediation", note, organisation_code=organisation_code, mediator_id=mediator_id)
+
+
+@case.command("add-joint-body")
+@click.argument("case_id")
+@click.option("--organisation", "organisation_code", required=True, help="A body joining the mediation (联合调解).")
+@_AS
+@_NOTE
+def case_add_joint_body(case_id: str, organisation_code: str, as_actor: str | None, note: str | None) -> None:
+    """Add a body to a joint mediation; the assigned body keeps the lead."""
+    _run(case_id, as_actor, "add_joint_body", note, organisation_code=organisation_code)

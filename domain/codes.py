@@ -107,7 +107,7 @@ class Status(Coded):
     FAILED = ("failed", "调解不成")
     LITIGATING = ("litigating", "已立案")
     ADJUDICATED = ("adjudicated", "已审结")
-    CLOSED = ("closed", "已化解销号")
+    CLOSED = ("closed", "办结")
     ARCHIVED = ("archived", "已归档")
 
 
@@ -117,6 +117,8 @@ class Resolution(Coded):
     ADJUDICATED = ("adjudicated", "诉讼审结")
     UNRESOLVABLE = ("unresolvable", "无法化解")
     WITHDRAWN = ("withdrawn", "撤回")
+    SETTLED = ("settled", "当事人和解")
+    REFERRED = ("referred", "移交仲裁/公证")
 
 
 class Role(Coded):

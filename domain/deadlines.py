@@ -33,6 +33,8 @@ class DeadlineRules:
     extension_max_days: int = 30
     confirmation_request_days: float = 30
     confirmation_decision_days: float = 15
+    #: 人民调解法 / 司法确认规定: the decision may be extended once, by 10 days, with the president's approval.
+    confirmation_extension_days: float = 10
     follow_up_days: float = 30
     window: TimeWindow = field(default_factory=TimeWindow)
 
@@ -154,6 +156,7 @@ KINDS: dict[str, DeadlineKind] = {
             "司法确认裁定",
             opened_by=frozenset({"request_confirmation"}),
             met_by=frozenset({"decide_confirmation"}),
+            redated_by=frozenset({"extend_confirmation"}),
         ),
         DeadlineKind(
             "follow_up",

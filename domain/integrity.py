@@ -39,15 +39,35 @@ def _plain(value: Any) -> Any:
 _CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
+#: Where an upcast event keeps the state it was stored with (see ``keep_stored``).
+STORED_STATE = "_stored_state"
+
+
+def keep_stored(state: dict[str, Any]) -> None:
+    """The first step of every upcaster of a chained event: remember the state as it was stored.
+
+    An event's hash covers what the store holds, not what an upcaster makes of it: the next
+    event's prev_hash and every seal were computed from the stored form, and a reviewer's copy
+    of the store must verify with nothing but the stored bytes. Chained upcasts keep the oldest.
+    """
+    if STORED_STATE not in state:
+        state[STORED_STATE] = dict(state)
+
+
+def _body(domain_event: Any) -> dict[str, Any]:
+    stored = domain_event.__dict__.get(STORED_STATE)
+    return dict(domain_event.__dict__ if stored is None else stored)
+
+
 def canonical(domain_event: Any) -> bytes:
-    body = dict(domain_event.__dict__)
+    body = _body(domain_event)
     body["type"] = f"{type(domain_event).__module__}:{type(domain_event).__qualname__}"
     return orjson.dumps(body, default=_plain, option=_CANONICAL)
 
 
 def canonical_reference(domain_event: Any) -> bytes:
     """The definition the fast path must equal, with the standard library alone."""
-    body = dict(domain_event.__dict__)
+    body = _body(domain_event)
     body["type"] = f"{type(domain_event).__module__}:{type(domain_event).__qualname__}"
     return json.dumps(body, default=_plain, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 

@@ -1,7 +1,8 @@
 """The state machine of DESIGN.md §4, as data in one place.
 
 ``TRANSITIONS[state][command]`` is the next state, or ``None`` when the command keeps the state.
-Commands whose outcome depends on their arguments (decide_confirmation) name a function of them.
+Commands whose outcome depends on their arguments (decide_confirmation; assign, which hands a
+case off to arbitration or notarisation) name a function of them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from domain.codes import Status
 from domain.errors import IllegalTransition
+from domain.routing import is_hand_off
 
 S = Status
 Next = Status | None | Callable[[Mapping[str, Any]], Status]
@@ -20,15 +22,22 @@ def _decision(args: Mapping[str, Any]) -> Status:
     return S.CONFIRMED if args["granted"] else S.FAILED
 
 
+def _assignment(args: Mapping[str, Any]) -> Status:
+    """Assigning to arbitration or notarisation hands the case off: its mediation ends."""
+    return S.CLOSED if is_hand_off(dict(args)) else S.ASSIGNED
+
+
 TRANSITIONS: dict[Status, dict[str, Next]] = {
-    S.REPORTED: {"assign": S.ASSIGNED, "file_in_court": S.LITIGATING, "withdraw": S.CLOSED},
-    S.ASSIGNED: {"accept": S.ACCEPTED, "decline": S.REPORTED, "assign": S.ASSIGNED},
+    S.REPORTED: {"assign": _assignment, "file_in_court": S.LITIGATING, "withdraw": S.CLOSED},
+    S.ASSIGNED: {"accept": S.ACCEPTED, "decline": S.REPORTED, "assign": _assignment, "add_joint_body": None},
     S.ACCEPTED: {
+        "add_joint_body": None,
         "hold_session": S.MEDIATING,
         "record_agreement": S.AGREED,
         "record_failure": S.FAILED,
     },
     S.MEDIATING: {
+        "add_joint_body": None,
         "hold_session": None,
         "extend_deadline": None,
         "record_agreement": S.AGREED,
@@ -37,12 +46,21 @@ TRANSITIONS: dict[Status, dict[str, Next]] = {
     S.AGREED: {
         "request_confirmation": S.CONFIRMATION_PENDING,
         "record_performance": None,
+        "file_in_court": S.LITIGATING,
         "close": S.CLOSED,
     },
-    S.CONFIRMATION_PENDING: {"decide_confirmation": _decision},
-    S.CONFIRMED: {"record_performance": None, "close": S.CLOSED},
-    S.FAILED: {"assign": S.ASSIGNED, "file_in_court": S.LITIGATING, "close": S.CLOSED},
-    S.LITIGATING: {"record_court_outcome": S.ADJUDICATED},
+    S.CONFIRMATION_PENDING: {"decide_confirmation": _decision, "extend_confirmation": None},
+    S.CONFIRMED: {"record_performance": None, "apply_for_enforcement": None, "close": S.CLOSED},
+    S.FAILED: {"assign": _assignment, "file_in_court": S.LITIGATING, "close": S.CLOSED},
+    # 委托调解: the court entrusts a body with mediating a filed case; its agreement ends the suit
+    # as court mediation (accept, hold_session and record_agreement need the entrustment).
+    S.LITIGATING: {
+        "record_court_outcome": S.ADJUDICATED,
+        "entrust_mediation": None,
+        "accept": None,
+        "hold_session": None,
+        "record_agreement": S.ADJUDICATED,
+    },
     S.ADJUDICATED: {"close": S.CLOSED},
     S.CLOSED: {"follow_up": None, "archive": S.ARCHIVED, "reopen": S.REPORTED},
     S.ARCHIVED: {},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from domain.codes import Role
 from domain.lifecycle import COMMANDS, PROGRESS
 
@@ -15,6 +17,7 @@ ROLE_COMMANDS: dict[Role, frozenset[str]] = {
             "correct_details",
             "link_to_lead_case",
             "report_incident",
+            "add_joint_body",
         }
     ),
     Role.MEDIATOR: frozenset(
@@ -26,13 +29,23 @@ ROLE_COMMANDS: dict[Role, frozenset[str]] = {
             "record_agreement",
             "record_failure",
             "request_confirmation",
+            "apply_for_enforcement",
             "record_performance",
             "close",
             "follow_up",
         }
     ),
     Role.JUDGE: frozenset(
-        {"decide_confirmation", "file_in_court", "record_court_outcome", "record_performance", "close"}
+        {
+            "decide_confirmation",
+            "extend_confirmation",
+            "entrust_mediation",
+            "apply_for_enforcement",
+            "file_in_court",
+            "record_court_outcome",
+            "record_performance",
+            "close",
+        }
     ),
     Role.SUPERVISOR: frozenset(
         {"add_supervision_note", "assess_risk", "report_incident", "reopen", "archive"}
@@ -58,10 +71,24 @@ def may_issue(role: Role, command: str) -> bool:
 HANDLER_COMMANDS = frozenset(PROGRESS) - {"assign"}
 
 
-def mediator_may_act(role: Role, actor_organisation: str | None, command: str, case_organisation: str | None) -> bool:
-    """A mediator moves a case along only for the organisation handling it; other roles act
-    within their region scope (checked elsewhere)."""
-    return not (role == Role.MEDIATOR and command in HANDLER_COMMANDS and case_organisation != actor_organisation)
+Bodies = str | Collection[str] | None
+
+
+def _bodies(case_organisation: Bodies) -> frozenset[str]:
+    if case_organisation is None:
+        return frozenset()
+    if isinstance(case_organisation, str):
+        return frozenset({case_organisation})
+    return frozenset(case_organisation)
+
+
+def mediator_may_act(role: Role, actor_organisation: str | None, command: str, case_organisation: Bodies) -> bool:
+    """A mediator moves a case along only for an organisation handling it (the lead body, a joint
+    body of a 联合调解, or the body a court entrusted); other roles act within their region scope
+    (checked elsewhere). ``case_organisation`` is one code or the case's handling bodies."""
+    return not (
+        role == Role.MEDIATOR and command in HANDLER_COMMANDS and actor_organisation not in _bodies(case_organisation)
+    )
 
 
 #: Cases a recorder or judge is handling by their status (the clerk triages, the court decides).
@@ -71,9 +98,9 @@ _HANDLED_BY_STATUS: dict[Role, frozenset[str]] = {
 }
 
 
-def handles(role: Role, actor_organisation: str | None, status: str, case_organisation: str | None) -> bool:
+def handles(role: Role, actor_organisation: str | None, status: str, case_organisation: Bodies) -> bool:
     """Whether an actor (already within the case's region) is among the case's current handlers,
     who may read its personal data without declaring a purpose."""
     if role == Role.MEDIATOR:
-        return actor_organisation is not None and actor_organisation == case_organisation
+        return actor_organisation is not None and actor_organisation in _bodies(case_organisation)
     return status in _HANDLED_BY_STATUS.get(role, frozenset())

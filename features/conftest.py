@@ -261,7 +261,8 @@ def record_failure(ledger_world: World, dispute_id: UUID, reason: str) -> None:
 @step(parsers.parse('调解员向"{court}"申请司法确认'))
 def request_confirmation(ledger_world: World, dispute_id: UUID, court: str) -> None:
     code = organisation_code(ledger_world, court)
-    act(ledger_world, dispute_id, MEDIATOR, "request_confirmation", court_code=code, online=False)
+    applicants = [p.name for p in current(ledger_world, dispute_id).parties]
+    act(ledger_world, dispute_id, MEDIATOR, "request_confirmation", court_code=code, online=False, applicants=applicants)
 
 
 @step("法官裁定调解协议有效")

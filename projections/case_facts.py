@@ -102,12 +102,17 @@ class Tally:
             self._once(out, "online_confirmations", when)
         elif name == "ConfirmationDecided":
             self._once(out, "confirmations_granted" if e.granted else "confirmations_rejected", when)
+        elif name == "HandedOff":
+            # Handed to arbitration or notarisation: mediation ends without an agreement of its
+            # own; the hand-off is neither 化解 nor a mediation success.
+            self._concluded_failure(out, when)
         elif name == "FiledInCourt":
             self._concluded_failure(out, when)
             self.litigated = True
             self.filed_at = _utc(when)
             self._once(out, "ledger_court_filings", when)
-        elif name == "CourtOutcomeRecorded":
+        elif name in ("CourtOutcomeRecorded", "EntrustedAgreementRecorded"):
+            # An entrusted mediation's agreement is the suit's outcome (法院调解), not 诉前化解.
             self._once(out, "court_outcomes", when, _seconds(self.filed_at, when))
         elif name in ("Closed", "Withdrawn"):
             if e.resolution in _LEAVES_MEDIATION_UNRESOLVED:

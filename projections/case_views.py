@@ -214,12 +214,20 @@ class _Batch:
     def _on_CourtOutcomeRecorded(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         row.update(court_outcome=e.outcome, court_outcome_summary=e.summary)
 
+    def _on_EntrustedAgreementRecorded(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
+        self._on_AgreementRecorded(row, e, position, recorded)
+        row.update(court_outcome=e.outcome, court_outcome_summary=e.terms)
+
     def _on_Closed(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         row.update(resolution=e.resolution, closed_at=utc_text(e.occurred_at))
         if e.resolution in FOLLOWABLE:
             row["followable_close_at"] = utc_text(e.occurred_at)
 
     _on_Withdrawn = _on_Closed
+
+    def _on_HandedOff(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
+        row.update(route=e.route, organisation_code=e.organisation_code, mediator_id=None)
+        self._on_Closed(row, e, position, recorded)
 
     def _on_FollowedUp(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         row["followable_close_at"] = None

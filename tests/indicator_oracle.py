@@ -38,6 +38,8 @@ TRIBUNALS = ("ORGC-TRIB-01", "ORGC-TRIB-02", "ORGC-TRIB-03")
 COUNTY_COMMITTEE = "ORGC-COUNTY"
 INDUSTRY = {"financial": "ORGC-FIN", "labour": "ORGC-LAB", "medical": "ORGC-MED", "traffic_accident": "ORGC-TRAF",
             "property_management": "ORGC-PROP", "family": "ORGC-FAM", "commercial": "ORGC-COM"}
+#: Version 2: assigning to these hands the case off (closed, referred), no acceptance awaited.
+HAND_OFF_ROUTES = frozenset({"arbitration", "notarisation"})
 MEDIATION_ROUTES = frozenset({"peoples_mediation", "industry_mediation", "invited_mediation",
                               "administrative_mediation", "lawyer_mediation"})
 MAJOR = frozenset({"major", "grave"})  # severity >= LEDGER_MAJOR_SEVERITY (default major)
@@ -293,8 +295,11 @@ def _progress(life: _Life, m: _Model) -> bool:
     if s == "reported":
         withdraw = 0.5 if m.failed_before else 0.08
         if pick < 0.05 and not m.failed_before:
-            # Handed to arbitration first: not a mediation route; the body sends it back.
-            return life.add("assign", h, status="assigned", route="arbitration", organisation_code="ORGC-ARB")
+            # Handed to arbitration: not a mediation route; the hand-off ends the case (referred).
+            if life.add("assign", h, status="closed", route="arbitration", organisation_code="ORGC-ARB"):
+                m.resolution = "referred"
+                return True
+            return False
         if pick < 0.05 + withdraw:
             if life.add("withdraw", h, status="closed", reason="当事人自行和解"):
                 m.resolution = "withdrawn"
@@ -341,8 +346,9 @@ def _progress(life: _Life, m: _Model) -> bool:
         return False
     if s == "agreed":
         if pick < 0.35:
-            court = rng.choice([COURT, *TRIBUNALS])
-            return life.add("request_confirmation", h, status="confirmation_pending", court_code=court, online=rng.random() < 0.5)
+            # The county court is competent for every body of the county (application/court_areas.py).
+            return life.add("request_confirmation", h, status="confirmation_pending", court_code=COURT,
+                            online=rng.random() < 0.5, applicants=["张建国", "李秀英"])
         if pick < 0.45:
             return life.add("record_performance", h, performed=rng.choice(["full", "partial", "none"]))
         if pick < 0.97:
@@ -768,7 +774,11 @@ class Oracle:
                 once("online_confirmations")
             elif c == "decide_confirmation":
                 once("confirmations_granted" if a["granted"] else "confirmations_rejected")
-            elif c in ("file_in_court", "withdraw") or (c == "close" and s.expected_status == "closed" and _was(steps, s, "failed")):
+            elif (
+                c in ("file_in_court", "withdraw")
+                or (c == "assign" and a["route"] in HAND_OFF_ROUTES)
+                or (c == "close" and s.expected_status == "closed" and _was(steps, s, "failed"))
+            ):
                 if accepted and not agreed:
                     once("concluded_failures")
                 if c == "file_in_court":
@@ -968,7 +978,7 @@ def _missed(done: list[Step], when: datetime) -> int:
             triage = s.occurred_at
         if c in ("assign", "file_in_court", "withdraw"):
             triage = None
-        if c == "assign":
+        if c == "assign" and s.args["route"] not in HAND_OFF_ROUTES:
             acceptance = s.occurred_at
         if c in ("accept", "decline"):
             acceptance = None

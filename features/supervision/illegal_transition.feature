@@ -9,7 +9,7 @@
     并且 记下台账当前的事件总数
     当 调解员试图直接记录调解协议"赔偿排水沟修缮费用800元"
     那么 操作被拒绝，理由指出案件处于"已交办"状态
-    并且 拒绝理由列出可执行的操作"accept"、"decline"、"assign"
+    并且 拒绝理由列出可执行的操作"accept"、"decline"、"assign"、"add_joint_body"
     并且 台账的事件总数没有变化
     并且 案件状态仍为"已交办"
     并且 "签收"期限尚未到期
@@ -22,6 +22,6 @@
     并且 记下台账当前的事件总数
     当 督办人员试图以档案号"QS-2026-0001"将案件归档
     那么 操作被拒绝，理由指出案件处于"调解中"状态
-    并且 拒绝理由列出可执行的操作"hold_session"、"extend_deadline"、"record_agreement"、"record_failure"
+    并且 拒绝理由列出可执行的操作"hold_session"、"extend_deadline"、"record_agreement"、"record_failure"、"add_joint_body"
     并且 台账的事件总数没有变化
     并且 案件状态仍为"调解中"

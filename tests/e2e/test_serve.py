@@ -74,7 +74,10 @@ def test_a_dispute_from_report_to_archive_against_a_running_server(server: Serve
         "category": "neighbour",
         "region_code": VILLAGE,
         "summary": "两户因宅基地排水沟发生相邻纠纷",
-        "parties": [{"role": "applicant", "kind": "person", "name": "张建国", "phone": "13812341234"}],
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "张建国", "phone": "13812341234"},
+            {"role": "respondent", "kind": "person", "name": "李秀英"},
+        ],
         "people_involved": 2,
     }
     status, headers, case = server.call("POST", "/disputes", "recorder", report)
@@ -92,7 +95,7 @@ def test_a_dispute_from_report_to_archive_against_a_running_server(server: Serve
             "mediating",
         ),
         ("record-agreement", "mediator", {"terms": "分期赔偿", "amount": "500.00"}, "agreed"),
-        ("request-confirmation", "mediator", {"court_code": COURT, "online": False}, "confirmation_pending"),
+        ("request-confirmation", "mediator", {"court_code": COURT, "online": False, "applicants": ["张建国", "李秀英"]}, "confirmation_pending"),
         ("decide-confirmation", "judge", {"granted": True, "reason": "协议合法"}, "confirmed"),
         ("record-performance", "mediator", {"performed": "full"}, "confirmed"),
         ("close", "mediator", {"summary": "已化解"}, "closed"),

@@ -181,7 +181,7 @@ def test_confirmations_online_work_follow_ups_and_incidents(world: World) -> Non
         ("hold_session", (2026, 5, 7, 9), {"mode": "online", "participants": ["甲", "乙"], "summary": "视频调解"}),
         ("hold_session", (2026, 5, 8, 9), {"mode": "online", "participants": ["甲", "乙"], "summary": "视频调解"}),
         ("record_agreement", (2026, 5, 9, 9), {"terms": "分期"}),
-        ("request_confirmation", (2026, 5, 10, 9), {"court_code": COURT, "online": True}),
+        ("request_confirmation", (2026, 5, 10, 9), {"court_code": COURT, "online": True, "applicants": ["张建国", "李秀英"]}),
         ("decide_confirmation", (2026, 5, 15, 9), {"granted": True, "reason": "合法"}),
         ("close", (2026, 5, 16, 9), {"summary": "销号"}),
         ("follow_up", (2026, 6, 10, 9), {"satisfaction": "satisfied", "relapse": True}),
@@ -194,7 +194,7 @@ def test_confirmations_online_work_follow_ups_and_incidents(world: World) -> Non
         ("assign", (2026, 5, 5, 10), assign("ORG621199001001")),
         ("accept", (2026, 5, 6, 10), {}),
         ("record_agreement", (2026, 5, 9, 10), {"terms": "分期"}),
-        ("request_confirmation", (2026, 5, 10, 10), {"court_code": COURT, "online": False}),
+        ("request_confirmation", (2026, 5, 10, 10), {"court_code": COURT, "online": False, "applicants": ["张建国", "李秀英"]}),
         ("decide_confirmation", (2026, 5, 15, 10), {"granted": False, "reason": "违法"}),
     ])
     with views(world) as cur:

@@ -262,7 +262,7 @@ def _progress(life: _Life, m: _Model) -> bool:
         return ok
     if s == "agreed":
         if pick < 0.3:
-            if life.add("request_confirmation", h, court_code=COURT, online=rng.random() < 0.5):
+            if life.add("request_confirmation", h, court_code=COURT, online=rng.random() < 0.5, applicants=["张建国", "李秀英"]):
                 m.status = "confirmation_pending"
                 return True
             return False

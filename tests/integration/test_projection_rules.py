@@ -100,7 +100,7 @@ def _two_rich_cases(world: World) -> tuple[UUID, UUID]:
         ("assign", (4, 26), {"route": "peoples_mediation", "organisation_code": "ORGT621199001"}),
         ("accept", (4, 27), {}),
         ("record_agreement", (5, 3), {"terms": "分期给付"}),
-        ("request_confirmation", (5, 4), {"court_code": "ORGC-COURT", "online": True}),
+        ("request_confirmation", (5, 4), {"court_code": "ORGC-COURT", "online": True, "applicants": ["张建国", "李秀英"]}),
         ("decide_confirmation", (5, 10), {"granted": True, "reason": "合法"}),
         ("close", (5, 12), {"summary": "销号"}),
         ("follow_up", (5, 20), {"satisfaction": "satisfied", "relapse": False}),

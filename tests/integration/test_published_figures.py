@@ -217,7 +217,7 @@ def cases_ledger(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
             failed = _cases(ledger, clock, admin, village, 53, local(2026, 3, 7), source="court_diversion")
             _then(ledger, clock, admin, agreed, local(2026, 3, 10), accept, agree)
             _then(ledger, clock, admin, agreed[:477], local(2026, 3, 20),
-                  ("request_confirmation", {"court_code": COURT, "online": False}),
+                  ("request_confirmation", {"court_code": COURT, "online": False, "applicants": ["张建国", "李秀英"]}),
                   ("decide_confirmation", {"granted": True, "reason": "协议合法有效"}))
             _then(ledger, clock, admin, failed, local(2026, 3, 25), accept, ("record_failure", {"reason": "分歧较大"}),
                   ("close", {"summary": "调解不成"}))

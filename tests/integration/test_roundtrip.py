@@ -65,7 +65,8 @@ def _long_life(w: World) -> tuple[Case, Trail]:
     )  # fmt: skip
     _step(w, trail, cid, "extend_deadline", "mediator", "DeadlineExtended", days=12, reason="双方同意延期")
     _step(w, trail, cid, "record_agreement", "mediator", "AgreementRecorded", terms="物业公司赔偿1000元", amount="1000")
-    _step(w, trail, cid, "request_confirmation", "mediator", "ConfirmationRequested", court_code=COURT, online=False)
+    _step(w, trail, cid, "request_confirmation", "mediator", "ConfirmationRequested", court_code=COURT, online=False,
+          applicants=["张建国", "青山物业公司"])
     _step(w, trail, cid, "decide_confirmation", "judge", "ConfirmationDecided", granted=True, reason="协议合法有效")
     _step(w, trail, cid, "record_performance", "judge", "PerformanceRecorded", performed="partial")
     _step(w, trail, cid, "close", "mediator", "Closed", summary="司法确认后履行")

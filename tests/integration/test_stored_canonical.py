@@ -30,7 +30,7 @@ from domain.values import forbidden_character
 from tests.support import World
 from tests.unit.drive import command_args, drive_to
 
-_EVENT_NAMES = re.compile(r'@event\("(\w+)"\)')
+_EVENT_NAMES = re.compile(r'@event\("?(\w+)"?\)')
 
 
 def _every_kind_of_event(world: World) -> None:
@@ -45,6 +45,14 @@ def _every_kind_of_event(world: World) -> None:
                 continue
         log_reads(world.ledger, world.ledger.actor("admin"), [Read(str(case.id), False)],
                   endpoint="GET /disputes/{id}", purpose="责任倒查")
+    handed = drive_to(world, Status.REPORTED)
+    world.do(handed.id, "assign", "admin", route="notarisation", organisation_code="ORGC-NOTARY")
+    pending = drive_to(world, Status.CONFIRMATION_PENDING)
+    world.do(pending.id, "extend_confirmation", "admin", reason="经院长批准延长")
+    filed = drive_to(world, Status.LITIGATING)
+    world.do(filed.id, "entrust_mediation", "admin", organisation_code="ORG621199001001")
+    world.do(filed.id, "accept", "admin")
+    world.do(filed.id, "record_agreement", "admin", terms="委托调解达成协议", amount="100.00")
     _court_cases(world)
     seal(world.ledger, world.ledger.actor("admin"))
 

@@ -41,12 +41,18 @@ def _cmds(text: str) -> frozenset[str]:
 
 # DESIGN.md §2, transcribed.
 DESIGN_ROLES: dict[Role, frozenset[str]] = {
-    Role.RECORDER: _cmds("report, assess-risk, assign, withdraw, correct-details, link-to-lead-case, report-incident"),
+    Role.RECORDER: _cmds(
+        "report, assess-risk, assign, withdraw, correct-details, link-to-lead-case, report-incident, add-joint-body"
+    ),
     Role.MEDIATOR: _cmds(
         "accept, decline, hold-session, extend-deadline, record-agreement, record-failure, "
-        "request-confirmation, record-performance, close, follow-up"
+        "request-confirmation, apply-for-enforcement, record-performance, close, follow-up"
     ),
-    Role.JUDGE: _cmds("decide-confirmation, file-in-court, record-court-outcome, record-performance, close"),
+    Role.JUDGE: _cmds(
+        "decide-confirmation, extend-confirmation, entrust-mediation, apply-for-enforcement, file-in-court, "
+        "record-court-outcome, "
+        "record-performance, close"
+    ),
     Role.SUPERVISOR: _cmds("add-supervision-note, assess-risk, report-incident, reopen, archive"),
     Role.AUDITOR: frozenset(),
     Role.READER: frozenset(),
@@ -381,8 +387,8 @@ BAD_COMMANDS = [
     ("unknown-mediator", Status.REPORTED, "assign", {"route": "peoples_mediation", "organisation_code": VILLAGE_COMMITTEE, "mediator_id": "M9999"}, "mediator_id", "unknown mediator"),
     ("extra-argument", Status.REPORTED, "assign", {"route": "peoples_mediation", "organisation_code": VILLAGE_COMMITTEE, "priority": 1}, "priority", "not a field of assign"),
     ("missing-argument", Status.REPORTED, "withdraw", {}, "reason", "is required"),
-    ("not-a-court", Status.AGREED, "request_confirmation", {"court_code": VILLAGE_COMMITTEE, "online": True}, "court_code", "not a known court"),
-    ("online-not-bool", Status.AGREED, "request_confirmation", {"court_code": "ORGC-COURT", "online": "yes"}, "online", "true or false"),
+    ("not-a-court", Status.AGREED, "request_confirmation", {"court_code": VILLAGE_COMMITTEE, "online": True, "applicants": ["张建国", "李秀英"]}, "court_code", "not a known court"),
+    ("online-not-bool", Status.AGREED, "request_confirmation", {"court_code": "ORGC-COURT", "online": "yes", "applicants": ["张建国", "李秀英"]}, "online", "true or false"),
     ("unknown-mode", Status.ACCEPTED, "hold_session", {"mode": "carrier_pigeon", "participants": ["张"], "summary": "s"}, "mode", "one of:"),
     ("no-participants", Status.ACCEPTED, "hold_session", {"mode": "onsite", "participants": [], "summary": "s"}, "participants", "at least one"),
     ("empty-terms", Status.MEDIATING, "record_agreement", {"terms": " "}, "terms", "must not be empty"),

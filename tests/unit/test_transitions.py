@@ -7,6 +7,7 @@ with IllegalTransition naming the state, the command and what is allowed, writin
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -18,30 +19,44 @@ from tests.unit.drive import PATHS, command_args, drive_to
 
 S = Status
 
-#: decide_confirmation is the one command whose target depends on its arguments.
-_DECISION_TARGET = {True: S.CONFIRMED, False: S.FAILED}
+#: Commands whose target depends on their arguments: the variants the matrix runs, each with its
+#: arguments (over command_args) and the target DESIGN.md §4 gives it.
+_VARIANTS: dict[str, dict[str, tuple[dict[str, Any], Status]]] = {
+    "decide_confirmation": {
+        "granted": ({"granted": True, "reason": "协议内容合法"}, S.CONFIRMED),
+        "rejected": ({"granted": False, "reason": "协议内容违反法律强制性规定"}, S.FAILED),
+    },
+    "assign": {
+        "mediation": ({}, S.ASSIGNED),
+        "hand_off": ({"route": "arbitration", "organisation_code": "ORGC-ARB", "mediator_id": None}, S.CLOSED),
+    },
+}
 
 
-def _variants() -> list[tuple[str, bool | None]]:
-    out: list[tuple[str, bool | None]] = []
+def _variants() -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
     for command in sorted(PROGRESS | ANY_STATE):
-        if command == "decide_confirmation":
-            out += [(command, True), (command, False)]
-        else:
-            out.append((command, None))
+        out += [(command, v) for v in _VARIANTS[command]] if command in _VARIANTS else [(command, None)]
     return out
 
 
 def _matrix() -> list[object]:
     cases = []
     for state in Status:
-        for command, granted in _variants():
-            suffix = "" if granted is None else ("-granted" if granted else "-rejected")
-            cases.append(pytest.param(state, command, granted, id=f"{state.value}-{command}{suffix}"))
+        for command, variant in _variants():
+            suffix = "" if variant is None else f"-{variant}"
+            cases.append(pytest.param(state, command, variant, id=f"{state.value}-{command}{suffix}"))
     return cases
 
 
-def _expected_target(state: Status, command: str, granted: bool | None) -> Status:
+def _args(w: Any, command: str, variant: str | None) -> dict[str, Any]:
+    args = command_args(w, command)
+    if variant is not None:
+        args.update(_VARIANTS[command][variant][0])
+    return args
+
+
+def _expected_target(state: Status, command: str, variant: str | None, args: dict[str, Any]) -> Status:
     if command in ANY_STATE:
         return state
     target = TRANSITIONS[state][command]
@@ -49,9 +64,16 @@ def _expected_target(state: Status, command: str, granted: bool | None) -> Statu
         return state
     if isinstance(target, Status):
         return target
-    assert command == "decide_confirmation", f"unexpected computed target for {command}"
-    assert granted is not None
-    return _DECISION_TARGET[granted]
+    assert variant is not None, f"unexpected computed target for {command}"
+    # Generated from the table's own function, and held to the design's word for the variant.
+    computed = target(args)
+    assert computed == _VARIANTS[command][variant][1], (state, command, variant)
+    return computed
+
+
+#: Allowed by the table but refused by a rule on the matrix's plain path: inside litigating,
+#: mediation needs an entrustment first (委托调解), accepted before sessions and agreement.
+_RULES = {(S.LITIGATING, "accept"), (S.LITIGATING, "hold_session"), (S.LITIGATING, "record_agreement")}
 
 
 def _allowed(state: Status) -> set[str]:
@@ -62,27 +84,46 @@ def test_the_matrix_covers_every_state_and_command() -> None:
     assert set(TRANSITIONS) == set(Status)
     assert set(PATHS) == set(Status)
     ids = {p.id for p in _matrix()}  # type: ignore[attr-defined]
-    assert len(ids) == len(Status) * (len(PROGRESS | ANY_STATE) + 1)
+    extra = sum(len(v) - 1 for v in _VARIANTS.values())
+    assert len(ids) == len(Status) * (len(PROGRESS | ANY_STATE) + extra)
     assert "mediating-close" in ids
     assert "confirmation_pending-decide_confirmation-rejected" in ids
+    assert "failed-assign-hand_off" in ids
 
 
 # DESIGN.md §4, transcribed, so that a wrong table is caught and not just mirrored.
 _DESIGN_TABLE: dict[Status, dict[str, Status | None]] = {
-    S.REPORTED: {"assign": S.ASSIGNED, "file_in_court": S.LITIGATING, "withdraw": S.CLOSED},
-    S.ASSIGNED: {"accept": S.ACCEPTED, "decline": S.REPORTED, "assign": S.ASSIGNED},
-    S.ACCEPTED: {"hold_session": S.MEDIATING, "record_agreement": S.AGREED, "record_failure": S.FAILED},
+    S.REPORTED: {"assign": None, "file_in_court": S.LITIGATING, "withdraw": S.CLOSED},  # assign: see _VARIANTS
+    S.ASSIGNED: {"accept": S.ACCEPTED, "decline": S.REPORTED, "assign": None, "add_joint_body": None},
+    S.ACCEPTED: {
+        "add_joint_body": None,
+        "hold_session": S.MEDIATING,
+        "record_agreement": S.AGREED,
+        "record_failure": S.FAILED,
+    },
     S.MEDIATING: {
+        "add_joint_body": None,
         "hold_session": None,
         "extend_deadline": None,
         "record_agreement": S.AGREED,
         "record_failure": S.FAILED,
     },
-    S.AGREED: {"request_confirmation": S.CONFIRMATION_PENDING, "record_performance": None, "close": S.CLOSED},
-    S.CONFIRMATION_PENDING: {"decide_confirmation": None},  # target depends on `granted`
-    S.CONFIRMED: {"record_performance": None, "close": S.CLOSED},
-    S.FAILED: {"assign": S.ASSIGNED, "file_in_court": S.LITIGATING, "close": S.CLOSED},
-    S.LITIGATING: {"record_court_outcome": S.ADJUDICATED},
+    S.AGREED: {
+        "request_confirmation": S.CONFIRMATION_PENDING,
+        "record_performance": None,
+        "file_in_court": S.LITIGATING,
+        "close": S.CLOSED,
+    },
+    S.CONFIRMATION_PENDING: {"decide_confirmation": None, "extend_confirmation": None},  # decide: see _VARIANTS
+    S.CONFIRMED: {"record_performance": None, "apply_for_enforcement": None, "close": S.CLOSED},
+    S.FAILED: {"assign": None, "file_in_court": S.LITIGATING, "close": S.CLOSED},
+    S.LITIGATING: {
+        "record_court_outcome": S.ADJUDICATED,
+        "entrust_mediation": None,
+        "accept": None,
+        "hold_session": None,
+        "record_agreement": S.ADJUDICATED,
+    },
     S.ADJUDICATED: {"close": S.CLOSED},
     S.CLOSED: {"follow_up": None, "archive": S.ARCHIVED, "reopen": S.REPORTED},
     S.ARCHIVED: {},
@@ -93,7 +134,8 @@ _DESIGN_TABLE: dict[Status, dict[str, Status | None]] = {
 def test_table_matches_design(state: Status) -> None:
     assert set(TRANSITIONS[state]) == set(_DESIGN_TABLE[state])
     for command, target in _DESIGN_TABLE[state].items():
-        if command == "decide_confirmation":
+        if command in _VARIANTS:
+            assert callable(TRANSITIONS[state][command]), f"{state.value} --{command}--> depends on its arguments"
             continue
         assert TRANSITIONS[state][command] == target, f"{state.value} --{command}-->"
     assert {
@@ -112,16 +154,23 @@ def test_drive_reaches_every_state(memory_world, state: Status) -> None:
     assert case.version == len(PATHS[state]) + 1
 
 
-@pytest.mark.parametrize(("state", "command", "granted"), _matrix())
-def test_transition(memory_world, state: Status, command: str, granted: bool | None) -> None:
+@pytest.mark.parametrize(("state", "command", "variant"), _matrix())
+def test_transition(memory_world, state: Status, command: str, variant: str | None) -> None:
     w = memory_world
     case = drive_to(w, state)
-    args = command_args(w, command, granted=True if granted is None else granted)
+    args = _args(w, command, variant)
     before = w.event_count()
+
+    if (state, command) in _RULES:
+        # Allowed by the table, refused by its rule on the plain path: nothing written.
+        with pytest.raises(RuleViolation):
+            w.do(case.id, command, "admin", **args)
+        assert w.event_count() == before
+        return
 
     if command in _allowed(state):
         after = w.do(case.id, command, "admin", **args)
-        expected = _expected_target(state, command, granted)
+        expected = _expected_target(state, command, variant, args)
         assert after.status == expected
         assert after.version == case.version + 1
         assert w.event_count() == before + 1

@@ -46,7 +46,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "accept": {},
     "hold-session": {"mode": "onsite", "participants": ["张建国", "李秀英"], "summary": "面对面调解"},
     "record-agreement": {"terms": "分三期赔偿", "amount": "800.00"},
-    "request-confirmation": {"court_code": COURT, "online": True},
+    "request-confirmation": {"court_code": COURT, "online": True, "applicants": ["张建国", "李秀英"]},
     "decide-confirmation": {"granted": True, "reason": "协议合法有效"},
     "record-performance": {"performed": "full"},
     "close": {"summary": "纠纷已化解"},

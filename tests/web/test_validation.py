@@ -26,7 +26,7 @@ CASES = [
     ("record-agreement", "mediator", {"terms": "赔偿", "amount": 12.5}, "amount"),
     ("record-agreement", "mediator", {"terms": "赔偿", "amount": "12.345"}, "amount"),
     ("record-failure", "mediator", {"reason": ""}, "reason"),
-    ("request-confirmation", "mediator", {"court_code": COURT, "online": "yes"}, "online"),
+    ("request-confirmation", "mediator", {"court_code": COURT, "online": "yes", "applicants": ["张建国", "李秀英"]}, "online"),
     ("decide-confirmation", "judge", {"granted": True}, "reason"),
     ("file-in-court", "judge", {"court_code": COURT, "reason": "起诉"}, "court_case_number"),
     ("record-court-outcome", "judge", {"outcome": "won", "summary": "判决"}, "outcome"),

@@ -171,6 +171,13 @@ class ReportBody(CommandSchema):
     )
     people_involved = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=100000))
     amount_in_dispute = Amount(allow_none=True)
+    intake_point = optional_text(
+        MAX_CODE_LENGTH, metadata={"description": "the governance centre (综治中心) window that took the case"}
+    )
+    pre_litigation_number = optional_text(
+        MAX_CODE_LENGTH,
+        metadata={"description": "委派: the court's 诉前调 number, for a case it referred before filing (source court_diversion)"},
+    )
 
 
 class AssignBody(CommandSchema):
@@ -208,8 +215,49 @@ class RecordAgreementBody(CommandSchema):
 
 
 class RequestConfirmationBody(CommandSchema):
-    court_code = text(MAX_CODE_LENGTH, required=True)
+    court_code = text(
+        MAX_CODE_LENGTH,
+        required=True,
+        metadata={"description": "the court or tribunal of the mediating body's area (checked)"},
+    )
     online = StrictBoolean(required=True)
+    applicants = fields.List(
+        text(NAME),
+        required=True,
+        validate=validate.Length(min=2, max=MAX_PARTICIPANTS),
+        metadata={
+            "description": "the parties applying jointly (人民调解法第三十三条), by name as the case records them: "
+            "at least one applicant and one respondent"
+        },
+    )
+
+
+class ExtendConfirmationBody(CommandSchema):
+    reason = text(required=True, metadata={"description": "why the court needs longer (approved by the president)"})
+
+
+class JointBodyBody(CommandSchema):
+    organisation_code = text(
+        MAX_CODE_LENGTH, required=True, metadata={"description": "a body joining the mediation (联合调解); the assigned body leads"}
+    )
+
+
+class EntrustMediationBody(CommandSchema):
+    organisation_code = text(
+        MAX_CODE_LENGTH, required=True, metadata={"description": "the body the court entrusts with mediating the filed case (委托调解)"}
+    )
+    mediator_id = optional_text(MAX_CODE_LENGTH)
+
+
+class EnforcementBody(CommandSchema):
+    court_code = text(MAX_CODE_LENGTH, required=True, metadata={"description": "the court asked to enforce (申请强制执行)"})
+    reason = text(required=True)
+
+
+class WithdrawBody(ReasonBody):
+    settled = StrictBoolean(
+        load_default=False, metadata={"description": "the parties settled it between themselves (和解)"}
+    )
 
 
 class DecideConfirmationBody(CommandSchema):
@@ -301,6 +349,7 @@ COMMAND_BODIES: dict[str, type[CommandSchema]] = {
     "record-agreement": RecordAgreementBody,
     "record-failure": ReasonBody,
     "request-confirmation": RequestConfirmationBody,
+    "extend-confirmation": ExtendConfirmationBody,
     "decide-confirmation": DecideConfirmationBody,
     "file-in-court": FileInCourtBody,
     "record-court-outcome": RecordCourtOutcomeBody,
@@ -309,12 +358,15 @@ COMMAND_BODIES: dict[str, type[CommandSchema]] = {
     "follow-up": FollowUpBody,
     "archive": ArchiveBody,
     "reopen": ReasonBody,
-    "withdraw": ReasonBody,
+    "withdraw": WithdrawBody,
     "assess-risk": AssessRiskBody,
     "add-supervision-note": AddSupervisionNoteBody,
     "report-incident": ReportIncidentBody,
     "correct-details": CorrectDetailsBody,
     "link-to-lead-case": LinkToLeadCaseBody,
+    "add-joint-body": JointBodyBody,
+    "entrust-mediation": EntrustMediationBody,
+    "apply-for-enforcement": EnforcementBody,
 }
 
 

@@ -25,6 +25,8 @@ from domain.codes import (
     Status,
 )
 from domain.deadlines import KINDS, Deadline, is_reminder, past_due
+from domain.integrity import STORED_STATE
+from domain.permissions import Bodies
 from domain.reference import Actor
 from projections.periods import parse_utc_text
 from web.context import ledger
@@ -59,7 +61,7 @@ def labelled(state: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
-def _allowed(actor: Actor, status: str, organisation_code: str | None) -> list[str]:
+def _allowed(actor: Actor, status: str, organisation_code: Bodies) -> list[str]:
     """What this caller may issue now, spelt as the command URLs are."""
     return sorted(kebab(c) for c in commands_for(actor, status, organisation_code))
 
@@ -139,7 +141,7 @@ def from_case(
         "agreement": _agreement(case.agreement_terms, case.agreement_amount, case.agreed_at),
         "court_outcome": _court_outcome(case.court_outcome, case.court_outcome_summary, case.court_case_number),
         "deadlines": _deadlines(case.deadlines, as_of or now),
-        "allowed_commands": _allowed(actor, status.value, case.organisation_code),
+        "allowed_commands": _allowed(actor, status.value, case.handling_bodies),
         "position": position,
         "as_of": as_of,
     })
@@ -199,6 +201,7 @@ ENVELOPE = frozenset(
         "occurred_at",
         "note",
         "prev_hash",
+        STORED_STATE,
     }
 )
 
