@@ -49,6 +49,7 @@ from domain.codes import PartyKind, Role, Route, Source
 from domain.deadlines import MigrationRules
 from domain.errors import AccessDenied, IllegalTransition, InvalidValue, LedgerError, RuleViolation
 from domain.reference import Actor, Directory, RegionCatalogue
+from domain.routing import ROUTE_KINDS
 from domain.values import check_credit_code, check_resident_id
 
 #: Cases saved per transaction.
@@ -401,7 +402,10 @@ class RowReader:
         if organisation is not None:
             kind = self.directory.organisations[organisation].kind
             assigned_at = dates["assigned_on"] or reported_at
-            chosen = route or ROUTE_OF_KIND.get(kind, Route.INDUSTRY_MEDIATION if kind.startswith("industry") else Route.PEOPLES_MEDIATION)
+            by_kind = ROUTE_OF_KIND.get(kind, Route.INDUSTRY_MEDIATION if kind.startswith("industry") else Route.PEOPLES_MEDIATION)
+            # 分流方式 is how the case was first routed; the body named is the one that concluded
+            # it (a case passed on from an industry body to the town committee): its own route.
+            chosen = route if route is not None and kind in ROUTE_KINDS.get(Route(route), ()) else by_kind
             steps.append(Step("assign", assigned_at, "assigned_on", {"route": str(chosen), "organisation_code": organisation, "mediator_id": mediator}))
             steps.append(Step("accept", assigned_at, "assigned_on"))
         elif outcome in ("mediated", "failed"):
@@ -571,12 +575,13 @@ def import_ledger_file(
         finally:
             table.close()
 
+    directory = ledger.directory()
     for number, planned, problems, cells in planned_rows(True):
         report.rows += 1
         built = None
         if planned is not None:
             try:
-                built = _build(planned, act_of(actor, number), act_of(system, number))
+                built = _build(planned, act_of(actor, number), act_of(system, number), directory)
             except _Refusal as r:
                 problems = [RowProblem(number, r.column, "order", "", str(r.error))]
         if problems:
@@ -615,7 +620,7 @@ def import_ledger_file(
             return
         for number, planned, _, _ in planned_rows(False):
             if planned is not None and good.get(number) == planned.case_id:
-                yield list(_build(planned, act_of(actor, number), act_of(system, number)).collect_events())
+                yield list(_build(planned, act_of(actor, number), act_of(system, number), directory).collect_events())
 
     pending: list[Any] = []
     for events in histories():
@@ -629,7 +634,9 @@ def import_ledger_file(
     return report
 
 
-def _build(planned: Planned, act: Callable[[datetime], Act], system_act: Callable[[datetime], Act]) -> Case:
+def _build(
+    planned: Planned, act: Callable[[datetime], Act], system_act: Callable[[datetime], Act], directory: Directory
+) -> Case:
     try:
         case = Case.report(act(planned.reported_at), case_id=planned.case_id, **planned.report)
     except (InvalidValue, IllegalTransition, RuleViolation) as e:
@@ -637,8 +644,17 @@ def _build(planned: Planned, act: Callable[[datetime], Act], system_act: Callabl
     if warning_rules().is_mass(case.people_involved):
         case.flag_mass(system_act(case.reported_at))
     for step in planned.steps:
+        args = step.args
+        # What the Ledger adds from the directory to a live command, added here alike: the body's
+        # kind (the route must fit it) and, for a confirmation, the parties the row names as its
+        # joint applicants (a row naming one party only cannot record one: reported, not guessed).
+        if step.command == "assign":
+            org = directory.organisations.get(str(args.get("organisation_code")))
+            args = {**args, "organisation_kind": org.kind if org is not None else None}
+        elif step.command == "request_confirmation":
+            args = {"applicants": [p.name for p in case.parties], **args}
         try:
-            getattr(case, step.command)(act(step.at), **step.args)
+            getattr(case, step.command)(act(step.at), **args)
         except (InvalidValue, IllegalTransition, RuleViolation) as e:
             raise _Refusal(step.column, e) from None
     return case
