@@ -15,6 +15,8 @@ from domain.errors import InvalidValue
 _MONTH = r"(\d{4})-(0[1-9]|1[0-2])"
 _PERIOD = re.compile(rf"^(\d{{4}})(?:-H([12])|-Q([1-4])|-(0[1-9]|1[0-2])(?:\.\.{_MONTH})?)?$")
 SHAPES = "a year (2026), a half (2026-H1), a quarter (2026-Q1), a month (2026-03) or a month range (2026-01..2026-08)"
+#: The years a period may name: the calendar's own limits, one year in from each end.
+FIRST_YEAR, LAST_YEAR = 2, 9998
 #: Kinds of period compared with the preceding period of the same kind (环比).
 PREVIOUS_KINDS = ("quarter", "month")
 
@@ -94,6 +96,9 @@ class Period:
         if not match:
             raise InvalidValue("period", SHAPES)
         year = int(match.group(1))
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            # Comparisons reach a year back and a year on (同比, the 12 months after delivery).
+            raise InvalidValue("period", f"a year from {FIRST_YEAR} to {LAST_YEAR}")
         half, quarter, month, range_year, range_month = match.group(2, 3, 4, 5, 6)
         if half:
             h = int(half)

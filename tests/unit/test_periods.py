@@ -46,6 +46,9 @@ def test_the_shapes_of_a_period(text: str, kind: str, months: tuple[int, int]) -
         ("2026-13", "a year (2026)"),
         ("2026-01..", "a year (2026)"),
         ("", "a year (2026)"),
+        ("0000", "a year from 2 to 9998"),
+        ("0001-Q1", "a year from 2 to 9998"),
+        ("9999-12", "a year from 2 to 9998"),
     ],
 )
 def test_what_is_refused_and_why(text: str, says: str) -> None:

@@ -323,7 +323,7 @@ CODE_LISTS = sorted(Coded.__subclasses__(), key=lambda c: c.__name__)
 def test_design_code_lists_are_complete() -> None:
     assert [m.value for m in codes.Source] == [
         "grid_patrol", "walk_in", "hotline", "petition", "court_diversion", "online", "police_referral",
-        "department_referral",
+        "department_referral", "migration",
     ]  # fmt: skip
     assert len(codes.Category) == 19 and "migrant_wages" in {c.value for c in codes.Category}
     assert [m.value for m in codes.Route][-1] == "litigation" and len(codes.Route) == 8
