@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -24,7 +24,7 @@ from eventsourcing.utils import get_topic
 from domain.causes import CauseTable
 from domain.errors import InvalidValue
 from domain.integrity import GENESIS, Upgraded
-from domain.reference import stable_id
+from domain.reference import stable_ids
 from domain.values import forbidden_character
 
 KINDS = ("民初", "行初", "民特", "诉前调", "执")
@@ -91,8 +91,9 @@ class Problem(NamedTuple):
         return RULES.get(self.rule, self.rule)
 
 
-@dataclass(frozen=True)
-class CaseNumber:
+class CaseNumber(NamedTuple):
+    """A parsed case number (a named tuple: an import parses a million of them)."""
+
     year: int
     court: str  # the province abbreviation and the county's last four digits, e.g. 甘1199
     kind: str
@@ -154,13 +155,39 @@ def year_fits(number_year: int, filed_on: date) -> bool:
 @dataclass(frozen=True)
 class Checks:
     """What a record is checked against: the ledger's courts (code → county code), its regions,
-    the dates allowed (LEDGER_EARLIEST's date to the county's today) and the cause table."""
+    the dates allowed (LEDGER_EARLIEST's date to the county's today) and the cause table.
+
+    The answers for region codes and causes are remembered for the import (a file names a few
+    hundred villages and a few dozen causes a million times)."""
 
     court_counties: Mapping[str, str]
     regions: Container[str]
     earliest: date
     today: date
     causes: CauseTable
+    _region_rules: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _categories: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
+
+    def region_rule(self, code: str) -> str | None:
+        """The rule a region code breaks, or None."""
+        try:
+            return self._region_rules[code]
+        except KeyError:
+            pass
+        if not _REGION.fullmatch(code):
+            rule: str | None = "region_format"
+        else:
+            rule = None if code in self.regions else "unknown_region"
+        self._region_rules[code] = rule
+        return rule
+
+    def category_of(self, cause: str, kind: str) -> str:
+        key = (cause, kind)
+        try:
+            return self._categories[key]
+        except KeyError:
+            found = self._categories[key] = self.causes.category_of(cause, kind)
+            return found
 
 
 #: The fields every event of a court case may carry, in a record's order.
@@ -182,12 +209,16 @@ def check_record(
     (column, rule code, value). ``values`` holds the record's fields: text, dates, booleans or None."""
     problems: list[tuple[str, str, str]] = []
     # One search over all the record's text; each value is searched only if that finds something.
-    clean = forbidden_character("".join(v for v in values.values() if isinstance(v, str))) is None
+    clean = forbidden_character("".join([v for v in values.values() if isinstance(v, str)])) is None
 
     def bad(column: str, rule: str, value: object) -> None:
         problems.append((column, rule, "" if value is None else str(value)))
 
     def text(column: str, value: object, *, required: bool, limit: int) -> str | None:
+        if clean and type(value) is str:  # the common case, first: clean text of a fitting length
+            stripped = value.strip()
+            if stripped and len(stripped) <= limit:
+                return stripped
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 bad(column, "required", value)
@@ -224,10 +255,9 @@ def check_record(
         code = text(column, value, required=False, limit=12)
         if code is None:
             return None
-        if not _REGION.fullmatch(code):
-            bad(column, "region_format", code)
-        elif code not in checks.regions:
-            bad(column, "unknown_region", code)
+        rule = checks.region_rule(code)
+        if rule is not None:
+            bad(column, rule, code)
         return code
 
     raw_number = text("case_number", values.get("case_number"), required=True, limit=64)
@@ -283,7 +313,7 @@ def check_record(
         "kind": number.kind,
         "court_code": court_code,
         "cause": cause,
-        "category": checks.causes.category_of(cause, number.kind),
+        "category": checks.category_of(cause, number.kind),
         "filed_on": filed_on.isoformat(),
         "plaintiff_region": plaintiff_region,
         "defendant_region": defendant_region,
@@ -308,7 +338,7 @@ class CourtCase(Upgraded):
 
     @staticmethod
     def create_id(case_number: str) -> UUID:  # type: ignore[override]
-        return stable_id("court_case", case_number)
+        return _court_case_id(case_number)
 
     @classmethod
     def file(
@@ -446,3 +476,4 @@ class CourtCase(Upgraded):
 
 
 _TOPIC = get_topic(CourtCase)
+_court_case_id = stable_ids("court_case")

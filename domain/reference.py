@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -56,6 +57,20 @@ _ACTOR_NAME = re.compile(r"^[\w.@-]{1,64}$")
 def stable_id(kind: str, key: str) -> UUID:
     """The id of a reference aggregate, derived from what it is, so lookups need no index."""
     return uuid5(_NAMESPACE, f"{kind}:{key}")
+
+
+def stable_ids(kind: str) -> Callable[[str], UUID]:
+    """``stable_id(kind, key)`` as a function of the key, for many keys of one kind: uuid5's
+    hash of the namespace and the kind is computed once and copied (a bulk import makes a
+    million ids; tests/unit/test_court_case.py holds it equal to stable_id)."""
+    prefix = hashlib.sha1(_NAMESPACE.bytes + f"{kind}:".encode(), usedforsecurity=False)
+
+    def of(key: str) -> UUID:
+        digest = prefix.copy()
+        digest.update(key.encode())
+        return UUID(bytes=digest.digest()[:16], version=5)
+
+    return of
 
 
 def token_digest(token: str) -> str:

@@ -21,6 +21,7 @@ from domain.court_case import (
     year_fits,
 )
 from domain.errors import InvalidValue
+from domain.reference import stable_id, stable_ids
 
 CHECKS = Checks(
     court_counties={"ORGC-COURT": "621199", "ORGC-TRIB-01": "621199", "NM-COURT": "150102"},
@@ -244,3 +245,9 @@ def test_the_bulk_filed_event_is_the_event_file_creates() -> None:
     bulk = CourtCase.filed_event(case.id, fields, actor_id="admin", file_sha256="a" * 64, row=2, at=at)
     assert type(bulk) is type(created) and bulk.__dict__ == created.__dict__
     assert bulk.mutate(None).head_hash == case.head_hash
+
+
+def test_stable_ids_of_one_kind_are_stable_id() -> None:
+    court_case_id = stable_ids("court_case")
+    for key in ("(2026)甘1199民初1号", "", "x" * 300):
+        assert court_case_id(key) == stable_id("court_case", key) == CourtCase.create_id(key)
