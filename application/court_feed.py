@@ -9,7 +9,7 @@ a conclusion first given becomes Concluded.
 Existing court cases are found in one pass over the store's CourtCase events (filtered by
 topic, decoded only for the case numbers in the batch), not one read per record, and new
 events are saved SAVE_CHUNK at a time, one transaction each (application/court_bulk.py), so a
-million records is one scan and two hundred commits. Two imports of the same cases at once: the second to commit a chunk is
+million records is one scan and a hundred commits. Two imports of the same cases at once: the second to commit a chunk is
 refused (the chunks saved before stay; running it again completes it, writing nothing twice).
 
 The link to a ledger case (a case whose FiledInCourt names this case number or its 诉前调
@@ -42,7 +42,7 @@ from domain.reference import COURT_KINDS, Actor
 
 #: Aggregates saved per transaction: large enough that commits are not the cost, small enough
 #: that a chunk's events are a few MB.
-SAVE_CHUNK = 5000
+SAVE_CHUNK = 10000
 IMPORT_ROLES = frozenset({Role.ADMIN.value, Role.JUDGE.value})
 _COURT_TOPICS = _topics_of(CourtCase)
 _values_of = attrgetter(*FIELDS)

@@ -225,7 +225,15 @@ def _plain_record(values: Mapping[str, Any], checks: Checks) -> dict[str, Any] |
         return None
     if get("pre_litigation_number") not in (None, ""):
         return None
-    if forbidden_character("".join([v for v in values.values() if isinstance(v, str)])) is not None:
+    outcome, plaintiff_region, defendant_region = get("outcome"), get("plaintiff_region"), get("defendant_region")
+    # Only the values used here: a control character elsewhere is for the full check to name.
+    used = [raw_number, court_code, cause]
+    for optional in (outcome, plaintiff_region, defendant_region):
+        if optional is not None:
+            if type(optional) is not str:
+                return None
+            used.append(optional)
+    if forbidden_character("".join(used)) is not None:
         return None
     raw_number, court_code, cause = raw_number.strip(), court_code.strip(), cause.strip()
     if not (0 < len(raw_number) <= 64 and 0 < len(court_code) <= 64 and 0 < len(cause) <= 100):
@@ -250,23 +258,18 @@ def _plain_record(values: Mapping[str, Any], checks: Checks) -> dict[str, Any] |
         type(concluded_on) is not date or not filed_on <= concluded_on <= checks.today
     ):
         return None
-    outcome = get("outcome")
     if outcome is not None:
-        if type(outcome) is not str:
-            return None
         outcome = outcome.strip() or None
         if outcome is not None and (len(outcome) > 50 or concluded_on is None):
             return None
-    regions = []
-    for column in ("plaintiff_region", "defendant_region"):
-        region = get(column)
-        if region is not None:
-            if type(region) is not str:
-                return None
-            region = region.strip() or None
-            if region is not None and (len(region) > 12 or checks.region_rule(region) is not None):
-                return None
-        regions.append(region)
+    if plaintiff_region is not None:
+        plaintiff_region = plaintiff_region.strip() or None
+        if plaintiff_region is not None and (len(plaintiff_region) > 12 or checks.region_rule(plaintiff_region)):
+            return None
+    if defendant_region is not None:
+        defendant_region = defendant_region.strip() or None
+        if defendant_region is not None and (len(defendant_region) > 12 or checks.region_rule(defendant_region)):
+            return None
     financial = get("plaintiff_is_financial", False)
     if financial is None:
         financial = False
@@ -281,8 +284,8 @@ def _plain_record(values: Mapping[str, Any], checks: Checks) -> dict[str, Any] |
         "cause": cause,
         "category": checks.category_of(cause, kind),
         "filed_on": filed_on.isoformat(),
-        "plaintiff_region": regions[0],
-        "defendant_region": regions[1],
+        "plaintiff_region": plaintiff_region,
+        "defendant_region": defendant_region,
         "plaintiff_is_financial": financial,
         "concluded_on": None if concluded_on is None else concluded_on.isoformat(),
         "outcome": outcome,

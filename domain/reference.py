@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
 
 from eventsourcing.domain import event
 
@@ -70,7 +70,26 @@ def stable_ids(kind: str) -> Callable[[str], UUID]:
         digest.update(key.encode())
         return UUID(bytes=digest.digest()[:16], version=5)
 
-    return of
+    def quickly(key: str) -> UUID:
+        # What UUID(bytes=..., version=5) stores, without its checks of arguments it cannot
+        # be given wrong here: the digest's first 128 bits with the version and variant set.
+        digest = prefix.copy()
+        digest.update(key.encode())
+        made = _new_uuid(UUID)
+        _set_slot(made, "int", int.from_bytes(digest.digest()[:16]) & _UUID5_MASK | _UUID5_BITS)
+        _set_slot(made, "is_safe", SafeUUID.unknown)
+        return made
+
+    # Held to uuid5 once here: a Python whose UUID is built otherwise gets the plain way.
+    made, expected = quickly(kind), stable_id(kind, kind)
+    same = (made, str(made), hash(made), made.version) == (expected, str(expected), hash(expected), 5)
+    return quickly if same else of
+
+
+_new_uuid = object.__new__
+_set_slot = object.__setattr__
+_UUID5_MASK = ~(0xF000 << 64) & ~(0xC000 << 48)
+_UUID5_BITS = (5 << 76) | (0x8000 << 48)
 
 
 def token_digest(token: str) -> str:
