@@ -337,7 +337,8 @@ class DemoCounty:
             return False
         # The number is the court's: the court feed numbers this filing among all the others.
         # Tribunals hear civil cases only; an administrative suit goes to the county court.
-        administrative = life.steps[0].args["category"] == "administrative"
+        # (No steps: the report itself fell beyond the end, and so will this filing.)
+        administrative = bool(life.steps) and life.steps[0].args["category"] == "administrative"
         court = self.court if administrative else self.court_of(village)
         if not life.add("file_in_court", judge, after, court_code=court,
                         court_case_number=UNNUMBERED, reason="调解不成，当事人起诉"):
