@@ -8,9 +8,9 @@ a conclusion first given becomes Concluded.
 
 Existing court cases are found in one pass over the store's CourtCase events (filtered by
 topic, decoded only for the case numbers in the batch), not one read per record, and new
-events are saved SAVE_CHUNK at a time, one transaction each (application/court_bulk.py), so a
-million records is one scan and a hundred commits. Two imports of the same cases at once: the second to commit a chunk is
-refused (the chunks saved before stay; running it again completes it, writing nothing twice).
+events are saved SAVE_CHUNK at a time, one transaction each (application/court_bulk.py), so
+a million records is one scan and a hundred commits. Two imports of the same cases at once:
+the second to commit a chunk is refused (the chunks saved before stay; running it again completes it, writing nothing twice).
 
 The link to a ledger case (a case whose FiledInCourt names this case number or its 诉前调
 number) is made by the projection, which sees both streams in store order
@@ -40,8 +40,8 @@ from domain.court_case import FIELDS, Checks, CourtCase, Problem, check_record
 from domain.errors import AccessDenied, InvalidValue, LedgerError
 from domain.reference import COURT_KINDS, Actor
 
-#: Aggregates saved per transaction: large enough that commits are not the cost, small enough
-#: that a chunk's events are a few MB.
+#: Events saved per transaction: large enough that commits are not the cost, small enough
+#: that a chunk's stored events are a few MB (and PostgreSQL's table lock is held briefly).
 SAVE_CHUNK = 10000
 IMPORT_ROLES = frozenset({Role.ADMIN.value, Role.JUDGE.value})
 _COURT_TOPICS = _topics_of(CourtCase)

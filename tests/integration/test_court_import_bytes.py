@@ -108,3 +108,15 @@ def test_when_the_fast_encoding_differs_every_filing_goes_through_the_mapper(
     monkeypatch.setattr(FilingEncoder, "_encoded", wrong)
     assert import_and_compare(world, FIRST) == 4
     assert seen == [None]  # compared once, then never used
+
+
+def test_the_ledger_does_nothing_more_in_save_than_the_bulk_path_does() -> None:
+    """application/court_bulk.py records events without ``save``: right while the Ledger takes
+    no snapshots and acts on no notifications. Overriding these means revisiting that module."""
+    from eventsourcing.application import Application
+
+    from application.ledger import Ledger
+
+    for name in ("save", "_record", "_notify", "notify", "_take_snapshots"):
+        assert getattr(Ledger, name) is getattr(Application, name), name
+    assert Ledger.env["IS_SNAPSHOTTING_ENABLED"] == "n"
