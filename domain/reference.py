@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import NAMESPACE_URL, UUID, SafeUUID, uuid5
 
 from eventsourcing.domain import event
 
@@ -56,6 +57,39 @@ _ACTOR_NAME = re.compile(r"^[\w.@-]{1,64}$")
 def stable_id(kind: str, key: str) -> UUID:
     """The id of a reference aggregate, derived from what it is, so lookups need no index."""
     return uuid5(_NAMESPACE, f"{kind}:{key}")
+
+
+def stable_ids(kind: str) -> Callable[[str], UUID]:
+    """``stable_id(kind, key)`` as a function of the key, for many keys of one kind: uuid5's
+    hash of the namespace and the kind is computed once and copied (a bulk import makes a
+    million ids; tests/unit/test_court_case.py holds it equal to stable_id)."""
+    prefix = hashlib.sha1(_NAMESPACE.bytes + f"{kind}:".encode(), usedforsecurity=False)
+
+    def of(key: str) -> UUID:
+        digest = prefix.copy()
+        digest.update(key.encode())
+        return UUID(bytes=digest.digest()[:16], version=5)
+
+    def quickly(key: str) -> UUID:
+        # What UUID(bytes=..., version=5) stores, without its checks of arguments it cannot
+        # be given wrong here: the digest's first 128 bits with the version and variant set.
+        digest = prefix.copy()
+        digest.update(key.encode())
+        made = _new_uuid(UUID)
+        _set_slot(made, "int", int.from_bytes(digest.digest()[:16]) & _UUID5_MASK | _UUID5_BITS)
+        _set_slot(made, "is_safe", SafeUUID.unknown)
+        return made
+
+    # Held to uuid5 once here: a Python whose UUID is built otherwise gets the plain way.
+    made, expected = quickly(kind), stable_id(kind, kind)
+    same = (made, str(made), hash(made), made.version) == (expected, str(expected), hash(expected), 5)
+    return quickly if same else of
+
+
+_new_uuid = object.__new__
+_set_slot = object.__setattr__
+_UUID5_MASK = ~(0xF000 << 64) & ~(0xC000 << 48)
+_UUID5_BITS = (5 << 76) | (0x8000 << 48)
 
 
 def token_digest(token: str) -> str:

@@ -143,13 +143,17 @@ INDEXES = [
     "CREATE INDEX IF NOT EXISTS v_counts_month_county ON v_counts_month (county_code, month, town_code, kind, court_diversion, n, total)",
     "CREATE INDEX IF NOT EXISTS v_regions_parent ON v_regions (parent_code)",
     # Court filings counted by domicile, kind and filing date (万人成讼率, 无讼村), and listed. A
-    # county's count reads v_court_filed: a county holds nearly every row, so its own index
-    # would cost every import and save no reads.
+    # county holds nearly every row, so its count reads most of a span whichever index it takes;
+    # v_court_county_counts holds every column that count needs (defendant domicile, the
+    # default), so the rows are counted from the index alone instead of looked up one by one.
+    # With a plaintiff domicile a county's count reads v_court_filed and the rows.
     "CREATE INDEX IF NOT EXISTS v_court_defendant_town ON v_court_cases (defendant_town, kind, filed_on)",
     "CREATE INDEX IF NOT EXISTS v_court_defendant_village ON v_court_cases (defendant_village, kind, filed_on)",
     "CREATE INDEX IF NOT EXISTS v_court_plaintiff_town ON v_court_cases (plaintiff_town, kind, filed_on)",
     "CREATE INDEX IF NOT EXISTS v_court_plaintiff_village ON v_court_cases (plaintiff_village, kind, filed_on)",
     "CREATE INDEX IF NOT EXISTS v_court_filed ON v_court_cases (filed_on, kind)",
+    "CREATE INDEX IF NOT EXISTS v_court_county_counts ON v_court_cases "
+    "(defendant_county, kind, filed_on, plaintiff_is_financial, category, defendant_town)",
 ]
 
 #: How the projection itself is doing, kept apart from TABLES: these are never dropped with the

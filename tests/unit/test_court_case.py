@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from application.court_feed import cause_table
 from application.table_files import read_bool
@@ -17,11 +19,14 @@ from domain.court_case import (
     CaseNumberError,
     Checks,
     CourtCase,
+    _plain_record,
     check_record,
+    check_record_fully,
     parse_case_number,
     year_fits,
 )
 from domain.errors import InvalidValue
+from domain.reference import stable_id, stable_ids
 
 CHECKS = Checks(
     court_counties={"ORGC-COURT": "621199", "ORGC-TRIB-01": "621199", "NM-COURT": "150102"},
@@ -245,3 +250,65 @@ def test_the_bulk_filed_event_is_the_event_file_creates() -> None:
     bulk = CourtCase.filed_event(case.id, fields, actor_id="admin", file_sha256="a" * 64, row=2, at=at)
     assert type(bulk) is type(created) and bulk.__dict__ == created.__dict__
     assert bulk.mutate(None).head_hash == case.head_hash
+
+
+def test_stable_ids_of_one_kind_are_stable_id() -> None:
+    court_case_id = stable_ids("court_case")
+    for key in ("(2026)甘1199民初1号", "", "x" * 300):
+        assert court_case_id(key) == stable_id("court_case", key) == CourtCase.create_id(key)
+
+
+FIELD_VALUES: dict[str, list[Any]] = {
+    "case_number": [
+        "(2026)甘1199民初123号", "（2026）甘1199民初7号", " (2026)甘1199 民初12号 ", "(2026)甘1199民诉前调4号",
+        "(2025)甘1199民初1号", "(2027)甘1199民初1号", "(1989)甘1199民初1号", "(2026)蒙0102民初1号",
+        "(2026)甘1199行初5号", "(2026)X1199民初1号", "(2026)甘1199民初0号", "(2026)甘1199刑初1号", "abc", "", None, 123,
+    ],
+    "court_code": ["ORGC-COURT", " ORGC-TRIB-01 ", "NM-COURT", "UNKNOWN", "", None, 5],
+    "cause": ["民间借贷纠纷", " 离婚纠纷 ", "行政处罚", "x" * 101, "a\x00b", "", None],
+    "filed_on": [
+        date(2026, 2, 3), date(2025, 12, 25), date(2026, 1, 10), date(1989, 12, 31), date(2026, 3, 3),
+        datetime(2026, 2, 3, 10), "2026-02-03", "", None,
+    ],
+    "concluded_on": [None, "", date(2026, 2, 4), date(2026, 1, 1), date(2026, 3, 5), datetime(2026, 2, 20), "bad"],
+    "outcome": [None, "", " 调解 ", "判决", "x" * 51, 7],
+    "plaintiff_region": [None, "", "621199001001", " 621199001 ", "62119900100", "999999", "150102", 621199, "6" * 13],
+    "defendant_region": [None, "", "621199001001", "621199", "12345", "\ud800"],
+    "plaintiff_is_financial": [False, True, None, "是", 1],
+    "pre_litigation_number": [None, "", "  ", "(2026)甘1199诉前调3号", "(2026)甘1199民初3号"],
+}  # fmt: skip
+
+
+GOOD_RECORDS = [
+    record(),
+    record(case_number=" （2026）甘1199 民初12号", court_code=" ORGC-TRIB-01 ", cause=" 离婚纠纷 "),
+    record(concluded_on=date(2026, 2, 4), outcome=" 调解 ", plaintiff_region="", defendant_region=None),
+    record(case_number="(2026)甘1199行初5号", cause="行政处罚", plaintiff_is_financial=None),
+    record(case_number="(2025)甘1199民初1号", filed_on=date(2026, 1, 10), pre_litigation_number=""),
+]
+PAIRS = [(k, v) for k, values in FIELD_VALUES.items() for v in values]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        # A good record with up to three fields changed: most are still good, or nearly.
+        st.builds(
+            lambda base, changes: {**base, **dict(changes)},
+            st.sampled_from(GOOD_RECORDS),
+            st.lists(st.sampled_from(PAIRS), max_size=3),
+        ),
+        st.fixed_dictionaries({k: st.sampled_from(v) for k, v in FIELD_VALUES.items()}),
+    )
+)
+def test_the_straight_pass_for_plain_records_agrees_with_the_full_check(values: dict[str, Any]) -> None:
+    full = check_record_fully(values, CHECKS)
+    assert check_record(values, CHECKS) == full
+    plain = _plain_record(values, CHECKS)
+    assert plain is None or plain == full[0]
+
+
+def test_plain_records_take_the_straight_pass() -> None:
+    for values in GOOD_RECORDS:
+        plain = _plain_record(values, CHECKS)
+        assert plain is not None and (plain, []) == check_record_fully(values, CHECKS)
