@@ -3,6 +3,7 @@ the tracking position commit in one transaction, plus the few SQL helpers the vi
 
 from __future__ import annotations
 
+import os
 import uuid
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -347,6 +348,9 @@ def open_views(
         env["POSTGRES_POOL_SIZE"] = "2"
     if replica:
         env["CREATE_TABLE"] = "no"
+        # A replica that is down must answer 503 at once, not hold the request while the pool
+        # retries for the primary's patience.
+        env["POSTGRES_CONNECT_TIMEOUT"] = os.environ.get("LEDGER_READ_CONNECT_TIMEOUT", "3")
     factory = InfrastructureFactory.construct(env=Environment("views", env))  # type: ignore[var-annotated]
     views_class: type[SQLiteViews | PostgresViews] = PostgresViews if settings.is_postgres else SQLiteViews
     if not settings.is_postgres:
