@@ -37,7 +37,7 @@ CASE_COLUMNS = (
     "people_involved", "amount_in_dispute", "summary", "reported_at", "last_occurred_at",
     "last_recorded_at", "resolution", "closed_at", "lead_id", "ever_litigated", "followable_close_at",
     "position", "agreement_terms", "agreement_amount", "agreed_at", "court_case_number", "court_outcome",
-    "court_outcome_summary", "tally", "reopened_at",
+    "court_outcome_summary", "tally", "reopened_at", "joint_bodies", "entrusted_to",
 )
 DEADLINE_COLUMNS = (
     "case_id", "seq", "kind", "opened_at", "due_at", "met_at", "met_by", "met_seq", "cancelled_at", "effective_at",
@@ -195,16 +195,25 @@ class _Batch:
 
     # -- per event type
 
+    # The bodies handling a case besides the lead (as Case.handling_bodies): 联合调解's joint bodies,
+    # the body a court entrusted after filing.
+
     def _on_Assigned(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
-        row.update(route=e.route, organisation_code=e.organisation_code, mediator_id=e.mediator_id)
+        row.update(route=e.route, organisation_code=e.organisation_code, mediator_id=e.mediator_id, joint_bodies=None)
 
     def _on_Declined(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
-        row.update(route=None, organisation_code=None, mediator_id=None)
+        row.update(route=None, organisation_code=None, mediator_id=None, joint_bodies=None)
+
+    def _on_JointBodyAdded(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
+        row["joint_bodies"] = ",".join(filter(None, (row["joint_bodies"], e.organisation_code)))
+
+    def _on_MediationEntrusted(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
+        row["entrusted_to"] = e.organisation_code
 
     def _on_FiledInCourt(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
         row.update(
             route="litigation", organisation_code=e.court_code, mediator_id=None, ever_litigated=1,
-            court_case_number=e.court_case_number,
+            court_case_number=e.court_case_number, joint_bodies=None, entrusted_to=None,
         )
 
     def _on_AgreementRecorded(self, row: dict[str, Any], e: Any, position: int, recorded: str) -> None:
@@ -236,6 +245,7 @@ class _Batch:
         # Whether the case was open at a past instant is then read from its events (projections/cases.py).
         row["reopened_at"] = utc_text(e.occurred_at)
         row.update(resolution=None, closed_at=None, followable_close_at=None, route=None, organisation_code=None, mediator_id=None)
+        row.update(joint_bodies=None, entrusted_to=None)
         # As the aggregate: a reopened case is handled afresh (domain/case.py _reopened).
         row.update(
             agreement_terms=None, agreement_amount=None, agreed_at=None, court_outcome=None, court_outcome_summary=None

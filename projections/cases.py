@@ -33,6 +33,14 @@ OPEN_AT = (
 )
 
 
+def handling_bodies(row: dict[str, Any]) -> tuple[str, ...]:
+    """The bodies handling a case as its view row holds them (as Case.handling_bodies): the lead,
+    the joint bodies of a 联合调解, the body a court entrusted after filing."""
+    joint = (row.get("joint_bodies") or "").split(",")
+    bodies = [b for b in (row.get("organisation_code"), *joint, row.get("entrusted_to")) if b]
+    return tuple(dict.fromkeys(bodies))
+
+
 def region_column(code: str) -> str:
     column = _REGION_COLUMN.get(len(code or ""))
     if column is None:

@@ -1,7 +1,7 @@
 """Tables of the views. Times are fixed-width UTC text (see periods.utc_text) in both stores,
 so one set of statements serves SQLite and PostgreSQL."""
 
-VIEWS_VERSION = 15
+VIEWS_VERSION = 16
 
 _COURT_COLUMNS = """
         case_number TEXT, court_case_id TEXT, kind TEXT, court_code TEXT, cause TEXT, category TEXT,
@@ -21,7 +21,7 @@ TABLES = {
         resolution TEXT, closed_at TEXT, lead_id TEXT, ever_litigated INTEGER,
         followable_close_at TEXT, position INTEGER, agreement_terms TEXT, agreement_amount TEXT,
         agreed_at TEXT, court_case_number TEXT, court_outcome TEXT, court_outcome_summary TEXT, reopened_at TEXT,
-        tally TEXT""",
+        tally TEXT, joint_bodies TEXT, entrusted_to TEXT""",
     "v_parties": """
         case_id TEXT, idx INTEGER, role TEXT, kind TEXT, name TEXT, id_number TEXT, phone TEXT,
         PRIMARY KEY (case_id, idx)""",

@@ -22,6 +22,7 @@ from domain.codes import Role
 from domain.errors import AccessDenied
 from domain.permissions import AUDIT_ROLES, MASKED_ROLES, WARNING_ROLES, handles
 from domain.reference import Actor, token_digest
+from projections.cases import handling_bodies
 from web.context import ledger
 from web.context import now as clock_now
 from web.personal_text import number_masker, one_character_names
@@ -157,7 +158,7 @@ def disclose(actor: Actor, cases: list[dict[str, Any]], *, listing: bool = False
     if role in MASKED_ROLES or not cases:
         return False
     purpose = declared_purpose()
-    handled = {c["id"]: handles(role, actor.organisation_code, c["status"], c["organisation_code"]) for c in cases}
+    handled = {c["id"]: handles(role, actor.organisation_code, c["status"], handling_bodies(c)) for c in cases}
     if purpose is None and acting and all(handled.values()):
         return True
     if purpose is None and not all(handled.values()):
@@ -176,7 +177,8 @@ def disclose(actor: Actor, cases: list[dict[str, Any]], *, listing: bool = False
 
 def disclose_case(actor: Actor, case: Any, *, acting: bool = False) -> bool:
     """disclose() for one case aggregate."""
-    summary = {"id": str(case.id), "status": case.status, "organisation_code": case.organisation_code}
+    summary = {"id": str(case.id), "status": case.status, "organisation_code": case.organisation_code,
+               "joint_bodies": ",".join(case.joint_bodies), "entrusted_to": case.entrusted_to}  # fmt: skip
     return disclose(actor, [summary], acting=acting)
 
 

@@ -226,3 +226,33 @@ def test_a_case_the_court_referred_before_filing_carries_its_pre_litigation_numb
     assert world.event_count() == before
     case_id = http.post("/disputes", "recorder", {**_report(), "source": "court_diversion", "pre_litigation_number": number}).json["id"]
     assert world.ledger.get_case(case_id).pre_litigation_number == number
+
+
+@both_stores
+def test_a_joint_bodys_mediator_is_a_handler_in_lists_and_details(http: Http, world: World) -> None:
+    """The views know every body of a 联合调解: the joint body's mediator sees what it may do next
+    and reads the parties without declaring a purpose, as the lead's mediator does."""
+    case_id = str(http.report().json["id"])
+    assert http.do(case_id, "assign", "recorder").status_code == 200
+    accepted = http.do(case_id, "accept", "mediator")
+    assert accepted.status_code == 200
+
+    def seen(who: str, written: Any) -> tuple[Any, Any]:
+        at = {"X_Ledger_Position": written.headers["X-Ledger-Position"]}  # read the write back
+        one = http.get(f"/disputes/{case_id}", who, **at)
+        listed = http.get("/disputes", who, {"region": "621199001"}, **at)
+        assert listed.status_code == 200, listed.json
+        return one, next(r for r in listed.json["items"] if r["id"] == case_id)
+
+    one, row = seen("town-mediator", accepted)
+    assert one.status_code == 403 and one.json["code"] == "purpose_required"  # not handling it yet
+    assert row["allowed_commands"] == []
+
+    joined = http.do(case_id, "add-joint-body", "recorder", {"organisation_code": "ORGT621199001"})
+    assert joined.status_code == 200
+    one, row = seen("town-mediator", joined)
+    assert one.status_code == 200, one.json
+    assert one.json["parties"][0]["name"] == "张建国"  # a handler reads the parties unmasked
+    assert "hold-session" in one.json["allowed_commands"] and "hold-session" in row["allowed_commands"]
+    assert http.do(case_id, "hold-session", "town-mediator", {"mode": "onsite", "participants": BOTH,
+                                                             "summary": "司法所与村委会联合调解"}).status_code == 200  # fmt: skip

@@ -28,6 +28,7 @@ from domain.deadlines import KINDS, Deadline, is_reminder, past_due
 from domain.integrity import STORED_STATE
 from domain.permissions import Bodies
 from domain.reference import Actor
+from projections.cases import handling_bodies
 from projections.periods import parse_utc_text
 from web.context import ledger
 from web.errors import kebab
@@ -184,7 +185,7 @@ def from_row(
         "agreement": _agreement(row["agreement_terms"], row["agreement_amount"], _when(row["agreed_at"])),
         "court_outcome": _court_outcome(row["court_outcome"], row["court_outcome_summary"], row["court_case_number"]),
         "deadlines": [{k: d[k] for k in ("kind", "reminder", "due_at", "met_at", "open", "overdue")} for d in deadlines],
-        "allowed_commands": _allowed(actor, status.value, row["organisation_code"]),
+        "allowed_commands": _allowed(actor, status.value, handling_bodies(row)),
         "position": row["position"],
         "as_of": None,
     })
