@@ -20,9 +20,17 @@ from projections.runner import ProjectionFailed
 from web.auth import current_actor, mask_personal, require_covers
 from web.batches import schemas as s
 from web.context import POSITION_HEADER, fresh_views, ledger, projection_failed, runner
-from web.disputes.routes import _expected_version
 from web.errors import HEADERS_KEY, ErrorSchema
-from web.instruments.routes import _HEADERS, _history, _keyed, _replayed, _split, _views_position, command_doc
+from web.instruments.routes import (
+    _HEADERS,
+    _history,
+    _keyed,
+    _replayed,
+    _split,
+    _views_position,
+    command_answer,
+    command_doc,
+)
 from web.openapi_headers import IDEMPOTENCY_KEY, LEDGER_POSITION
 
 batches = Blueprint(
@@ -118,18 +126,12 @@ class BatchHistory(MethodView):
 
 
 def _command(batch_id: str, command: str, body: dict[str, Any]) -> Any:
-    actor = current_actor()
-    key, replayed = _keyed(actor)
-    occurred_at, note, args = _split(body)
-    for name in ("case_ids",):
-        if args.get(name) is not None:
-            args[name] = [str(c) for c in args[name]]
-    if args.get("case_id") is not None:
-        args["case_id"] = str(args["case_id"])
-    found, position = acts.batch_command(
-        ledger(), actor, batch_id, command, expected_version=_expected_version(), occurred_at=occurred_at, note=note, key=key, **args,
-    )  # fmt: skip
-    return _replayed(_answer(actor, found.id, position), replayed)
+    body = dict(body)
+    if body.get("case_ids") is not None:
+        body["case_ids"] = [str(c) for c in body["case_ids"]]
+    if body.get("case_id") is not None:
+        body["case_id"] = str(body["case_id"])
+    return command_answer(acts.batch_command, lambda a, found, at: _answer(a, found.id, at), batch_id, command, body)
 
 
 def _doc(operation: str) -> Any:

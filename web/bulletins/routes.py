@@ -32,6 +32,7 @@ from web.instruments.routes import (
     _replayed,
     _split,
     _views_position,
+    command_answer,
     command_doc,
 )
 from web.instruments.schemas import InstrumentHistory
@@ -192,11 +193,5 @@ class IssueBulletin(MethodView):
     @_command_doc("issue_bulletin")
     def post(self, body: dict[str, Any], bulletin_id: str) -> Any:
         """Issue the latest version to recipients (印发); issuing it twice is refused (409)"""
-        actor = current_actor()
-        key, replayed = _keyed(actor)
-        occurred_at, note, args = _split(body)
-        found, position = acts.bulletin_command(
-            ledger(), actor, bulletin_id, "issue", expected_version=_expected_version(), occurred_at=occurred_at,
-            note=note, key=key, **args,
-        )  # fmt: skip
-        return _replayed(_answer(actor, found.id, position), replayed)
+        return command_answer(acts.bulletin_command, lambda a, found, at: _answer(a, found.id, at), bulletin_id,
+                              "issue", body)  # fmt: skip

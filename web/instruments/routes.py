@@ -3,6 +3,7 @@ its history. An instrument outside the reader's region answers 404, as an unknow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -70,6 +71,21 @@ def _replayed(answer: Any, replayed: bool) -> Any:
 def _split(body: dict[str, Any]) -> tuple[Any, Any, dict[str, Any]]:
     args = dict(body)
     return args.pop("occurred_at", None), args.pop("note", None), args
+
+
+def command_answer(
+    run: Callable[..., tuple[Any, int]], answer: Callable[[Actor, Any, int], Any], ident: object, command: str,
+    body: dict[str, Any],
+) -> Any:
+    """One command on an instrument as every instrument's API takes it: ``run(ledger, actor, ident,
+    command, ...)`` with the request's If-Match and Idempotency-Key and the body's occurred_at and
+    note; answered by ``answer(actor, instrument, position)`` (a retry: marked replayed)."""
+    actor = current_actor()
+    key, replayed = _keyed(actor)
+    occurred_at, note, args = _split(body)
+    found, position = run(ledger(), actor, ident, command, expected_version=_expected_version(),
+                          occurred_at=occurred_at, note=note, key=key, **args)  # fmt: skip
+    return _replayed(answer(actor, found, position), replayed)
 
 
 def _views_position(cur: Any) -> int:
@@ -228,14 +244,7 @@ class CardHistory(MethodView):
 
 
 def _card_command(card_id: str, command: str, body: dict[str, Any]) -> Any:
-    actor = current_actor()
-    key, replayed = _keyed(actor)
-    occurred_at, note, args = _split(body)
-    card, position = acts.card_command(
-        ledger(), actor, card_id, command, expected_version=_expected_version(), occurred_at=occurred_at,
-        note=note, key=key, **args,
-    )  # fmt: skip
-    return _replayed(_card_answer(actor, card.id, position), replayed)
+    return command_answer(acts.card_command, lambda a, card, at: _card_answer(a, card.id, at), card_id, command, body)
 
 
 def command_doc(
@@ -346,6 +355,10 @@ def village_listing(actor: Actor, query: dict[str, Any]) -> dict[str, Any]:
     return {"county": county, "year": year, "progress": progress, "items": items}
 
 
+def _village_reply(actor: Actor, found: Any, position: int) -> Any:
+    return _village_answer(found, position)
+
+
 def village_view(actor: Actor, village: object, as_of: Any = None) -> dict[str, Any]:
     """One enrolled village with every assessment's evidence (``as_of``: as the ledger knew it then)."""
     return _village_page(acts.read_village(ledger(), actor, village, as_of), 0)
@@ -429,14 +442,7 @@ class Name(MethodView):
     @_village_doc("name_no_litigation_village")
     def post(self, body: dict[str, Any], village: str) -> Any:
         """Name (命名) the village on a passing assessment of a complete year"""
-        actor = current_actor()
-        key, replayed = _keyed(actor)
-        occurred_at, note, args = _split(body)
-        found, position = acts.village_command(
-            ledger(), actor, village, "name", expected_version=_expected_version(),
-            occurred_at=occurred_at, note=note, key=key, **args,
-        )  # fmt: skip
-        return _replayed(_village_answer(found, position), replayed)
+        return command_answer(acts.village_command, _village_reply, village, "name", body)
 
 
 @villages.route("/<village>/revoke")
@@ -445,12 +451,5 @@ class Revoke(MethodView):
     @_village_doc("revoke_no_litigation_village")
     def post(self, body: dict[str, Any], village: str) -> Any:
         """Revoke the naming when a later year's assessment fails"""
-        actor = current_actor()
-        key, replayed = _keyed(actor)
-        occurred_at, note, args = _split(body)
-        found, position = acts.village_command(
-            ledger(), actor, village, "revoke", expected_version=_expected_version(),
-            occurred_at=occurred_at, note=note, key=key, **args,
-        )  # fmt: skip
-        return _replayed(_village_answer(found, position), replayed)
+        return command_answer(acts.village_command, _village_reply, village, "revoke", body)
 

@@ -17,9 +17,8 @@ from projections.periods import Period
 from projections.suggestions import list_suggestions, suggestion_indicators
 from web.auth import current_actor
 from web.context import POSITION_HEADER, fresh_views, ledger
-from web.disputes.routes import _expected_version
 from web.errors import HEADERS_KEY, ErrorSchema
-from web.instruments.routes import _HEADERS, _keyed, _replayed, _split, _today
+from web.instruments.routes import _HEADERS, _keyed, _replayed, _split, _today, command_answer
 from web.instruments.routes import _history as history_answer
 from web.openapi_headers import IDEMPOTENCY_KEY, IF_MATCH, LEDGER_POSITION
 from web.suggestions import schemas as s
@@ -114,14 +113,7 @@ class SuggestionHistory(MethodView):
 
 
 def _command(suggestion_id: str, command: str, body: dict[str, Any]) -> Any:
-    actor = current_actor()
-    key, replayed = _keyed(actor)
-    occurred_at, note, args = _split(body)
-    found, position = acts.suggestion_command(
-        ledger(), actor, suggestion_id, command, expected_version=_expected_version(), occurred_at=occurred_at,
-        note=note, key=key, **args,
-    )  # fmt: skip
-    return _replayed(_answer(found, position), replayed)
+    return command_answer(acts.suggestion_command, lambda _, found, at: _answer(found, at), suggestion_id, command, body)
 
 
 def _route(command: str, body: type, summary: str) -> None:
