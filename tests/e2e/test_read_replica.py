@@ -64,7 +64,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         if _replica_reason() is None:
             _replica_sql("SELECT pg_wal_replay_resume()")
         else:
-            _replica("start")
+            _replica("resume")
 
 
 def _report(stack: Stack, summary: str) -> str:
@@ -121,7 +121,7 @@ def test_reads_come_from_the_replica_and_a_lost_replica_says_so(stack: Stack) ->
         # Commands go to the primary: they still work, and the write waits there for the replica.
         third = _report(stack, "承包地边界争议")
     finally:
-        _replica("start")
+        _replica("resume")
     deadline = time.monotonic() + 30
     while (answer := _listed(stack, third))[0] != 200:
         assert time.monotonic() < deadline, answer
