@@ -36,6 +36,7 @@ from domain.deadlines import Deadline, DeadlineRules, settle
 from domain.errors import InvalidValue, RuleViolation
 from domain.integrity import GENESIS, Chained, keep_stored
 from domain.lifecycle import allowed_commands, next_status
+from domain.permissions import handling_bodies
 from domain.routing import HAND_OFF_ROUTES, check_joint_body, check_route
 from domain.values import (
     MAX_CODE_LENGTH,
@@ -283,8 +284,7 @@ class Case(Chained):
     def handling_bodies(self) -> tuple[str, ...]:
         """The bodies handling the case: the lead, the joint bodies of a 联合调解, and the body a
         court entrusted with mediating it after filing (委托调解)."""
-        bodies = [b for b in (self.organisation_code, *self.joint_bodies, self.entrusted_to) if b]
-        return tuple(dict.fromkeys(bodies))
+        return handling_bodies(self.organisation_code, self.joint_bodies, self.entrusted_to)
 
     def allowed_commands(self) -> frozenset[str]:
         return allowed_commands(Status(self.status))

@@ -74,6 +74,12 @@ HANDLER_COMMANDS = frozenset(PROGRESS) - {"assign"}
 Bodies = str | Collection[str] | None
 
 
+def handling_bodies(lead: str | None, joint: Collection[str], entrusted: str | None) -> tuple[str, ...]:
+    """The bodies handling a case, lead first: the assigned body, the joint bodies of a 联合调解,
+    the body a court entrusted with mediating it after filing (委托调解)."""
+    return tuple(dict.fromkeys(b for b in (lead, *joint, entrusted) if b))
+
+
 def _bodies(case_organisation: Bodies) -> frozenset[str]:
     if case_organisation is None:
         return frozenset()

@@ -8,6 +8,7 @@ from typing import Any
 from domain.codes import RiskLevel, Status
 from domain.deadlines import REMINDER_KINDS, is_reminder, past_due
 from domain.errors import InvalidValue
+from domain.permissions import handling_bodies as bodies_of
 from projections.periods import parse_utc_text, utc_text
 from projections.store import Cursor
 
@@ -34,11 +35,9 @@ OPEN_AT = (
 
 
 def handling_bodies(row: dict[str, Any]) -> tuple[str, ...]:
-    """The bodies handling a case as its view row holds them (as Case.handling_bodies): the lead,
-    the joint bodies of a 联合调解, the body a court entrusted after filing."""
+    """The bodies handling a case as its view row holds them (domain.permissions.handling_bodies)."""
     joint = (row.get("joint_bodies") or "").split(",")
-    bodies = [b for b in (row.get("organisation_code"), *joint, row.get("entrusted_to")) if b]
-    return tuple(dict.fromkeys(bodies))
+    return bodies_of(row.get("organisation_code"), joint, row.get("entrusted_to"))
 
 
 def region_column(code: str) -> str:
